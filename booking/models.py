@@ -1,0 +1,120 @@
+"""Domain records the use cases return (pydantic models, no storage or UI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Basis = Literal["power_of_attorney", "aid_letter"]
+Role = Literal["officer", "warden"]
+CheckStatus = Literal["passed", "failed", "not_checked"]
+
+# Who may sign a power of attorney for a detainee (V6): the detainee or a close
+# relative (近亲属, Criminal Procedure Law art. 108: spouse, parents, children, siblings).
+POA_RELATIONS: dict[str, tuple[str, str]] = {
+    "self": ("本人", "the detainee"),
+    "spouse": ("配偶", "spouse"),
+    "parent": ("父母", "parent"),
+    "child": ("子女", "child"),
+    "sibling": ("同胞兄弟姐妹", "sibling"),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Lawyer(_Model):
+    cert_no: str
+    name: str
+    firm_name: str
+    firm_code: str
+    status: Literal["active", "suspended", "revoked"]
+    assessed_year: int | None = None
+    source: Literal["registry", "in_person"] = "registry"
+
+
+class Detainee(_Model):
+    roster_no: str
+    name: str
+    id_no: str
+    case_no: str
+    charge_category: str
+    stage: Literal["investigation", "prosecution", "trial"]
+    case_unit: str
+    status: Literal["in_custody", "released", "transferred"]
+
+
+class AidLetter(_Model):
+    letter_no: str
+    centre: str
+    cert_no: str
+    roster_no: str
+    stage: Literal["investigation", "prosecution", "trial"]
+    issued_on: str
+    status: Literal["active", "terminated", "reassigned"]
+
+
+class StaffMember(_Model):
+    staff_no: str
+    name: str
+    role: Role
+    locked: bool = False
+
+
+class Presentation(_Model):
+    """What the lawyer hands over at the desk, as the officer types it (V1)."""
+
+    cert_no: str
+    inspected_in_person: bool = False
+    letter_firm_code: str
+    letter_lawyer_name: str
+    letter_detainee_name: str
+    roster_no: str
+    basis: Basis
+    # power of attorney
+    poa_signed_by: str = ""
+    poa_relation: str = ""
+    # legal-aid letter
+    aid_letter_no: str = ""
+
+
+class Check(_Model):
+    """One rule applied to one document, with its bilingual reason."""
+
+    rule: str
+    document: str
+    status: CheckStatus
+    zh: str
+    en: str
+
+
+class MeetingRequest(_Model):
+    id: int
+    presented_at: datetime
+    cert_no: str
+    roster_no: str
+    basis: Basis
+    needs_permission: bool
+    clock_start: datetime | None
+    deadline: datetime | None
+    state: str
+
+
+class Verification(_Model):
+    """The outcome of checking a presentation: every check, and the request or refusal."""
+
+    checks: list[Check]
+    request: MeetingRequest | None = None
+    refusal_id: int | None = None
+    reused_request: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.request is not None
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "failed"]

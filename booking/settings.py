@@ -1,0 +1,181 @@
+"""The kiosk's one settings model, read from config/kiosk.toml (pydantic-settings)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_CONFIG = Path("config/kiosk.toml")
+
+_SESSION = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Centre(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Database(_Strict):
+    path: Path = Path("var/kiosk.db")
+
+
+class Room(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    name: str = Field(min_length=1)
+    kind: Literal["meeting", "video", "interrogation"]
+
+
+Session = tuple[time, time]
+
+
+def parse_session(text: str) -> Session:
+    """'08:30-11:30' -> (08:30, 11:30); raises ValueError naming the text."""
+    match = _SESSION.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise ValueError(f"{text!r}: {exc}") from exc
+    if start >= end:
+        raise ValueError(f"{text!r} ends before it starts")
+    return start, end
+
+
+class Hours(_Strict):
+    monday: list[str]
+    tuesday: list[str]
+    wednesday: list[str]
+    thursday: list[str]
+    friday: list[str]
+    saturday: list[str]
+    sunday: list[str] = []
+    sunday_open: bool = False
+    holidays_closed: bool = True
+
+    @field_validator("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    @classmethod
+    def _sessions(cls, value: list[str]) -> list[str]:
+        sessions = sorted(parse_session(s) for s in value)
+        for (_, end), (start, _) in zip(sessions, sessions[1:], strict=False):
+            if start < end:
+                raise ValueError("sessions overlap")
+        return value
+
+    def sessions_for_weekday(self, weekday: int) -> list[Session]:
+        """Sessions of a weekday (0 = Monday) from config, Sunday switch applied."""
+        names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        if weekday == 6 and not self.sunday_open:
+            return []
+        return sorted(parse_session(s) for s in getattr(self, names[weekday]))
+
+
+class Meetings(_Strict):
+    lengths: list[int] = [45, 60, 90]
+    default_length: int = 60
+    grid_minutes: int = Field(15, ge=5, le=60)
+    late_minutes: int = Field(15, ge=0, le=120)
+
+    @model_validator(mode="after")
+    def _default_is_offered(self) -> Meetings:
+        if self.default_length not in self.lengths:
+            raise ValueError("default_length must be one of lengths")
+        return self
+
+
+class Printer(_Strict):
+    kind: Literal["file", "network", "usb", "serial"] = "file"
+    folder: Path = Path("var/printer")
+    paper_mm: Literal[58, 80] = 80
+    host: str = "127.0.0.1"
+    port: int = Field(9100, ge=1, le=65535)
+    timeout_seconds: float = Field(3.0, gt=0, le=60)
+
+
+class Security(_Strict):
+    max_pin_attempts: int = Field(5, ge=1, le=20)
+    min_pin_length: int = Field(6, ge=4, le=32)
+    idle_lock_minutes: int = Field(5, ge=1, le=240)
+
+
+class Settings(BaseSettings):
+    """Everything config/kiosk.toml may say; unknown keys are errors."""
+
+    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+    centre: Centre
+    database: Database = Database()
+    rooms: list[Room]
+    hours: Hours
+    meetings: Meetings = Meetings()
+    printer: Printer = Printer()
+    security: Security = Security()
+
+    @model_validator(mode="after")
+    def _rooms_unique(self) -> Settings:
+        ids = [room.id for room in self.rooms]
+        if len(ids) != len(set(ids)):
+            raise ValueError("room ids must be unique")
+        if not any(room.kind == "meeting" for room in self.rooms):
+            raise ValueError("at least one meeting room is needed")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.centre.timezone)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
+        return (init_settings,)
+
+
+class ConfigError(Exception):
+    """config/kiosk.toml cannot be used; the message names the key and the fault."""
+
+
+def load_settings(path: Path | str = DEFAULT_CONFIG) -> Settings:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"配置文件不存在 / config file not found: {path}")
+    try:
+        data = _TomlFile(Settings, path)()
+        return Settings(**data)
+    except ValidationError as exc:
+        lines = [f"配置文件有误 / config file {path} is invalid:"]
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            lines.append(f"  {key}: {err['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+    except ValueError as exc:  # TOML syntax
+        raise ConfigError(f"配置文件有误 / config file {path} is invalid: {exc}") from None
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """Reads one TOML file into a dict for Settings (no env, no defaults file)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path):
+        super().__init__(settings_cls, toml_file=path)
+
+    def __call__(self) -> dict:
+        return self.toml_data
+

@@ -1,0 +1,94 @@
+"""S1: officers and wardens, their PINs (argon2 hashes) and the lock after wrong PINs."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlite_utils import Database
+
+from . import audit
+from .clock import Clock, iso
+from .errors import DomainError, SignInError
+from .models import Role, StaffMember
+from .storage import one, transaction
+
+_hasher = PasswordHasher()
+
+
+def _member(row: dict) -> StaffMember:
+    return StaffMember(staff_no=row["staff_no"], name=row["name"], role=row["role"],
+                       locked=row["locked_at"] is not None)
+
+
+def _check_pin_shape(pin: str, min_length: int) -> None:
+    if not pin.isascii() or not pin.isdigit() or len(pin) < min_length:
+        raise DomainError("S1", f"PIN须为至少{min_length}位数字",
+                          f"a PIN has at least {min_length} digits")
+
+
+def add_staff(db: Database, clock: Clock, actor: str, staff_no: str, name: str, role: Role,
+              pin: str, min_pin_length: int = 6) -> StaffMember:
+    staff_no, name = staff_no.strip(), name.strip()
+    if not staff_no.isalnum() or not name:
+        raise DomainError("S1", "警号只能含字母和数字，姓名不能为空",
+                          "a staff number has letters and digits only; the name is required")
+    if role not in ("officer", "warden"):
+        raise DomainError("S1", "角色须为 officer 或 warden", "role must be officer or warden")
+    _check_pin_shape(pin, min_pin_length)
+    with transaction(db):
+        if one(db, "SELECT 1 FROM staff WHERE staff_no = ?", (staff_no,)):
+            raise DomainError("S1", f"警号{staff_no}已存在", f"staff number {staff_no} exists already")
+        db.table("staff").insert({"staff_no": staff_no, "name": name, "role": role,
+                                  "pin_hash": _hasher.hash(pin), "failed_attempts": 0,
+                                  "locked_at": None})
+        audit.record(db, clock, actor, "add_staff", f"staff:{staff_no}", {"role": role})
+    return StaffMember(staff_no=staff_no, name=name, role=role)
+
+
+def sign_in(db: Database, clock: Clock, staff_no: str, pin: str,
+            max_attempts: int = 5) -> StaffMember:
+    """Check the PIN. Wrong PINs count; the account locks at max_attempts (kept on disk)."""
+    staff_no = staff_no.strip()
+    with transaction(db):
+        row = one(db, "SELECT * FROM staff WHERE staff_no = ?", (staff_no,))
+        if row is None:
+            audit.record(db, clock, staff_no or "?", "sign_in_unknown", f"staff:{staff_no}")
+            raise SignInError("S1", "警号或PIN错误", "wrong staff number or PIN")
+        if row["locked_at"]:
+            raise SignInError("S1", "账户已锁定，请所领导解锁",
+                              "this account is locked: ask a warden to unlock it")
+        try:
+            _hasher.verify(row["pin_hash"], pin)
+        except (VerificationError, InvalidHashError):
+            attempts = row["failed_attempts"] + 1
+            locked = attempts >= max_attempts
+            db.execute("UPDATE staff SET failed_attempts = ?, locked_at = ? WHERE staff_no = ?",
+                       (attempts, iso(clock.now()) if locked else None, staff_no))
+            audit.record(db, clock, staff_no, "sign_in_failed", f"staff:{staff_no}",
+                         {"attempts": attempts, "locked": locked})
+            if locked:
+                raise SignInError("S1", f"PIN连续错误{attempts}次，账户已锁定，请所领导解锁",
+                                  f"{attempts} wrong PINs: the account is locked;"
+                                  " ask a warden to unlock it") from None
+            left = max_attempts - attempts
+            raise SignInError("S1", f"警号或PIN错误，还可尝试{left}次",
+                              f"wrong staff number or PIN; {left} tries left") from None
+        db.execute("UPDATE staff SET failed_attempts = 0 WHERE staff_no = ?", (staff_no,))
+        audit.record(db, clock, staff_no, "sign_in", f"staff:{staff_no}")
+    return _member(row)
+
+
+def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:
+    with transaction(db):
+        actor = one(db, "SELECT role FROM staff WHERE staff_no = ?", (warden,))
+        if actor is None or actor["role"] != "warden":
+            raise DomainError("S1", "只有所领导可以解锁账户", "only a warden can unlock an account")
+        if one(db, "SELECT 1 FROM staff WHERE staff_no = ?", (staff_no,)) is None:
+            raise DomainError("S1", f"无警号{staff_no}", f"no staff number {staff_no}")
+        db.execute("UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE staff_no = ?",
+                   (staff_no,))
+        audit.record(db, clock, warden, "unlock_staff", f"staff:{staff_no}")
+
+
+def list_staff(db: Database) -> list[StaffMember]:
+    return [_member(r) for r in db.query("SELECT * FROM staff ORDER BY staff_no")]

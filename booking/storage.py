@@ -1,0 +1,169 @@
+"""The kiosk's SQLite file: opening it, its schema (sqlite-utils Migrations), transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("kiosk")
+
+
+def open_database(path: Path | str) -> Database:
+    """Open (and create or upgrade) the kiosk database at path."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see transaction()).
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    migrations.apply(db)
+    return db
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """One write transaction taken with BEGIN IMMEDIATE, so check-then-write is safe
+    across processes: a second kiosk waits (busy timeout) instead of racing."""
+    conn = db.conn
+    if conn.in_transaction:
+        raise RuntimeError("transaction() does not nest")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def one(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
+    """First row of a query as a dict, or None."""
+    return next(iter(db.query(sql, params)), None)
+
+
+def scalar(db: Database, sql: str, params: tuple | dict = ()):
+    row = db.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+@migrations()
+def m001_registers(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE lawyers (
+            cert_no TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            firm_name TEXT NOT NULL,
+            firm_code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'revoked')),
+            assessed_year INTEGER,
+            -- registry: imported from the justice bureau; in_person: not in the registry,
+            -- accepted once by an officer who inspected the certificate (V4).
+            source TEXT NOT NULL DEFAULT 'registry' CHECK (source IN ('registry', 'in_person'))
+        );
+        CREATE TABLE detainees (
+            roster_no TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            id_no TEXT NOT NULL,
+            case_no TEXT NOT NULL,
+            charge_category TEXT NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ('investigation', 'prosecution', 'trial')),
+            case_unit TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('in_custody', 'released', 'transferred'))
+        );
+        CREATE TABLE aid_letters (
+            letter_no TEXT PRIMARY KEY,
+            centre TEXT NOT NULL,
+            cert_no TEXT NOT NULL,
+            roster_no TEXT NOT NULL,
+            stage TEXT NOT NULL CHECK (stage IN ('investigation', 'prosecution', 'trial')),
+            issued_on TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'terminated', 'reassigned'))
+        );
+        CREATE TABLE rooms (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('meeting', 'video', 'interrogation')),
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE staff (
+            staff_no TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('officer', 'warden')),
+            pin_hash TEXT NOT NULL,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_at TEXT
+        );
+        -- S2: append-only, hash-chained. AUTOINCREMENT keeps ids from being reused,
+        -- so deleting the newest entries still leaves a gap that verify() finds.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE
+        );
+        -- V6: the defence lawyers of a detainee, from powers of attorney and aid letters.
+        CREATE TABLE defenders (
+            id INTEGER PRIMARY KEY,
+            roster_no TEXT NOT NULL REFERENCES detainees(roster_no),
+            cert_no TEXT NOT NULL REFERENCES lawyers(cert_no),
+            basis TEXT NOT NULL CHECK (basis IN ('power_of_attorney', 'aid_letter')),
+            document_no TEXT NOT NULL,
+            signed_by TEXT,
+            relation TEXT,
+            since TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE UNIQUE INDEX defenders_current
+            ON defenders(roster_no, cert_no) WHERE ended_at IS NULL;
+        -- V9: every refusal, with who, when, which document and why.
+        CREATE TABLE refusals (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            officer TEXT NOT NULL REFERENCES staff(staff_no),
+            cert_no TEXT NOT NULL,
+            roster_no TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            document TEXT NOT NULL,
+            reason_zh TEXT NOT NULL,
+            reason_en TEXT NOT NULL
+        );
+        CREATE INDEX refusals_at ON refusals(at);
+        -- A verified request for a meeting (C1): the 48-hour clock lives here.
+        CREATE TABLE meeting_requests (
+            id INTEGER PRIMARY KEY,
+            presented_at TEXT NOT NULL,
+            officer TEXT NOT NULL REFERENCES staff(staff_no),
+            cert_no TEXT NOT NULL REFERENCES lawyers(cert_no),
+            roster_no TEXT NOT NULL REFERENCES detainees(roster_no),
+            firm_code TEXT NOT NULL,
+            basis TEXT NOT NULL CHECK (basis IN ('power_of_attorney', 'aid_letter')),
+            document_no TEXT NOT NULL,
+            inspected_in_person INTEGER NOT NULL DEFAULT 0,
+            needs_permission INTEGER NOT NULL DEFAULT 0,
+            clock_start TEXT,
+            deadline TEXT,
+            state TEXT NOT NULL,
+            CHECK ((clock_start IS NULL) = (deadline IS NULL))
+        );
+        CREATE INDEX meeting_requests_presented ON meeting_requests(presented_at);
+        CREATE INDEX meeting_requests_state ON meeting_requests(state);
+        """
+    )

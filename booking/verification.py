@@ -1,0 +1,313 @@
+"""V1-V9: check a lawyer's three documents; open a meeting request or store the refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from . import audit
+from .clock import Clock, iso, parse_iso
+from .errors import DomainError
+from .identifiers import law_firm_code, practice_cert_format
+from .models import (
+    POA_RELATIONS,
+    AidLetter,
+    Check,
+    Detainee,
+    Lawyer,
+    MeetingRequest,
+    Presentation,
+    Verification,
+)
+from .storage import one, transaction
+
+DEADLINE = timedelta(hours=48)
+MAX_DEFENDERS = 2
+PERMISSION_CHARGES = {"national_security", "terrorism"}
+OPEN_STATES = ("open", "awaiting_permission")
+
+# Document names as shown to the lawyer (zh, en).
+DOCUMENTS = {
+    "certificate": ("律师执业证书", "practice certificate"),
+    "firm_letter": ("律师事务所证明", "law-firm letter"),
+    "power_of_attorney": ("委托书", "power of attorney"),
+    "aid_letter": ("法律援助公函", "legal-aid letter"),
+    "roster": ("在押人员信息", "detainee roster"),
+}
+
+
+def _check(rule: str, document: str, ok: bool | None, zh: str, en: str) -> Check:
+    status = "not_checked" if ok is None else ("passed" if ok else "failed")
+    return Check(rule=rule, document=document, status=status, zh=zh, en=en)
+
+
+def _lawyer(db: Database, cert_no: str) -> Lawyer | None:
+    """The lawyer as the registry knows them; in-person acceptances do not count (V4)."""
+    row = one(db, "SELECT * FROM lawyers WHERE cert_no = ? AND source = 'registry'", (cert_no,))
+    return Lawyer(**row) if row else None
+
+
+def _detainee(db: Database, roster_no: str) -> Detainee | None:
+    row = one(db, "SELECT * FROM detainees WHERE roster_no = ?", (roster_no,))
+    return Detainee(**row) if row else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def _certificate_checks(db: Database, p: Presentation) -> tuple[list[Check], Lawyer | None]:
+    fmt, checked = practice_cert_format(p.cert_no)
+    lawyer = _lawyer(db, checked.value) if fmt != "invalid" else None
+    checks = []
+    if fmt == "invalid":
+        checks.append(_check("V2", "certificate", False, checked.zh, checked.en))
+        checks.append(_check("V4", "certificate", None, "证号格式无效，未查询名册",
+                             "not looked up: the number's format is invalid"))
+        return checks, None
+    if fmt == "old":
+        checks.append(_check("V2", "certificate", lawyer is not None,
+                             "旧版执业证号（12-14位）：仅凭名册认可" if lawyer else
+                             "旧版执业证号（12-14位）不在名册中，不能仅凭格式认可",
+                             "old-style number (12-14 digits): accepted through the registry"
+                             if lawyer else
+                             "old-style number not in the registry: format alone is not enough"))
+    else:
+        checks.append(_check("V2", "certificate", True, "执业证号格式正确",
+                             "certificate number format is correct"))
+    if lawyer is None:
+        if fmt == "current" and p.inspected_in_person:
+            checks.append(_check("V4", "certificate", True,
+                                 "名册中无此证号，民警已当面核验执业证书（已记录）",
+                                 "not in the registry; certificate inspected in person (recorded)"))
+        else:
+            checks.append(_check("V4", "certificate", False,
+                                 "律师名册中无此执业证号，请核对证号，或由民警当面核验证书后勾选"
+                                 "“已当面核验”",
+                                 "this number is not in the lawyer registry: check it, or the officer"
+                                 " inspects the certificate and ticks 'inspected in person'"))
+    elif lawyer.status != "active":
+        word = {"suspended": ("停止执业", "suspended"), "revoked": ("吊销执业证书", "revoked")}
+        zh, en = word[lawyer.status]
+        checks.append(_check("V4", "certificate", False,
+                             f"律师{lawyer.name}已被{zh}，不能会见；请向司法行政机关核实",
+                             f"lawyer {lawyer.name} is {en} and cannot meet detainees;"
+                             " ask the justice bureau"))
+    else:
+        checks.append(_check("V4", "certificate", True,
+                             f"名册在册：{lawyer.name}，{lawyer.firm_name}，执业状态正常",
+                             f"in the registry: {lawyer.name}, {lawyer.firm_name}, active"))
+    return checks, lawyer
+
+
+def _firm_letter_checks(p: Presentation, lawyer: Lawyer | None,
+                        detainee: Detainee | None) -> list[Check]:
+    code = law_firm_code(p.letter_firm_code)
+    checks = [_check("V3", "firm_letter", code.ok,
+                     code.zh or "律所统一社会信用代码有效", code.en or "the firm's credit code is valid")]
+    problems_zh, problems_en = [], []
+    if lawyer is not None and code.ok and code.value != lawyer.firm_code.upper():
+        problems_zh.append(f"出具证明的律所不是该律师的执业机构（名册：{lawyer.firm_name}）")
+        problems_en.append(f"the letter's firm is not the lawyer's registered firm ({lawyer.firm_name})")
+    if lawyer is not None and not _same_name(p.letter_lawyer_name, lawyer.name):
+        problems_zh.append(f"证明上的律师姓名“{p.letter_lawyer_name}”与执业证不符")
+        problems_en.append(f"the lawyer named on the letter ({p.letter_lawyer_name}) is not this lawyer")
+    if detainee is not None and not _same_name(p.letter_detainee_name, detainee.name):
+        problems_zh.append("证明上的在押人员姓名与名册不符")
+        problems_en.append("the detainee named on the letter does not match the roster")
+    if not p.letter_lawyer_name.strip() or not p.letter_detainee_name.strip():
+        problems_zh.append("证明必须写明律师和在押人员姓名")
+        problems_en.append("the letter must name the lawyer and the detainee")
+    if problems_zh:
+        checks.append(_check("V5", "firm_letter", False, "；".join(problems_zh) + "。请律所重新出具证明",
+                             "; ".join(problems_en) + ". Ask the firm for a corrected letter"))
+    elif lawyer is None or detainee is None or not code.ok:
+        checks.append(_check("V5", "firm_letter", None, "无法比对（执业证、律所代码或在押人员未通过）",
+                             "cannot compare: certificate, firm code or detainee did not pass"))
+    else:
+        checks.append(_check("V5", "firm_letter", True, "律所证明载明本律师和本在押人员，律所相符",
+                             "the letter names this lawyer and detainee, from the lawyer's firm"))
+    return checks
+
+
+def _detainee_check(p: Presentation, detainee: Detainee | None) -> Check:
+    if detainee is None:
+        return _check("V8", "roster", False, f"本所无在押人员编号{p.roster_no}，请核对编号",
+                      f"no detainee with roster number {p.roster_no} here: check the number")
+    if detainee.status != "in_custody":
+        zh, en = {"released": ("已释放", "has been released"),
+                  "transferred": ("已转押他所", "has been transferred")}[detainee.status]
+        return _check("V8", "roster", False, f"该在押人员{zh}，不在本所羁押，无法安排会见",
+                      f"this detainee {en} and is not held here: no meeting can be arranged")
+    return _check("V8", "roster", True, "在押人员在本所羁押", "the detainee is held here")
+
+
+def _current_defenders(db: Database, roster_no: str, cert_no: str) -> list[str]:
+    rows = db.query(
+        "SELECT l.name FROM defenders d JOIN lawyers l ON l.cert_no = d.cert_no"
+        " WHERE d.roster_no = ? AND d.cert_no != ? AND d.ended_at IS NULL ORDER BY d.since",
+        (roster_no, cert_no),
+    )
+    return [r["name"] for r in rows]
+
+
+def _defender_limit_check(db: Database, p: Presentation, detainee: Detainee | None) -> Check | None:
+    if detainee is None:
+        return None
+    others = _current_defenders(db, p.roster_no, p.cert_no.strip())
+    if len(others) >= MAX_DEFENDERS:
+        names = "、".join(others)
+        return _check("V6", p.basis, False,
+                      f"该在押人员已有两名辩护律师（{names}），不能再委托第三名",
+                      f"the detainee already has two defence lawyers ({', '.join(others)}):"
+                      " a third is not allowed")
+    return None
+
+
+def _power_of_attorney_checks(p: Presentation, detainee: Detainee | None) -> list[Check]:
+    if not p.poa_signed_by.strip():
+        return [_check("V6", "power_of_attorney", False, "委托书须写明委托人（签署人）姓名",
+                       "enter who signed the power of attorney")]
+    if p.poa_relation not in POA_RELATIONS:
+        return [_check("V6", "power_of_attorney", False,
+                       "委托人须为在押人员本人或其近亲属（配偶、父母、子女、同胞兄弟姐妹）",
+                       "the signer must be the detainee or a close relative"
+                       " (spouse, parent, child, sibling)")]
+    if (p.poa_relation == "self" and detainee is not None
+            and not _same_name(p.poa_signed_by, detainee.name)):
+        return [_check("V6", "power_of_attorney", False, "委托人为本人，但签名与在押人员姓名不符",
+                       "signed by 'the detainee' but the name differs from the roster")]
+    zh, en = POA_RELATIONS[p.poa_relation]
+    return [_check("V6", "power_of_attorney", True, f"委托书由{zh}{p.poa_signed_by}签署",
+                   f"power of attorney signed by {en} {p.poa_signed_by}")]
+
+
+def _aid_letter_checks(db: Database, p: Presentation, detainee: Detainee | None) -> list[Check]:
+    letter_no = p.aid_letter_no.strip()
+    if not letter_no:
+        return [_check("V7", "aid_letter", False, "请输入法律援助公函编号",
+                       "enter the legal-aid letter number")]
+    row = one(db, "SELECT * FROM aid_letters WHERE letter_no = ?", (letter_no,))
+    if row is None:
+        return [_check("V7", "aid_letter", False,
+                       f"法律援助公函{letter_no}不在法律援助机构名单中，请核对编号或联系援助中心",
+                       f"legal-aid letter {letter_no} is not on the legal-aid centre's list:"
+                       " check the number or call the centre")]
+    letter = AidLetter(**row)
+    if letter.status != "active":
+        zh, en = {"terminated": ("已被法律援助机构终止", "was terminated by the legal-aid centre"),
+                  "reassigned": ("已改派其他律师", "was reassigned to another lawyer")}[letter.status]
+        return [_check("V7", "aid_letter", False, f"该法律援助公函{zh}，不能凭此会见",
+                       f"this legal-aid letter {en}: it no longer allows a meeting")]
+    problems = []
+    if letter.cert_no != p.cert_no.strip():
+        problems.append(("公函指派的不是该律师", "the letter assigns another lawyer"))
+    if letter.roster_no != p.roster_no.strip():
+        problems.append(("公函所列在押人员不是此人", "the letter is for another detainee"))
+    if detainee is not None and letter.stage != detainee.stage:
+        problems.append(("公函的诉讼阶段与案件当前阶段不符，请援助中心出具本阶段公函",
+                         "the letter's stage is not the case's current stage: ask for a new one"))
+    if problems:
+        return [_check("V7", "aid_letter", False, "；".join(z for z, _ in problems),
+                       "; ".join(e for _, e in problems))]
+    return [_check("V7", "aid_letter", True, f"法律援助公函有效（{letter.centre}）",
+                   f"legal-aid letter is active ({letter.centre})")]
+
+
+def check_presentation(db: Database, p: Presentation) -> tuple[list[Check], Detainee | None]:
+    """Apply V1-V8 to what was presented; reads only."""
+    cert_checks, lawyer = _certificate_checks(db, p)
+    detainee = _detainee(db, p.roster_no.strip())
+    checks = [_check("V1", "certificate", True,
+                     "已出示三项材料：执业证书、律所证明、" +
+                     ("委托书" if p.basis == "power_of_attorney" else "法律援助公函") +
+                     "（不得要求其他材料）",
+                     "three documents presented: certificate, firm letter, " +
+                     ("power of attorney" if p.basis == "power_of_attorney" else "legal-aid letter")
+                     + " (nothing more may be asked)")]
+    checks += cert_checks
+    checks += _firm_letter_checks(p, lawyer, detainee)
+    checks.append(_detainee_check(p, detainee))
+    if p.basis == "power_of_attorney":
+        checks += _power_of_attorney_checks(p, detainee)
+    else:
+        checks += _aid_letter_checks(db, p, detainee)
+    limit = _defender_limit_check(db, p, detainee)
+    if limit is not None:
+        checks.append(limit)
+    return checks, detainee
+
+
+def _request_model(row: dict, clock: Clock) -> MeetingRequest:
+    def when(text):
+        return parse_iso(text, clock.zone) if text else None
+
+    return MeetingRequest(
+        id=row["id"], presented_at=when(row["presented_at"]), cert_no=row["cert_no"],
+        roster_no=row["roster_no"], basis=row["basis"],
+        needs_permission=bool(row["needs_permission"]), clock_start=when(row["clock_start"]),
+        deadline=when(row["deadline"]), state=row["state"],
+    )
+
+
+def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) -> Verification:
+    """The use case: check, then in one transaction open the request or store the refusal."""
+    if not p.cert_no.strip() or not p.roster_no.strip():
+        raise DomainError("V1", "请输入执业证号和在押人员编号",
+                          "enter the certificate number and the detainee's roster number")
+    with transaction(db):
+        checks, detainee = check_presentation(db, p)
+        failures = [c for c in checks if c.status == "failed"]
+        now = clock.now()
+        cert_no, roster_no = p.cert_no.strip(), p.roster_no.strip()
+        if failures:
+            first = failures[0]
+            refusal_id = db.table("refusals").insert({
+                "at": iso(now), "officer": officer, "cert_no": cert_no, "roster_no": roster_no,
+                "rule": first.rule, "document": first.document,
+                "reason_zh": "；".join(f"{c.rule} {c.zh}" for c in failures),
+                "reason_en": "; ".join(f"{c.rule} {c.en}" for c in failures),
+            }).last_pk
+            audit.record(db, clock, officer, "refuse", f"refusal:{refusal_id}", {
+                "cert_no": cert_no, "roster_no": roster_no,
+                "rules": [c.rule for c in failures]})
+            return Verification(checks=checks, refusal_id=refusal_id)
+        existing = one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
+                           f" AND state IN {OPEN_STATES!r}", (cert_no, roster_no))
+        if existing:
+            return Verification(checks=checks, request=_request_model(existing, clock),
+                                reused_request=True)
+        assert detainee is not None
+        if p.inspected_in_person and _lawyer(db, cert_no) is None:
+            db.execute(
+                "INSERT INTO lawyers (cert_no, name, firm_name, firm_code, status, source)"
+                " VALUES (?, ?, ?, ?, 'active', 'in_person') ON CONFLICT (cert_no) DO UPDATE SET"
+                " name = excluded.name, firm_code = excluded.firm_code",
+                (cert_no, p.letter_lawyer_name.strip(), "（当面核验 inspected in person）",
+                 p.letter_firm_code.strip().upper()),
+            )
+        needs_permission = (detainee.charge_category in PERMISSION_CHARGES
+                            and detainee.stage == "investigation")
+        document_no = p.aid_letter_no.strip() if p.basis == "aid_letter" else ""
+        request_id = db.table("meeting_requests").insert({
+            "presented_at": iso(now), "officer": officer, "cert_no": cert_no,
+            "roster_no": roster_no, "firm_code": p.letter_firm_code.strip().upper(),
+            "basis": p.basis, "document_no": document_no,
+            "inspected_in_person": int(p.inspected_in_person),
+            "needs_permission": int(needs_permission),
+            "clock_start": None if needs_permission else iso(now),
+            "deadline": None if needs_permission else iso(now + DEADLINE),
+            "state": "awaiting_permission" if needs_permission else "open",
+        }).last_pk
+        db.execute(
+            "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by, relation,"
+            " since) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (roster_no, cert_no, p.basis, document_no, p.poa_signed_by.strip() or None,
+             p.poa_relation or None, iso(now)),
+        )
+        audit.record(db, clock, officer, "open_request", f"request:{request_id}", {
+            "cert_no": cert_no, "roster_no": roster_no, "basis": p.basis,
+            "inspected_in_person": p.inspected_in_person, "needs_permission": needs_permission})
+        row = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
+        return Verification(checks=checks, request=_request_model(row, clock))

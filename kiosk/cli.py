@@ -1,0 +1,188 @@
+"""The `kiosk` command: global options, then a subcommand; with none, the screens open."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from sqlite_utils import Database
+
+from booking import audit
+from booking.clock import Clock, SystemClock
+from booking.errors import DomainError
+from booking.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from booking.storage import open_database
+
+CLI_ACTOR = "cli"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db_path: Path
+    clock: Clock
+    _db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.db_path)
+        return self._db
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+              show_default=True, help="配置文件 settings file (TOML)")
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
+              help="数据库文件 SQLite file (default: database.path in the config)")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
+    """看守所律师会见自助终端 lawyer-meeting kiosk."""
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone))
+    if ctx.invoked_subcommand is None:
+        from kiosk.app import KioskApp
+
+        KioskApp(ctx.obj.settings, ctx.obj.db, ctx.obj.clock).run()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@main.command()
+@pass_context
+def demo(c: Context) -> None:
+    """创建演示数据 create the demo data (does nothing if it is there already)."""
+    from booking.demo import load_demo
+
+    created = load_demo(c.db, c.clock, c.settings)
+    click.echo(f"演示数据已创建 demo data created in {c.db_path}" if created
+               else f"演示数据已存在 demo data already in {c.db_path}")
+
+
+@main.group(name="import")
+def import_group() -> None:
+    """导入名册 import a register (CSV with a header row, or JSON list)."""
+
+
+def _import_command(kind: str, help_text: str):
+    @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+    @click.option("--skip-bad", is_flag=True, help="导入正确的行，跳过错误行 import the good rows")
+    @pass_context
+    def command(c: Context, file: Path, skip_bad: bool) -> None:
+        from booking.imports import import_file
+
+        try:
+            report = import_file(c.db, c.clock, CLI_ACTOR, kind, file, skip_bad=skip_bad)
+        except DomainError as exc:
+            fail(f"{exc.zh}\n{exc.en}")
+        for error in report.errors:
+            click.echo(f"line {error.line}: {error.field}: {error.reason}", err=True)
+        if report.errors and not skip_bad:
+            fail(f"{len(report.errors)} 行有误，未导入任何数据 / {len(report.errors)} bad rows:"
+                 " nothing imported (fix them, or use --skip-bad)")
+        click.echo(f"已导入 imported {report.imported} rows"
+                   f" ({report.inserted} new, {report.updated} updated)"
+                   + (f", skipped {len(report.errors)} bad rows" if report.errors else ""))
+        if report.errors:
+            sys.exit(1)
+
+    command.__doc__ = help_text
+    return import_group.command(name=kind)(command)
+
+
+_import_command("lawyers", "律师名册 lawyer registry: cert_no,name,firm_name,firm_code,status,"
+                "assessed_year")
+_import_command("detainees", "在押人员 detainee roster: roster_no,name,id_no,case_no,"
+                "charge_category,stage,case_unit,status")
+_import_command("aid-letters", "法律援助公函 aid letters: letter_no,centre,cert_no,roster_no,stage,"
+                "issued_on,status")
+
+
+@main.group()
+def staff() -> None:
+    """民警账户 staff accounts."""
+
+
+def _read_pin(pin_stdin: bool, prompt: str) -> str:
+    if pin_stdin:
+        return sys.stdin.readline().strip()
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=False)
+
+
+@staff.command("add")
+@click.argument("staff_no")
+@click.option("--name", required=True, help="姓名 name")
+@click.option("--role", type=click.Choice(["officer", "warden"]), required=True)
+@click.option("--pin-stdin", is_flag=True, help="从标准输入读PIN read the PIN from stdin")
+@pass_context
+def staff_add(c: Context, staff_no: str, name: str, role: str, pin_stdin: bool) -> None:
+    """添加民警账户 add an officer or warden."""
+    from booking.staff import add_staff
+
+    pin = _read_pin(pin_stdin, "PIN")
+    if not pin_stdin:
+        again = click.prompt("PIN (again)", hide_input=True)
+        if again != pin:
+            fail("两次输入的PIN不一致 / the PINs differ")
+    try:
+        add_staff(c.db, c.clock, CLI_ACTOR, staff_no, name, role, pin,
+                  c.settings.security.min_pin_length)
+    except DomainError as exc:
+        fail(f"{exc.zh}\n{exc.en}")
+    click.echo(f"已添加 added {role} {staff_no} {name}")
+
+
+@staff.command("unlock")
+@click.argument("staff_no")
+@click.option("--warden", "warden_no", required=True, help="解锁的所领导警号 the warden's number")
+@click.option("--pin-stdin", is_flag=True, help="从标准输入读所领导PIN the warden's PIN from stdin")
+@pass_context
+def staff_unlock(c: Context, staff_no: str, warden_no: str, pin_stdin: bool) -> None:
+    """所领导解锁账户 a warden unlocks a locked account."""
+    from booking.staff import sign_in, unlock
+
+    pin = _read_pin(pin_stdin, f"PIN of {warden_no}")
+    try:
+        sign_in(c.db, c.clock, warden_no, pin, c.settings.security.max_pin_attempts)
+        unlock(c.db, c.clock, warden_no, staff_no)
+    except DomainError as exc:
+        fail(f"{exc.zh}\n{exc.en}")
+    click.echo(f"已解锁 unlocked {staff_no}")
+
+
+@staff.command("list")
+@pass_context
+def staff_list(c: Context) -> None:
+    """列出账户 list accounts."""
+    from booking.staff import list_staff
+
+    for member in list_staff(c.db):
+        click.echo(f"{member.staff_no}\t{member.role}\t{member.name}"
+                   + ("\t已锁定 locked" if member.locked else ""))
+
+
+@main.group(name="audit")
+def audit_group() -> None:
+    """审计日志 the audit log (S2)."""
+
+
+@audit_group.command("verify")
+@pass_context
+def audit_verify(c: Context) -> None:
+    """校验哈希链 check the hash chain; exit 1 naming the first broken entry."""
+    report = audit.verify(c.db)
+    if report.ok:
+        click.echo(f"审计链完整 audit chain intact: {report.entries} entries")
+        return
+    fail(f"审计链断裂 audit chain broken at entry {report.broken_at}: {report.reason}")
