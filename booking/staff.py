@@ -47,35 +47,52 @@ def add_staff(db: Database, clock: Clock, actor: str, staff_no: str, name: str, 
 
 def sign_in(db: Database, clock: Clock, staff_no: str, pin: str,
             max_attempts: int = 5) -> StaffMember:
-    """Check the PIN. Wrong PINs count; the account locks at max_attempts (kept on disk)."""
+    """Check the PIN. Wrong PINs count; the account locks at max_attempts (kept on disk).
+
+    A wrong PIN is a change (the counter, the audit entry) that must be committed, so
+    the refusal is raised after the transaction, not inside it.
+    """
     staff_no = staff_no.strip()
+    refusal: SignInError | None = None
     with transaction(db):
         row = one(db, "SELECT * FROM staff WHERE staff_no = ?", (staff_no,))
         if row is None:
             audit.record(db, clock, staff_no or "?", "sign_in_unknown", f"staff:{staff_no}")
-            raise SignInError("S1", "警号或PIN错误", "wrong staff number or PIN")
-        if row["locked_at"]:
-            raise SignInError("S1", "账户已锁定，请所领导解锁",
-                              "this account is locked: ask a warden to unlock it")
-        try:
-            _hasher.verify(row["pin_hash"], pin)
-        except (VerificationError, InvalidHashError):
-            attempts = row["failed_attempts"] + 1
-            locked = attempts >= max_attempts
-            db.execute("UPDATE staff SET failed_attempts = ?, locked_at = ? WHERE staff_no = ?",
-                       (attempts, iso(clock.now()) if locked else None, staff_no))
-            audit.record(db, clock, staff_no, "sign_in_failed", f"staff:{staff_no}",
-                         {"attempts": attempts, "locked": locked})
-            if locked:
-                raise SignInError("S1", f"PIN连续错误{attempts}次，账户已锁定，请所领导解锁",
-                                  f"{attempts} wrong PINs: the account is locked;"
-                                  " ask a warden to unlock it") from None
-            left = max_attempts - attempts
-            raise SignInError("S1", f"警号或PIN错误，还可尝试{left}次",
-                              f"wrong staff number or PIN; {left} tries left") from None
-        db.execute("UPDATE staff SET failed_attempts = 0 WHERE staff_no = ?", (staff_no,))
-        audit.record(db, clock, staff_no, "sign_in", f"staff:{staff_no}")
+            refusal = SignInError("S1", "警号或PIN错误", "wrong staff number or PIN")
+        elif row["locked_at"]:
+            refusal = SignInError("S1", "账户已锁定，请所领导解锁",
+                                  "this account is locked: ask a warden to unlock it")
+        elif not _pin_matches(row["pin_hash"], pin):
+            refusal = _count_wrong_pin(db, clock, staff_no, row["failed_attempts"] + 1,
+                                       max_attempts)
+        else:
+            db.execute("UPDATE staff SET failed_attempts = 0 WHERE staff_no = ?", (staff_no,))
+            audit.record(db, clock, staff_no, "sign_in", f"staff:{staff_no}")
+    if refusal is not None:
+        raise refusal
     return _member(row)
+
+
+def _pin_matches(pin_hash: str, pin: str) -> bool:
+    try:
+        return _hasher.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_wrong_pin(db: Database, clock: Clock, staff_no: str, attempts: int,
+                     max_attempts: int) -> SignInError:
+    locked = attempts >= max_attempts
+    db.execute("UPDATE staff SET failed_attempts = ?, locked_at = ? WHERE staff_no = ?",
+               (attempts, iso(clock.now()) if locked else None, staff_no))
+    audit.record(db, clock, staff_no, "sign_in_failed", f"staff:{staff_no}",
+                 {"attempts": attempts, "locked": locked})
+    if locked:
+        return SignInError("S1", f"PIN连续错误{attempts}次，账户已锁定，请所领导解锁",
+                           f"{attempts} wrong PINs: the account is locked; ask a warden to unlock it")
+    left = max_attempts - attempts
+    return SignInError("S1", f"警号或PIN错误，还可尝试{left}次",
+                       f"wrong staff number or PIN; {left} tries left")
 
 
 def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:

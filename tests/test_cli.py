@@ -1,0 +1,80 @@
+"""The `kiosk` command: global options before subcommands, staff (S1), audit verify (S2)."""
+
+import shutil
+import sqlite3
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from kiosk.cli import main
+
+CONFIG = str(ROOT / "config" / "kiosk.toml")
+
+
+@pytest.fixture
+def kiosk(tmp_path):
+    db_path = tmp_path / "cli.db"
+
+    def run(*args, stdin=None):
+        return CliRunner().invoke(main, ["--config", CONFIG, "--db", str(db_path), *args],
+                                  input=stdin)
+
+    run.db_path = db_path
+    return run
+
+
+def test_s1_staff_add_reads_pin_from_stdin_and_lists(kiosk):
+    result = kiosk("staff", "add", "1001", "--name", "陈警官", "--role", "officer",
+                   "--pin-stdin", stdin="246810\n")
+    assert result.exit_code == 0, result.output
+    listed = kiosk("staff", "list")
+    assert "1001" in listed.output and "246810" not in listed.output
+    short = kiosk("staff", "add", "1002", "--name", "林", "--role", "officer", "--pin-stdin",
+                  stdin="12\n")
+    assert short.exit_code == 1 and "PIN" in short.output
+
+
+def test_s1_staff_unlock_needs_the_wardens_pin(kiosk):
+    kiosk("staff", "add", "9001", "--name", "周所长", "--role", "warden", "--pin-stdin",
+          stdin="135790\n")
+    kiosk("staff", "add", "1001", "--name", "陈警官", "--role", "officer", "--pin-stdin",
+          stdin="246810\n")
+    db = sqlite3.connect(kiosk.db_path)
+    db.execute("UPDATE staff SET locked_at = '2026-11-24T09:00:00+08:00' WHERE staff_no='1001'")
+    db.commit()
+    assert kiosk("staff", "unlock", "1001", "--warden", "9001", "--pin-stdin",
+                 stdin="000000\n").exit_code == 1
+    ok = kiosk("staff", "unlock", "1001", "--warden", "9001", "--pin-stdin", stdin="135790\n")
+    assert ok.exit_code == 0, ok.output
+    assert db.execute("SELECT locked_at FROM staff WHERE staff_no='1001'").fetchone() == (None,)
+
+
+def edit_outside(db_path, sql):
+    """Tamper as an intruder would: with the sqlite3 shell where installed."""
+    if shutil.which("sqlite3"):
+        subprocess.run(["sqlite3", str(db_path), sql], check=True)
+    else:
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(sql)
+
+
+def test_s2_audit_verify_with_the_sqlite3_shell(kiosk):
+    for staff_no in ("1001", "1002", "1003"):
+        kiosk("staff", "add", staff_no, "--name", "警官", "--role", "officer", "--pin-stdin",
+              stdin="246810\n")
+    ok = kiosk("audit", "verify")
+    assert ok.exit_code == 0 and "3 entries" in ok.output
+    edit_outside(kiosk.db_path, "UPDATE audit_log SET actor = 'mallory' WHERE id = 2;")
+    broken = kiosk("audit", "verify")
+    assert broken.exit_code == 1
+    assert "entry 2" in broken.output
+
+
+def test_bad_config_is_named_and_exits_2(tmp_path):
+    bad = tmp_path / "k.toml"
+    bad.write_text((ROOT / "config" / "kiosk.toml").read_text(encoding="utf-8")
+                   .replace("late_minutes", "late_minutez"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(bad), "audit", "verify"])
+    assert result.exit_code == 2 and "meetings.late_minutez" in result.output
