@@ -167,3 +167,32 @@ def m001_registers(db: Database) -> None:
         CREATE INDEX meeting_requests_state ON meeting_requests(state);
         """
     )
+
+
+@migrations()
+def m002_calendar(db: Database) -> None:
+    # B2: dates that differ from the weekly hours. One official row (imported holiday or
+    # make-up working day) and one officer row (duty session or closure) may exist for the
+    # same date, so taking back an officer's entry leaves the official day as it was.
+    db.executescript(
+        """
+        CREATE TABLE calendar_days (
+            day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday', 'duty', 'closed')),
+            sessions TEXT,  -- JSON list of "HH:MM-HH:MM", duty sessions only
+            name TEXT,      -- the holiday (国庆节), or the officer's reason for a closure
+            source TEXT NOT NULL CHECK (source IN ('official_import', 'officer')),
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (day, source),
+            CHECK ((source = 'officer') = (kind IN ('duty', 'closed'))),
+            CHECK ((kind = 'duty') = (sessions IS NOT NULL))
+        );
+        """
+    )
+
+
+@migrations()
+def m003_bookings(db: Database) -> None:
+    # B4-B8, B10, C3-C5, P2, A1-A3: bookings with their overlap guards, permission, assistants.
+    db.executescript((Path(__file__).parent / "schema_bookings.sql").read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ from .storage import one, transaction
 DEADLINE = timedelta(hours=48)
 MAX_DEFENDERS = 2
 PERMISSION_CHARGES = {"national_security", "terrorism"}
-OPEN_STATES = ("open", "awaiting_permission")
+OPEN_STATES = ("open", "awaiting_permission", "booked")
 
 # Document names as shown to the lawyer (zh, en).
 DOCUMENTS = {

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from booking import audit
 from booking.clock import Clock, SystemClock
 from booking.errors import DomainError
+from booking.rooms import sync_rooms
 from booking.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from booking.storage import open_database
 
@@ -29,6 +30,7 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             self._db = open_database(self.db_path)
+            sync_rooms(self._db, self.clock, CLI_ACTOR, self.settings.rooms)
         return self._db
 
 
@@ -88,12 +90,13 @@ def _import_command(kind: str, help_text: str):
             fail(f"{exc.zh}\n{exc.en}")
         for error in report.errors:
             click.echo(f"line {error.line}: {error.field}: {error.reason}", err=True)
+        bad_rows = len({error.line for error in report.errors})
         if report.errors and not skip_bad:
-            fail(f"{len(report.errors)} 行有误，未导入任何数据 / {len(report.errors)} bad rows:"
+            fail(f"{bad_rows} 行有误，未导入任何数据 / {bad_rows} bad rows:"
                  " nothing imported (fix them, or use --skip-bad)")
         click.echo(f"已导入 imported {report.imported} rows"
                    f" ({report.inserted} new, {report.updated} updated)"
-                   + (f", skipped {len(report.errors)} bad rows" if report.errors else ""))
+                   + (f", skipped {bad_rows} bad rows" if report.errors else ""))
         if report.errors:
             sys.exit(1)
 
@@ -186,3 +189,8 @@ def audit_verify(c: Context) -> None:
         click.echo(f"审计链完整 audit chain intact: {report.entries} entries")
         return
     fail(f"审计链断裂 audit chain broken at entry {report.broken_at}: {report.reason}")
+
+
+from kiosk.calendar_cli import calendar  # noqa: E402  (registered after main is defined)
+
+main.add_command(calendar)

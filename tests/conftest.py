@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from support import FIRM, LAWYER, OFFICER, ROOT
 
 from booking.clock import SHANGHAI, FixedClock
 from booking.settings import load_settings
 from booking.storage import open_database
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture
@@ -31,11 +28,6 @@ def db(tmp_path):
     database = open_database(tmp_path / "kiosk.db")
     yield database
     database.conn.close()
-
-
-OFFICER = "1001"
-LAWYER = "13101200910123456"
-FIRM = "3131010142QXJNP17A"
 
 
 @pytest.fixture
@@ -82,14 +74,3 @@ def registers(db, clock):
              status="terminated"),
     ])
     return db
-
-
-def presentation(**changes):
-    """The README's demo lawyer presenting a power of attorney signed by the detainee."""
-    from booking.models import Presentation
-
-    fields = dict(cert_no=LAWYER, letter_firm_code=FIRM, letter_lawyer_name="王建国",
-                  letter_detainee_name="李四", roster_no="2026001", basis="power_of_attorney",
-                  poa_signed_by="李四", poa_relation="self")
-    fields.update(changes)
-    return Presentation(**fields)

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from support import ROOT
 
 from kiosk.cli import main
 
@@ -65,7 +65,7 @@ def test_s2_audit_verify_with_the_sqlite3_shell(kiosk):
         kiosk("staff", "add", staff_no, "--name", "警官", "--role", "officer", "--pin-stdin",
               stdin="246810\n")
     ok = kiosk("audit", "verify")
-    assert ok.exit_code == 0 and "3 entries" in ok.output
+    assert ok.exit_code == 0 and "audit chain intact" in ok.output
     edit_outside(kiosk.db_path, "UPDATE audit_log SET actor = 'mallory' WHERE id = 2;")
     broken = kiosk("audit", "verify")
     assert broken.exit_code == 1

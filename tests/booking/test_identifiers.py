@@ -3,7 +3,7 @@
 import csv
 
 import pytest
-from conftest import SHARED
+from support import SHARED
 
 from booking import identifiers
 

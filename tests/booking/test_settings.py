@@ -1,7 +1,7 @@
 """One settings model from config/kiosk.toml: typos and bad values name the key."""
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from booking.settings import ConfigError, load_settings
 

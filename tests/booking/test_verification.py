@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from conftest import LAWYER, OFFICER, presentation
+from support import LAWYER, OFFICER, presentation
 
 from booking import audit
 from booking.errors import DomainError
@@ -199,3 +199,16 @@ def test_v9_every_check_has_bilingual_reason(registers, clock):
     stored = registers.table("refusals").get(result.refusal_id)
     for rule in failed_rules(result):
         assert rule in stored["reason_zh"] and rule in stored["reason_en"]
+
+
+def test_v6_v7_terminated_aid_letter_frees_the_defender_place(registers, clock, tmp_path):
+    from booking.imports import import_file
+
+    assert verify_documents(registers, clock, OFFICER, aid()).passed
+    assert registers.table("defenders").count_where("ended_at IS NULL") == 1
+    letters = tmp_path / "letters.csv"
+    letters.write_text("letter_no,centre,cert_no,roster_no,stage,issued_on,status\n"
+                       "SHFY2026-0001,上海市黄浦区法律援助中心,11101200310523456,2026002,"
+                       "investigation,2026-11-01,terminated\n", encoding="utf-8")
+    assert not import_file(registers, clock, "cli", "aid-letters", letters).errors
+    assert registers.table("defenders").count_where("ended_at IS NULL") == 0

@@ -1,0 +1,54 @@
+"""Demo data for `kiosk demo`: registers, rooms and two accounts, made by the real use cases.
+
+The registers are CSV files shipped in booking/demo_data/ and go through import_file,
+so the demo is audited like any import. The README and UI tests rely on these values.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from sqlite_utils import Database
+
+from .clock import Clock
+from .imports import import_file
+from .models import Role
+from .rooms import sync_rooms
+from .settings import Settings
+from .staff import add_staff
+from .storage import one
+
+DEMO_ACTOR = "demo"
+
+Account = tuple[str, str, Role, str]  # staff_no, name, role, PIN
+DEMO_OFFICER: Account = ("1001", "陈警官", "officer", "246810")
+DEMO_WARDEN: Account = ("9001", "周所长", "warden", "135790")
+
+DEMO_FILES = (("lawyers", "lawyers.csv"), ("detainees", "detainees.csv"),
+              ("aid-letters", "aid_letters.csv"))
+
+
+def _has_staff(db: Database, staff_no: str) -> bool:
+    return one(db, "SELECT 1 FROM staff WHERE staff_no = ?", (staff_no,)) is not None
+
+
+def load_demo(db: Database, clock: Clock, settings: Settings) -> bool:
+    """Create the demo data; False (and nothing written) when the demo officer exists.
+
+    The officer is added last, so a run cut short is completed by the next one
+    (imports are upserts; an account that exists already is left alone).
+    """
+    if _has_staff(db, DEMO_OFFICER[0]):
+        return False
+    data = resources.files("booking") / "demo_data"
+    for kind, name in DEMO_FILES:
+        with resources.as_file(data / name) as path:
+            report = import_file(db, clock, DEMO_ACTOR, kind, path)
+        if report.errors:  # the shipped files are checked by tests; this is a packaging fault
+            raise RuntimeError(f"demo file {name} has bad rows: {report.errors}")
+    sync_rooms(db, clock, DEMO_ACTOR, settings.rooms)
+    for staff_no, name, role, pin in (DEMO_WARDEN, DEMO_OFFICER):
+        if not _has_staff(db, staff_no):
+            add_staff(db, clock, DEMO_ACTOR, staff_no, name, role, pin,
+                      settings.security.min_pin_length)
+    return True

@@ -1,0 +1,363 @@
+"""E3: import the lawyer registry (V4), the detainee roster (V8) and legal-aid letters (V7).
+
+A file is CSV (UTF-8 with a header row) or JSON (a list of objects with the same keys).
+Every row is checked; a file with a bad row imports nothing unless the caller asks to skip
+bad rows. The good rows are upserted by key in one transaction with one audit entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from sqlite_utils import Database
+
+from . import audit
+from .clock import Clock, iso
+from .errors import DomainError
+from .identifiers import law_firm_code, practice_cert_format, resident_id
+from .storage import transaction
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # CSV: physical line (header = 1); JSON: 1-based position in the list
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    imported: int
+    inserted: int
+    updated: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+# --- what a good row is -------------------------------------------------------------------
+
+def _no_formula(value: str) -> str:
+    if value.startswith(FORMULA_START):
+        raise ValueError("以=、+、-、@开头，可能是电子表格公式，请删去该字符"
+                         " / starts with =, +, - or @ like a spreadsheet formula: remove it")
+    return value
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise ValueError("必填，不能为空 / required: must not be empty")
+    return value
+
+
+def _no_spaces(value: str) -> str:
+    if any(ch.isspace() for ch in value):
+        raise ValueError("编号中不能有空格 / a number has no spaces inside")
+    return value
+
+
+def _cert_no(value: str) -> str:
+    fmt, checked = practice_cert_format(value)
+    if fmt == "invalid":
+        raise ValueError(f"{checked.zh} / {checked.en}")
+    return checked.value
+
+
+def _firm_code(value: str) -> str:
+    checked = law_firm_code(value)
+    if not checked.ok:
+        raise ValueError(f"{checked.zh} / {checked.en}")
+    return checked.value
+
+
+def _id_no(value: str) -> str:
+    checked = resident_id(value)
+    if not checked.ok:
+        raise ValueError(f"{checked.zh} / {checked.en}")
+    return checked.value
+
+
+def _year(value: str) -> int | None:
+    if value == "":
+        return None
+    if not (value.isascii() and value.isdigit() and 1980 <= int(value) <= 2100):
+        raise ValueError("应为1980至2100之间的年份，或留空 / a year from 1980 to 2100, or empty")
+    return int(value)
+
+
+def _iso_date(value: str) -> str:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("应为日期 YYYY-MM-DD，如 2026-03-01 / a date as YYYY-MM-DD,"
+                         " e.g. 2026-03-01") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_required), AfterValidator(_no_formula)]
+Key = Annotated[Text, AfterValidator(_no_spaces)]
+CertNo = Annotated[str, AfterValidator(_required), AfterValidator(_cert_no)]
+Stage = Literal["investigation", "prosecution", "trial"]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)  # cells arrive stripped
+
+
+class LawyerRow(_Row):
+    cert_no: CertNo
+    name: Text
+    firm_name: Text
+    firm_code: Annotated[str, AfterValidator(_required), AfterValidator(_firm_code)]
+    status: Literal["active", "suspended", "revoked"]
+    assessed_year: Annotated[int | None, BeforeValidator(_year)]
+
+
+class DetaineeRow(_Row):
+    roster_no: Key
+    name: Text
+    id_no: Annotated[str, AfterValidator(_required), AfterValidator(_id_no)]
+    case_no: Text
+    charge_category: Text
+    stage: Stage
+    case_unit: Text
+    status: Literal["in_custody", "released", "transferred"]
+
+
+class AidLetterRow(_Row):
+    letter_no: Key
+    centre: Text
+    cert_no: CertNo
+    roster_no: Key
+    stage: Stage
+    issued_on: Annotated[str, AfterValidator(_required), AfterValidator(_iso_date)]
+    status: Literal["active", "terminated", "reassigned"]
+
+
+@dataclass(frozen=True)
+class Register:
+    """Where one kind of file goes: its row model, table, key, and columns it always sets."""
+
+    row: type[_Row]
+    table: str
+    key: str
+    fixed: dict
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.row.model_fields)
+
+
+REGISTERS: dict[str, Register] = {
+    # An upsert over an 'in_person' lawyer makes them a registry lawyer (V4).
+    "lawyers": Register(LawyerRow, "lawyers", "cert_no", {"source": "registry"}),
+    "detainees": Register(DetaineeRow, "detainees", "roster_no", {}),
+    "aid-letters": Register(AidLetterRow, "aid_letters", "letter_no", {}),
+}
+
+
+# --- reading the file ---------------------------------------------------------------------
+
+def _file_error(path: Path, zh: str, en: str) -> DomainError:
+    return DomainError("E3", f"{path.name}：{zh}", f"{path.name}: {en}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise _file_error(path, f"无法读取文件（{exc.strerror}）", f"cannot read the file"
+                          f" ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _file_error(path, "不是UTF-8编码（可能是GBK）：请在Excel中另存为“CSV UTF-8”后再导入",
+                          "not UTF-8 (perhaps GBK): save it as 'CSV UTF-8' and import again"
+                          ) from None
+    if not text.strip():
+        raise _file_error(path, "文件是空的：请检查是否选错了文件",
+                          "the file is empty: check that it is the right file")
+    return text
+
+
+def _check_columns(path: Path, register: Register, header: list[str]) -> None:
+    wanted = register.columns
+    missing = [c for c in wanted if c not in header]
+    extra = [c for c in header if c not in wanted]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if missing or extra or repeated:
+        zh, en = [], []
+        if missing:
+            zh.append(f"缺少列 {', '.join(missing)}")
+            en.append(f"missing column(s) {', '.join(missing)}")
+        if extra:
+            zh.append(f"多出列 {', '.join(extra)}")
+            en.append(f"unknown column(s) {', '.join(extra)}")
+        if repeated:
+            zh.append(f"重复列 {', '.join(repeated)}")
+            en.append(f"repeated column(s) {', '.join(repeated)}")
+        columns = ",".join(wanted)
+        raise _file_error(path, "；".join(zh) + f"。表头应为：{columns}",
+                          "; ".join(en) + f". The header must be: {columns}")
+
+
+Cells = dict[str, str]
+
+
+def _csv_rows(path: Path, text: str, register: Register) -> list[tuple[int, Cells | RowError]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in next(reader)]
+    _check_columns(path, register, header)
+    rows: list[tuple[int, Cells | RowError]] = []
+    line = reader.line_num + 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            if len(cells) != len(header):
+                rows.append((line, RowError(line, "row",
+                                            f"该行有{len(cells)}列，表头有{len(header)}列"
+                                            f" / this row has {len(cells)} cells, the header"
+                                            f" {len(header)}")))
+            else:
+                rows.append((line, dict(zip(header, cells, strict=True))))
+        line = reader.line_num + 1
+    return rows
+
+
+def _json_cell(value: object) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _json_object_problem(number: int, item: dict, columns: list[str]) -> RowError | None:
+    for name in columns:
+        if name not in item:
+            return RowError(number, name, "缺少此项 / missing")
+    for name in item:
+        if name not in columns:
+            return RowError(number, str(name), "未知的项 / unknown key")
+    for name in columns:
+        if _json_cell(item[name]) is None:
+            return RowError(number, name, "应为文本或整数 / must be text or a whole number")
+    return None
+
+
+def _json_rows(path: Path, text: str, register: Register) -> list[tuple[int, Cells | RowError]]:
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _file_error(path, f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列）：请检查文件是否"
+                          "完整，或改用CSV导入",
+                          f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}):"
+                          " check that the file is complete, or import a CSV file") from None
+    if not isinstance(items, list):
+        raise _file_error(path, "JSON应为对象列表 [ {...}, ... ]",
+                          "the JSON must be a list of objects [ {...}, ... ]")
+    rows: list[tuple[int, Cells | RowError]] = []
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            rows.append((number, RowError(number, "row", "应为对象 {...} / must be an object")))
+            continue
+        rows.append((number, _json_object_problem(number, item, register.columns)
+                     or {name: _json_cell(item[name]) for name in register.columns}))
+    return rows
+
+
+def _read_rows(path: Path, register: Register) -> list[tuple[int, Cells | RowError]]:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise _file_error(path, "只能导入 .csv 或 .json 文件", "only .csv or .json files can be imported")
+    text = _read_text(path)
+    try:
+        rows = (_csv_rows if suffix == ".csv" else _json_rows)(path, text, register)
+    except csv.Error as exc:
+        raise _file_error(path, f"CSV格式有误（{exc}）：请用Excel另存为“CSV UTF-8”",
+                          f"the CSV is malformed ({exc}): save it again as 'CSV UTF-8'") from None
+    if not rows:
+        raise _file_error(path, "文件中没有数据行：请检查是否选错了文件",
+                          "the file has no data rows: check that it is the right file")
+    return rows
+
+
+# --- checking and importing ---------------------------------------------------------------
+
+def _reason(error: dict) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "literal_error":
+        return f"应为以下之一 / must be one of: {error['ctx']['expected']}"
+    return error["msg"]
+
+
+def _validate(register: Register, rows: list[tuple[int, Cells | RowError]]
+              ) -> tuple[list[_Row], list[RowError]]:
+    good: list[_Row] = []
+    errors: list[RowError] = []
+    first_line: dict[str, int] = {}
+    for line, cells in rows:
+        if isinstance(cells, RowError):
+            errors.append(cells)
+            continue
+        try:
+            row = register.row(**{name: cell.strip() for name, cell in cells.items()})
+        except ValidationError as exc:
+            errors += [RowError(line, str(e["loc"][0]) if e["loc"] else "row", _reason(e))
+                       for e in exc.errors()]
+            continue
+        key = getattr(row, register.key)
+        if key in first_line:
+            errors.append(RowError(line, register.key, f"与第{first_line[key]}行重复"
+                                                       f" / duplicates line {first_line[key]}"))
+            continue
+        first_line[key] = line
+        good.append(row)
+    return good, errors
+
+
+def _end_defence_by_inactive_letters(db: Database, clock: Clock) -> None:
+    """V6/V7: a terminated or reassigned aid letter ends that lawyer's defence, so the
+    lawyer no longer counts towards the detainee's two defenders."""
+    db.execute(
+        "UPDATE defenders SET ended_at = ? WHERE ended_at IS NULL AND basis = 'aid_letter'"
+        " AND document_no IN (SELECT letter_no FROM aid_letters WHERE status != 'active')",
+        (iso(clock.now()),))
+
+
+def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
+                skip_bad: bool = False) -> ImportReport:
+    """E3: check every row of the file; upsert the good rows by key unless a row is bad
+    and skip_bad is False. Raises DomainError("E3") when the file as a whole is unusable."""
+    register = REGISTERS.get(kind)
+    if register is None:
+        raise DomainError("E3", f"未知的导入类型{kind}", f"unknown import kind {kind!r}"
+                          f" (one of: {', '.join(REGISTERS)})")
+    path = Path(path)
+    good, errors = _validate(register, _read_rows(path, register))
+    if (errors and not skip_bad) or not good:
+        return ImportReport(imported=0, inserted=0, updated=0, errors=errors)
+    records = [{**row.model_dump(), **register.fixed} for row in good]
+    with transaction(db):
+        existing = {key for (key,) in db.execute(
+            f"SELECT {register.key} FROM {register.table}")}
+        updated = sum(record[register.key] in existing for record in records)
+        db.table(register.table).upsert_all(records, pk=register.key)
+        if register.table == "aid_letters":
+            _end_defence_by_inactive_letters(db, clock)
+        audit.record(db, clock, actor, f"import_{kind.replace('-', '_')}", f"file:{path.name}",
+                     {"inserted": len(records) - updated, "updated": updated,
+                      "skipped": len(errors)})
+    return ImportReport(imported=len(records), inserted=len(records) - updated, updated=updated,
+                        errors=errors)

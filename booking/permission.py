@@ -1,0 +1,47 @@
+"""P1-P3: the investigating authority's permission in national-security and terrorism cases.
+
+P1 is decided at verification (booking.verification); here the decision is recorded.
+P3 needs no code: no other case ever waits for the case unit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from . import audit
+from .clock import Clock, iso
+from .errors import DomainError, NotFound
+from .storage import one, transaction
+from .verification import DEADLINE
+
+DECISION_WITHIN = timedelta(days=3)  # national rule: the authority decides within 3 days
+
+
+def record_permission(db: Database, clock: Clock, officer: str, request_id: int, granted: bool,
+                      reference: str) -> dict:
+    """P2: permission starts the 48-hour clock now; a refusal closes the request."""
+    reference = reference.strip()
+    if not reference:
+        raise DomainError("P2", "请输入侦查机关决定书的文号", "enter the reference number of the"
+                          " authority's decision")
+    with transaction(db):
+        request = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
+        if request is None:
+            raise NotFound("P2", f"无此会见申请{request_id}", f"no meeting request {request_id}")
+        if request["state"] != "awaiting_permission":
+            raise DomainError("P2", "该申请不在等待许可状态", "this request is not awaiting permission")
+        now = clock.now()
+        if granted:
+            db.execute("UPDATE meeting_requests SET state = 'open', clock_start = ?, deadline = ?,"
+                       " permission_ref = ?, permission_decided_at = ?, permission_recorded_by = ?"
+                       " WHERE id = ?", (iso(now), iso(now + DEADLINE), reference, iso(now),
+                                         officer, request_id))
+        else:
+            db.execute("UPDATE meeting_requests SET state = 'permission_denied', closed_at = ?,"
+                       " permission_ref = ?, permission_decided_at = ?, permission_recorded_by = ?"
+                       " WHERE id = ?", (iso(now), reference, iso(now), officer, request_id))
+        audit.record(db, clock, officer, "permission_granted" if granted else "permission_denied",
+                     f"request:{request_id}", {"reference": reference})
+        return one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
