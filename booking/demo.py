@@ -11,6 +11,7 @@ from importlib import resources
 from sqlite_utils import Database
 
 from .clock import Clock
+from .errors import DomainError
 from .imports import import_file
 from .models import Role
 from .rooms import sync_rooms
@@ -40,6 +41,12 @@ def load_demo(db: Database, clock: Clock, settings: Settings) -> bool:
     """
     if _has_staff(db, DEMO_OFFICER[0]):
         return False
+    real = one(db, "SELECT staff_no FROM staff WHERE staff_no NOT IN (?, ?) LIMIT 1",
+               (DEMO_OFFICER[0], DEMO_WARDEN[0]))
+    if real:
+        raise DomainError("E1", "该数据库已有正式账户，不能加入演示数据",
+                          "this database has real staff accounts: demo data is only for a new"
+                          " database (use --db with another file)")
     data = resources.files("booking") / "demo_data"
     for kind, name in DEMO_FILES:
         with resources.as_file(data / name) as path:

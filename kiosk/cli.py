@@ -67,7 +67,10 @@ def demo(c: Context) -> None:
     """创建演示数据 create the demo data (does nothing if it is there already)."""
     from booking.demo import load_demo
 
-    created = load_demo(c.db, c.clock, c.settings)
+    try:
+        created = load_demo(c.db, c.clock, c.settings)
+    except DomainError as exc:
+        fail(f"{exc.zh}\n{exc.en}")
     click.echo(f"演示数据已创建 demo data created in {c.db_path}" if created
                else f"演示数据已存在 demo data already in {c.db_path}")
 

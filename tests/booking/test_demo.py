@@ -160,3 +160,13 @@ def test_v7_demo_terminated_aid_letter_is_refused(demo_db, clock):
     assert result.request is None
     assert [c.rule for c in result.failures] == ["V7"]
     assert "terminated" in result.failures[0].en
+
+
+def test_e1_demo_refuses_a_database_with_real_accounts(db, clock, settings):
+    from booking.errors import DomainError
+    from booking.staff import add_staff
+
+    add_staff(db, clock, "cli", "2001", "真警官", "officer", "975310")
+    with pytest.raises(DomainError):
+        load_demo(db, clock, settings)
+    assert db.table("lawyers").count == 0
