@@ -1,0 +1,261 @@
+"""R1-R3, C4: the warden's 48-hour compliance report, aggregated in SQL.
+
+A request belongs to the period in which its documents were presented; its state is
+the state when the report is made. Open requests whose deadline has passed count as
+breached (or deferred by lawyer when the lawyer chose the later time). Percentiles use
+the nearest-rank method.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+
+from pydantic import BaseModel, ConfigDict
+from sqlite_utils import Database
+
+from .clock import Clock, iso
+from .errors import DomainError
+from .meetings import DELAY_REASONS
+
+STATES = ("met", "breached", "deferred_by_lawyer", "no_show", "cancelled",
+          "awaiting_permission", "permission_denied", "open")
+MAX_DAYS = 366 * 5
+
+# The state of each request of the period as of :now (C4). One row per request.
+_STATE_SQL = """
+WITH period AS (
+    SELECT r.*, (SELECT b.deferred_by_lawyer FROM bookings b WHERE b.request_id = r.id
+                 AND b.state IN ('booked', 'arrived') ORDER BY b.id DESC LIMIT 1) AS deferred
+    FROM meeting_requests r WHERE r.presented_at >= :lo AND r.presented_at < :hi
+)
+SELECT id, presented_at, clock_start, deadline,
+    CASE
+        WHEN state IN ('open', 'booked') AND deadline < :now AND deferred = 1
+            THEN 'deferred_by_lawyer'
+        WHEN state IN ('open', 'booked') AND deadline < :now THEN 'breached'
+        WHEN state = 'booked' THEN 'open'
+        ELSE state
+    END AS report_state
+FROM period
+"""
+
+
+class Breach(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    deadline: str
+    started: str | None
+    hours_late: float
+    reason: str
+
+
+class PermissionCase(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request_id: int
+    presented_at: str
+    decided_at: str | None
+    decision_hours: float | None
+    outcome: str
+
+
+class DayFigures(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: str
+    presented: int
+    met: int
+    breached: int
+    meetings: int
+
+    @property
+    def compliance_rate(self) -> float | None:
+        decided = self.met + self.breached
+        return self.met / decided if decided else None
+
+
+class ComplianceReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    period_from: str
+    period_to: str
+    made_at: str
+    presented: int
+    refused: int
+    refused_by_rule: dict[str, int]
+    verified: int
+    immediate: int
+    met: int
+    breached: int
+    deferred_by_lawyer: int
+    no_show: int
+    cancelled: int
+    awaiting_permission: int
+    permission_denied: int
+    open: int
+    compliance_rate: float | None
+    median_hours: float | None
+    p90_hours: float | None
+    saturday_meetings: int
+    sunday_meetings: int
+    interrogation_room_meetings: int
+    consent_recorded: int
+    devices_off_confirmed: int
+    video_meetings: int
+    permission_cases: list[PermissionCase]
+    assistants: int
+    assistants_confirmed: int
+    breaches: list[Breach]
+    daily: list[DayFigures]
+
+    def summary(self) -> dict:
+        """The JSON form of the report (R3)."""
+        return self.model_dump(mode="json")
+
+
+def _bounds(first: date, last: date, clock: Clock) -> tuple[str, str]:
+    if last < first:
+        raise DomainError("R1", "结束日期早于开始日期", "the end date is before the start date")
+    if (last - first).days > MAX_DAYS:
+        raise DomainError("R1", "报表期间最长五年", "a report covers five years at most")
+    lo = datetime.combine(first, time(0), clock.zone)
+    hi = datetime.combine(last + timedelta(days=1), time(0), clock.zone)
+    return iso(lo), iso(hi)
+
+
+def _scalar(db: Database, sql: str, params: dict) -> int:
+    return db.execute(sql, params).fetchone()[0] or 0
+
+
+def _nearest_rank(db: Database, params: dict, fraction: float, count: int) -> float | None:
+    if not count:
+        return None
+    offset = max(0, math.ceil(fraction * count) - 1)
+    row = db.execute(_HOURS_SQL + " ORDER BY hours LIMIT 1 OFFSET :offset",
+                     {**params, "offset": offset}).fetchone()
+    return round(row[0], 2)
+
+
+# Hours from clock start to meeting start, for requests of the period that met.
+_HOURS_SQL = """
+SELECT (julianday(b.started_at) - julianday(r.clock_start)) * 24 AS hours
+FROM meeting_requests r JOIN bookings b ON b.request_id = r.id AND b.started_at IS NOT NULL
+WHERE r.presented_at >= :lo AND r.presented_at < :hi
+"""
+
+# Meetings that started, of requests of the period.
+_MEETINGS_SQL = """
+SELECT
+    COUNT(*) AS meetings,
+    SUM(strftime('%w', substr(b.started_at, 1, 10)) = '6') AS saturday,
+    SUM(strftime('%w', substr(b.started_at, 1, 10)) = '0') AS sunday,
+    SUM(b.room_kind = 'interrogation') AS interrogation,
+    SUM(b.room_kind = 'interrogation' AND b.consent_at IS NOT NULL) AS consent,
+    SUM(b.room_kind = 'interrogation' AND b.devices_off_at IS NOT NULL) AS devices_off,
+    SUM(b.room_kind = 'video') AS video
+FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
+WHERE b.started_at IS NOT NULL AND r.presented_at >= :lo AND r.presented_at < :hi
+"""
+
+
+def compliance_report(db: Database, clock: Clock, first: date, last: date) -> ComplianceReport:
+    """R1: every figure of the period, computed in the database."""
+    lo, hi = _bounds(first, last, clock)
+    now = clock.now()
+    params = {"lo": lo, "hi": hi, "now": iso(now)}
+    refused_by_rule = dict(db.execute(
+        "SELECT rule, COUNT(*) FROM refusals WHERE at >= :lo AND at < :hi GROUP BY rule"
+        " ORDER BY rule", params).fetchall())
+    states = dict(db.execute(f"SELECT report_state, COUNT(*) FROM ({_STATE_SQL})"
+                             " GROUP BY report_state", params).fetchall())
+    counts = {state: states.get(state, 0) for state in STATES}
+    verified = sum(states.values())
+    refused = sum(refused_by_rule.values())
+    met_count = _scalar(db, f"SELECT COUNT(*) FROM ({_HOURS_SQL})", params)
+    meetings = dict(zip(("meetings", "saturday", "sunday", "interrogation", "consent",
+                         "devices_off", "video"),
+                        db.execute(_MEETINGS_SQL, params).fetchone(), strict=True))
+    decided = counts["met"] + counts["breached"]
+    return ComplianceReport(
+        period_from=first.isoformat(), period_to=last.isoformat(), made_at=iso(now),
+        presented=refused + verified, refused=refused, refused_by_rule=refused_by_rule,
+        verified=verified,
+        immediate=_scalar(db, "SELECT COUNT(DISTINCT b.request_id) FROM bookings b"
+                              " JOIN meeting_requests r ON r.id = b.request_id"
+                              " WHERE b.immediate = 1 AND b.started_at IS NOT NULL"
+                              " AND r.presented_at >= :lo AND r.presented_at < :hi", params),
+        **counts,
+        compliance_rate=round(counts["met"] / decided, 4) if decided else None,
+        median_hours=_nearest_rank(db, params, 0.5, met_count),
+        p90_hours=_nearest_rank(db, params, 0.9, met_count),
+        saturday_meetings=meetings["saturday"] or 0, sunday_meetings=meetings["sunday"] or 0,
+        interrogation_room_meetings=meetings["interrogation"] or 0,
+        consent_recorded=meetings["consent"] or 0,
+        devices_off_confirmed=meetings["devices_off"] or 0,
+        video_meetings=meetings["video"] or 0,
+        permission_cases=_permission_cases(db, params),
+        assistants=_scalar(db, "SELECT COUNT(*) FROM assistants a JOIN bookings b"
+                               " ON b.id = a.booking_id JOIN meeting_requests r"
+                               " ON r.id = b.request_id"
+                               " WHERE r.presented_at >= :lo AND r.presented_at < :hi", params),
+        assistants_confirmed=_scalar(db, "SELECT COUNT(*) FROM assistants a JOIN bookings b"
+                                         " ON b.id = a.booking_id JOIN meeting_requests r"
+                                         " ON r.id = b.request_id WHERE a.confirmed_at IS NOT NULL"
+                                         " AND r.presented_at >= :lo AND r.presented_at < :hi",
+                                     params),
+        breaches=_breaches(db, params),
+        daily=_daily(db, params),
+    )
+
+
+def _permission_cases(db: Database, params: dict) -> list[PermissionCase]:
+    rows = db.execute(
+        "SELECT id, presented_at, permission_decided_at, state,"
+        " (julianday(permission_decided_at) - julianday(presented_at)) * 24"
+        " FROM meeting_requests WHERE needs_permission = 1"
+        " AND presented_at >= :lo AND presented_at < :hi ORDER BY id", params)
+    cases = []
+    for request_id, presented_at, decided_at, state, hours in rows:
+        outcome = ("awaiting" if state == "awaiting_permission" else
+                   "denied" if state == "permission_denied" else "granted")
+        cases.append(PermissionCase(request_id=request_id, presented_at=presented_at,
+                                    decided_at=decided_at, outcome=outcome,
+                                    decision_hours=round(hours, 2) if hours is not None
+                                    else None))
+    return cases
+
+
+def _breaches(db: Database, params: dict) -> list[Breach]:
+    rows = db.execute(
+        f"SELECT s.id, s.deadline, b.started_at, b.delay_reason, b.delay_text,"
+        " (julianday(COALESCE(b.started_at, :now)) - julianday(s.deadline)) * 24"
+        f" FROM ({_STATE_SQL}) s LEFT JOIN bookings b ON b.id = (SELECT MAX(id) FROM bookings"
+        " WHERE request_id = s.id AND state NOT IN ('released_late'))"
+        " WHERE s.report_state = 'breached' ORDER BY s.id", params)
+    breaches = []
+    for request_id, deadline, started, reason, text, hours in rows:
+        zh, en = DELAY_REASONS.get(reason, ("未预约", "not booked")) if reason else \
+            ("未预约", "not booked")
+        words = f"{zh} / {en}" + (f": {text}" if text else "")
+        breaches.append(Breach(request_id=request_id, deadline=deadline, started=started,
+                               hours_late=round(hours, 2), reason=words))
+    return breaches
+
+
+def _daily(db: Database, params: dict) -> list[DayFigures]:
+    rows = db.execute(
+        "WITH days AS ("
+        "  SELECT substr(at, 1, 10) AS day, 1 AS presented, 0 AS met, 0 AS breached,"
+        "         0 AS meetings FROM refusals WHERE at >= :lo AND at < :hi"
+        "  UNION ALL"
+        "  SELECT substr(presented_at, 1, 10), 1, report_state = 'met',"
+        "         report_state = 'breached', 0 FROM (" + _STATE_SQL + ")"
+        "  UNION ALL"
+        "  SELECT substr(b.started_at, 1, 10), 0, 0, 0, 1 FROM bookings b"
+        "  WHERE b.started_at >= :lo AND b.started_at < :hi"
+        ") SELECT day, SUM(presented), SUM(met), SUM(breached), SUM(meetings)"
+        " FROM days GROUP BY day ORDER BY day", params)
+    return [DayFigures(day=d, presented=p, met=m, breached=b, meetings=n)
+            for d, p, m, b, n in rows]
