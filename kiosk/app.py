@@ -1,0 +1,74 @@
+"""The kiosk's Textual app: the signed-in officer, the language, and the screens."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from booking.clock import Clock
+from booking.models import StaffMember
+from booking.settings import Settings
+from kiosk.components.bilingual import relabel_bindings
+from kiosk.i18n import Language, other
+from kiosk.screens.sign_in import SignInScreen
+from kiosk.screens.verify import VerifyScreen
+
+
+class KioskApp(App):
+    """Front desk: an officer signs in, then checks the documents lawyers present."""
+
+    CSS_PATH = "kiosk.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f2", "toggle_language", "English", id="key.language", priority=True),
+        Binding("ctrl+l", "sign_out", "退出登录", id="key.sign_out", priority=True),
+    ]
+
+    language: reactive[Language] = reactive("zh")
+    officer: reactive[str | None] = reactive(None)
+    """Staff number of the officer signed in at this kiosk, or None."""
+
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        super().__init__()
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.officer_name = ""
+        self.title = settings.centre.name
+
+    def get_default_screen(self) -> Screen:
+        return SignInScreen()
+
+    def watch_language(self, language: Language) -> None:
+        relabel_bindings(self, language)
+        self.refresh_bindings()
+
+    def watch_officer(self) -> None:
+        self.refresh_bindings()  # sign-out is offered only to someone signed in
+
+    def action_toggle_language(self) -> None:
+        self.language = other(self.language)
+
+    def start_shift(self, member: StaffMember) -> None:
+        """After a sign-in: remember who, open the desk."""
+        self.officer_name = member.name
+        self.officer = member.staff_no
+        self.push_screen(VerifyScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sign_out":
+            return self.officer is not None
+        return True
+
+    def action_sign_out(self) -> None:
+        """Back to the sign-in screen; the desk's screens and what was typed on them go."""
+        self.officer = None
+        self.officer_name = ""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        sign_in = self.screen_stack[0]
+        if isinstance(sign_in, SignInScreen):
+            sign_in.reset()

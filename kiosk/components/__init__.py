@@ -1,0 +1,1 @@
+"""Widgets the kiosk's screens share: the header, bilingual notices, the result panel."""

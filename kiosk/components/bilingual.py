@@ -1,0 +1,52 @@
+"""Switching what is on screen between Chinese and English, from the label table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TypeVar
+
+from textual.dom import DOMNode
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, RadioButton, Static
+
+from kiosk.i18n import LABELS, Language, label
+
+W = TypeVar("W", bound=Widget)
+
+
+def labelled(widget: W, key: str) -> W:
+    """Mark a widget as showing the label `key`; translate() keeps it in the current language."""
+    widget.label_key = key  # type: ignore[attr-defined]
+    return widget
+
+
+def _relabel(widget: Widget, text: str) -> None:
+    if isinstance(widget, Input):
+        widget.placeholder = text
+    elif isinstance(widget, Button | Checkbox | RadioButton):
+        widget.label = text
+    elif isinstance(widget, Static):
+        widget.update(text)
+
+
+def relabel_bindings(node: DOMNode, language: Language) -> None:
+    """Footer descriptions of bindings whose id is a label key follow the language.
+
+    Textual has no public way to change a binding's description, so the node's own
+    binding map (a per-instance copy) is rewritten; ids keep working for keymaps.
+    """
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [
+            replace(b, description=label(b.id, language)) if b.id in LABELS else b
+            for b in bindings
+        ]
+
+
+def translate(root: DOMNode, language: Language) -> None:
+    """Relabel every marked widget under root, and root's own bindings."""
+    for widget in root.query("*"):
+        key = getattr(widget, "label_key", None)
+        if key:
+            _relabel(widget, label(key, language))
+    relabel_bindings(root, language)

@@ -1,0 +1,68 @@
+"""S1: an officer or warden signs in with staff number and PIN."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from booking.staff import sign_in
+from kiosk.components.bilingual import labelled, translate
+from kiosk.components.header import KioskHeader
+from kiosk.components.notice import Notice, attempt
+
+
+class SignInScreen(Screen):
+    """The kiosk's base screen: nothing else is reachable before a sign-in."""
+
+    def compose(self) -> ComposeResult:
+        yield KioskHeader("sign_in.title")
+        with Center(), Vertical(id="sign-in-box"):
+            yield labelled(Static(classes="hint"), "sign_in.hint")
+            yield labelled(Static(classes="field-label"), "sign_in.staff_no")
+            yield Input(id="staff-no", restrict=r"[0-9A-Za-z]*", max_length=16)
+            yield labelled(Static(classes="field-label"), "sign_in.pin")
+            yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=32)
+            yield labelled(Button(variant="primary", id="sign-in"), "sign_in.submit")
+            yield Notice(id="sign-in-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", lambda language: translate(self, language))
+        self.query_one("#staff-no", Input).focus()
+
+    def reset(self) -> None:
+        """Blank form for the next person (after a sign-out)."""
+        self.query_one("#staff-no", Input).clear()
+        self.query_one("#pin", Input).clear()
+        self.query_one(Notice).clear()
+        self.query_one("#staff-no", Input).focus()
+
+    @on(Input.Submitted, "#staff-no")
+    def _to_pin(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#sign-in")
+    def submit(self) -> None:
+        staff_no = self.query_one("#staff-no", Input).value.strip()
+        pin_input = self.query_one("#pin", Input)
+        pin = pin_input.value
+        notice = self.query_one(Notice)
+        if not staff_no or not pin:
+            notice.show("请输入警号和PIN", "enter your staff number and PIN")
+            self.query_one("#pin" if staff_no else "#staff-no", Input).focus()
+            return
+        app = self.app
+        member = attempt(
+            notice, sign_in, app.db, app.clock, staff_no, pin,
+            app.settings.security.max_pin_attempts)
+        pin_input.clear()
+        if member is None:
+            pin_input.focus()
+            return
+        notice.clear()
+        self.query_one("#staff-no", Input).clear()
+        app.start_shift(member)

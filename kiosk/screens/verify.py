@@ -1,0 +1,195 @@
+"""V1-V9 at the desk: the officer types what the lawyer presents; the kiosk checks it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
+
+from booking.models import POA_RELATIONS, Basis, Presentation
+from booking.verification import verify_documents
+from kiosk.components.bilingual import labelled, translate
+from kiosk.components.header import KioskHeader
+from kiosk.components.notice import Notice, attempt
+from kiosk.components.result import ResultPanel
+from kiosk.i18n import Language, label
+
+# Text fields of the form: widget id, label key, characters allowed, longest value.
+TEXT_FIELDS = {
+    "cert-no": ("verify.cert_no", r"[0-9]*", 17),
+    "firm-code": ("verify.firm_code", r"[0-9A-Za-z]*", 18),
+    "letter-lawyer": ("verify.letter_lawyer", None, 40),
+    "letter-detainee": ("verify.letter_detainee", None, 40),
+    "roster-no": ("verify.roster_no", r"[0-9A-Za-z-]*", 20),
+    "poa-signed-by": ("verify.poa_signed_by", None, 40),
+    "aid-letter-no": ("verify.aid_letter_no", None, 40),
+}
+BASIS_FIELDS: dict[Basis, tuple[str, ...]] = {
+    "power_of_attorney": ("poa-relation", "poa-signed-by"),
+    "aid_letter": ("aid-letter-no",),
+}
+ALWAYS_REQUIRED = ("cert-no", "firm-code", "letter-lawyer", "letter-detainee", "roster-no")
+# Textual draws a Select's prompt once, so it carries both languages.
+CHOOSE = f"{label('verify.choose', 'zh')} {label('verify.choose', 'en')}"
+
+
+class VerifyScreen(Screen):
+    """The desk after sign-in: one form per lawyer, the result below it."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "verify", "核验", id="key.verify", priority=True),
+        Binding("ctrl+r", "clear", "清空", id="key.clear", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield KioskHeader("verify.title")
+        with VerticalScroll(id="verify-body"):
+            with Vertical(id="verify-form"):
+                yield self._row("verify.cert_no", self._text_input("cert-no"))
+                yield self._row(None, labelled(Checkbox(id="inspected", compact=True),
+                                               "verify.inspected"))
+                yield self._row("verify.firm_code", self._text_input("firm-code"), group=True)
+                yield self._row("verify.letter_lawyer", self._text_input("letter-lawyer"))
+                yield self._row("verify.letter_detainee", self._text_input("letter-detainee"))
+                yield self._row("verify.roster_no", self._text_input("roster-no"), group=True)
+                yield self._row("verify.basis", RadioSet(
+                    labelled(RadioButton(id="power_of_attorney", value=True),
+                             "verify.power_of_attorney"),
+                    labelled(RadioButton(id="aid_letter"), "verify.aid_letter"),
+                    id="basis", compact=True), group=True)
+                yield self._row("verify.poa_relation",
+                                Select([], id="poa-relation", compact=True, prompt=CHOOSE))
+                yield self._row("verify.poa_signed_by", self._text_input("poa-signed-by"))
+                yield self._row("verify.aid_letter_no", self._text_input("aid-letter-no"))
+                yield self._row(None, labelled(Button(variant="primary", id="verify",
+                                                      compact=True), "verify.submit"),
+                                labelled(Button(id="clear", compact=True), "verify.clear"),
+                                labelled(Static(classes="hint"), "verify.hint"),
+                                group=True)
+            yield Notice(id="verify-message")
+            yield ResultPanel(self.app.settings.zone, id="result")
+        yield Footer()
+
+    @staticmethod
+    def _row(label_key: str | None, *fields: Widget, group: bool = False) -> Horizontal:
+        """One line of the form: its label, then its field(s); row id follows the field's."""
+        caption = Static(classes="field-label")
+        if label_key:
+            labelled(caption, label_key)
+        return Horizontal(caption, *fields, classes="row -group" if group else "row",
+                          id=f"row-{fields[0].id}")
+
+    @staticmethod
+    def _text_input(field: str) -> Input:
+        _, allowed, longest = TEXT_FIELDS[field]
+        return Input(id=field, restrict=allowed, max_length=longest, compact=True,
+                     classes="field")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._set_language)
+        self._show_basis("power_of_attorney")
+        self.query_one("#cert-no", Input).focus()
+
+    def _set_language(self, language: Language) -> None:
+        translate(self, language)
+        relation = self.query_one("#poa-relation", Select)
+        chosen = relation.value
+        relation.set_options(
+            (zh if language == "zh" else en, key) for key, (zh, en) in POA_RELATIONS.items())
+        if chosen != Select.NULL:
+            relation.value = chosen
+
+    # -- the basis decides which fields are asked for
+
+    @property
+    def basis(self) -> Basis:
+        pressed = self.query_one("#basis", RadioSet).pressed_button
+        # The radio buttons' ids are the Basis values.
+        return "aid_letter" if pressed and pressed.id == "aid_letter" else "power_of_attorney"
+
+    @on(RadioSet.Changed, "#basis")
+    def _basis_changed(self) -> None:
+        self._show_basis(self.basis)
+
+    def _show_basis(self, basis: Basis) -> None:
+        for shown_basis, fields in BASIS_FIELDS.items():
+            for field in fields:
+                self.query_one(f"#row-{field}").display = shown_basis == basis
+
+    # -- submitting
+
+    def _last_text_field(self) -> str:
+        return BASIS_FIELDS[self.basis][-1]
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        """Enter moves down the form; on the last field it submits."""
+        if event.input.id == self._last_text_field():
+            self.action_verify()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#verify")
+    def action_verify(self) -> None:
+        notice = self.query_one(Notice)
+        presentation = self._presentation(notice)
+        if presentation is None:
+            return
+        app = self.app
+        verification = attempt(notice, verify_documents, app.db, app.clock, app.officer,
+                               presentation)
+        if verification is not None:
+            notice.clear()
+            self.query_one(ResultPanel).show(verification)
+
+    def _value(self, field: str) -> str:
+        if field == "poa-relation":
+            value = self.query_one("#poa-relation", Select).value
+            return "" if value == Select.NULL else str(value)
+        return self.query_one(f"#{field}", Input).value.strip()
+
+    def _presentation(self, notice: Notice) -> Presentation | None:
+        """The form as a Presentation, or None with a message naming the empty fields."""
+        basis = self.basis
+        required = ALWAYS_REQUIRED + BASIS_FIELDS[basis]
+        missing = [field for field in required if not self._value(field)]
+        if missing:
+            keys = [TEXT_FIELDS[f][0] if f in TEXT_FIELDS else "verify.poa_relation"
+                    for f in missing]
+            notice.show(label("verify.missing", "zh") + "、".join(label(k, "zh") for k in keys),
+                        label("verify.missing", "en") + ", ".join(label(k, "en") for k in keys))
+            self.query_one(ResultPanel).show(None)
+            self.query_one(f"#{missing[0]}").focus()
+            return None
+        values = {
+            "cert_no": self._value("cert-no"),
+            "inspected_in_person": self.query_one("#inspected", Checkbox).value,
+            "letter_firm_code": self._value("firm-code").upper(),
+            "letter_lawyer_name": self._value("letter-lawyer"),
+            "letter_detainee_name": self._value("letter-detainee"),
+            "roster_no": self._value("roster-no"),
+            "basis": basis,
+        }
+        if basis == "power_of_attorney":
+            values["poa_signed_by"] = self._value("poa-signed-by")
+            values["poa_relation"] = self._value("poa-relation")
+        else:
+            values["aid_letter_no"] = self._value("aid-letter-no")
+        return attempt(notice, Presentation.model_validate, values)
+
+    # -- starting again
+
+    @on(Button.Pressed, "#clear")
+    def action_clear(self) -> None:
+        for field in TEXT_FIELDS:
+            self.query_one(f"#{field}", Input).clear()
+        self.query_one("#inspected", Checkbox).value = False
+        self.query_one("#power_of_attorney", RadioButton).value = True
+        self.query_one("#poa-relation", Select).clear()
+        self.query_one(Notice).clear()
+        self.query_one(ResultPanel).show(None)
+        self.query_one("#cert-no", Input).focus()

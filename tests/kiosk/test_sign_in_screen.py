@@ -1,0 +1,92 @@
+"""S1 at the kiosk: signing in with staff number and PIN, wrong PINs, the lock, signing out."""
+
+from __future__ import annotations
+
+from kiosk_steps import OFFICER, SIZE, count, sign_in, type_into
+from textual.widgets import Input
+
+from kiosk.components.notice import Notice
+from kiosk.screens.sign_in import SignInScreen
+from kiosk.screens.verify import VerifyScreen
+
+
+async def test_s1_wrong_pin_shows_message_clears_pin_and_allows_retry(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, pin="111111")
+        screen = app.screen
+        assert isinstance(screen, SignInScreen)
+        message = screen.query_one(Notice).text
+        assert "警号或PIN错误，还可尝试4次" in message
+        assert "wrong staff number or PIN; 4 tries left" in message
+        assert screen.query_one("#pin", Input).value == ""
+        assert screen.query_one("#pin", Input).has_focus
+        assert app.officer is None
+
+        await pilot.press(*"246810", "enter")  # the staff number is still there
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyScreen)
+        assert app.officer == OFFICER
+
+
+async def test_s1_five_wrong_pins_lock_the_account(app, demo_db, settings):
+    assert settings.security.max_pin_attempts == 5
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, pin="000000")
+        for _ in range(4):
+            await pilot.press(*"000000", "enter")
+            await pilot.pause()
+        message = app.screen.query_one(Notice).text
+        assert "PIN连续错误5次，账户已锁定，请所领导解锁" in message
+        assert "the account is locked" in message
+
+        await pilot.press(*"246810", "enter")  # the right PIN no longer helps
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        assert "账户已锁定" in app.screen.query_one(Notice).text
+        assert app.officer is None
+    row = demo_db.execute("SELECT locked_at FROM staff WHERE staff_no = ?", (OFFICER,)).fetchone()
+    assert row[0] is not None
+
+
+async def test_s1_sign_in_opens_the_verify_screen_and_names_the_officer(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert isinstance(app.screen, VerifyScreen)
+        assert app.officer == OFFICER
+        status = str(app.screen.query_one("#header-status").render())
+        assert "1001" in status and "陈警官" in status
+        assert "2026-11-24 周二 09:00" in status
+        assert app.screen.query_one("#cert-no", Input).has_focus
+
+
+async def test_s1_empty_fields_ask_for_both_and_write_nothing(app, demo_db):
+    before = count(demo_db, "audit_log")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert "请输入警号和PIN" in app.screen.query_one(Notice).text
+        assert app.screen.query_one("#staff-no", Input).has_focus
+    assert count(demo_db, "audit_log") == before
+
+
+async def test_s1_sign_out_returns_to_a_blank_sign_in(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await type_into(pilot, "#cert-no", "13101200910123456")
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        assert app.officer is None
+        assert app.screen.query_one("#staff-no", Input).value == ""
+        assert app.screen.query_one("#staff-no", Input).has_focus
+        # A new sign-in gets a fresh desk: nothing typed before is left on it.
+        await sign_in(pilot)
+        assert app.screen.query_one("#cert-no", Input).value == ""
+
+
+async def test_sign_out_is_offered_only_when_signed_in(app):
+    async with app.run_test(size=SIZE) as pilot:
+        assert "ctrl+l" not in app.screen.active_bindings
+        await pilot.press("ctrl+l")  # nothing happens, nothing breaks
+        await sign_in(pilot)
+        assert "ctrl+l" in app.screen.active_bindings
