@@ -110,6 +110,30 @@ class Printer(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(9100, ge=1, le=65535)
     timeout_seconds: float = Field(3.0, gt=0, le=60)
+    # T2: Chinese text is sent in the printer's Chinese mode in this encoding; a line the
+    # printer font cannot show (rare characters, emoji) is printed as a picture instead.
+    encoding: Literal["GB18030", "GBK"] = "GB18030"
+    qr: Literal["native", "image"] = "native"   # native: the printer draws it (GS ( k)
+    font: str = ""                              # CJK font file for pictures and previews
+    status_check: bool = True                   # ask for paper/cover status (DLE EOT)
+    usb_vendor_id: int = Field(0, ge=0, le=0xFFFF)
+    usb_product_id: int = Field(0, ge=0, le=0xFFFF)
+    serial_device: str = "/dev/ttyUSB0"
+    baudrate: int = Field(9600, ge=1200, le=921600)
+
+    @model_validator(mode="after")
+    def _usb_ids(self) -> Printer:
+        if self.kind == "usb" and not (self.usb_vendor_id and self.usb_product_id):
+            raise ValueError("a usb printer needs usb_vendor_id and usb_product_id")
+        return self
+
+
+class QrCodes(_Strict):
+    """Q1: where the signing keys live and how long codes and retired keys stay valid."""
+
+    key_folder: Path = Path("var/keys")
+    valid_hours_after_start: int = Field(12, ge=1, le=48)
+    grace_days: int = Field(30, ge=0, le=365)
 
 
 class Security(_Strict):
@@ -129,6 +153,7 @@ class Settings(BaseSettings):
     hours: Hours
     meetings: Meetings = Meetings()
     printer: Printer = Printer()
+    qr: QrCodes = QrCodes()
     security: Security = Security()
 
     @model_validator(mode="after")

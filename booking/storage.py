@@ -196,3 +196,30 @@ def m002_calendar(db: Database) -> None:
 def m003_bookings(db: Database) -> None:
     # B4-B8, B10, C3-C5, P2, A1-A3: bookings with their overlap guards, permission, assistants.
     db.executescript((Path(__file__).parent / "schema_bookings.sql").read_text(encoding="utf-8"))
+
+
+@migrations()
+def m004_tickets(db: Database) -> None:
+    # T1, T3, T4, B8, Q4: one queue ticket per booking; numbers restart each day. The
+    # number is allocated as MAX+1 under BEGIN IMMEDIATE, and UNIQUE(day, number) makes a
+    # second writer that got it wrong fail instead of handing out the same number twice.
+    db.executescript(
+        """
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            booking_id INTEGER NOT NULL UNIQUE REFERENCES bookings(id),
+            day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            number INTEGER NOT NULL CHECK (number > 0),
+            label TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            issued_at TEXT NOT NULL,
+            issued_by TEXT NOT NULL,
+            called_at TEXT,
+            called_by TEXT,
+            printed_at TEXT,
+            print_error TEXT,
+            UNIQUE (day, number)
+        );
+        CREATE INDEX tickets_waiting ON tickets(day, called_at);
+        """
+    )

@@ -1,0 +1,25 @@
+"""Ticket printing: documents (queue ticket, 情况说明, consent form, test page) rendered as
+ESC/POS with Chinese text and sent to a folder, network, USB or serial printer."""
+
+from .connections import PrintedJob, TicketPrinter
+from .documents import (
+    Document,
+    consent_form,
+    explanation,
+    printer_test_page,
+    queue_ticket,
+    ticket_documents,
+)
+from .faults import PrintFault
+
+__all__ = [
+    "Document",
+    "PrintFault",
+    "PrintedJob",
+    "TicketPrinter",
+    "consent_form",
+    "explanation",
+    "queue_ticket",
+    "printer_test_page",
+    "ticket_documents",
+]

@@ -1,0 +1,28 @@
+"""Steps shared by the printer tests: a booking made through the real use cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from support import OFFICER, presentation
+
+from booking.clock import SHANGHAI
+from booking.meetings import Booking, book
+from booking.settings import Printer, Settings
+from booking.verification import verify_documents
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def booking_at(db, clock, settings: Settings, start: datetime, room: str = "M1",
+               **changes) -> Booking:
+    """王建国 for 李四 (or as changed), verified now and booked at start with a reason."""
+    request = verify_documents(db, clock, OFFICER, presentation(**changes)).request
+    reason = None if start == clock.now() else "rooms_busy"
+    return book(db, clock, settings, OFFICER, request.id, room, start, delay_reason=reason)
+
+
+def printer_config(settings: Settings, **changes) -> Printer:
+    return settings.printer.model_copy(update=changes)
