@@ -37,6 +37,7 @@ class KioskApp(App):
         self.db = db
         self.clock = clock
         self.officer_name = ""
+        self.officer_role = ""
         self.title = settings.centre.name
 
     def get_default_screen(self) -> Screen:
@@ -53,10 +54,36 @@ class KioskApp(App):
         self.language = other(self.language)
 
     def start_shift(self, member: StaffMember) -> None:
-        """After a sign-in: remember who, open the desk."""
+        """After a sign-in: remember who, open the desk (a warden's desk is the report)."""
         self.officer_name = member.name
         self.officer = member.staff_no
+        self.officer_role = member.role
         self.push_screen(VerifyScreen())
+
+    # --- the desk's screens, opened by function keys (see BINDINGS) -------------------------
+    # Each factory imports its screen lazily so start-up stays fast.
+
+    def action_open_desk(self, name: str) -> None:
+        """Open one of the desk's screens on top of the verify screen."""
+        from kiosk.screens import desk_screen
+
+        screen = desk_screen(name)
+        if screen is not None:
+            self.push_screen(screen)
+
+    # --- printing (kiosk/printing.py runs the printer in a worker) ---------------------------
+
+    def print_booking(self, booking_id: int) -> None:
+        """Print the queue ticket or booking slip (and 情况说明) of a booking just made."""
+        from kiosk.printing import print_booking
+
+        print_booking(self, booking_id)
+
+    def print_consent(self, request_id: int, room_id: str, start) -> None:
+        """Print the interrogation-room consent form for the lawyer to sign (B5)."""
+        from kiosk.printing import print_consent
+
+        print_consent(self, request_id, room_id, start)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "sign_out":

@@ -13,8 +13,13 @@ from booking.storage import open_database
 
 
 @pytest.fixture
-def settings():
-    return load_settings(ROOT / "config" / "kiosk.toml")
+def settings(tmp_path):
+    """The repo's settings, with QR keys and printer output in this test's tmp_path."""
+    loaded = load_settings(ROOT / "config" / "kiosk.toml")
+    return loaded.model_copy(update={
+        "qr": loaded.qr.model_copy(update={"key_folder": tmp_path / "keys"}),
+        "printer": loaded.printer.model_copy(update={"folder": tmp_path / "printer"}),
+    })
 
 
 @pytest.fixture
