@@ -53,7 +53,12 @@ def main(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
         fail(str(exc), 2)
     ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone))
     if ctx.invoked_subcommand is None:
+        from booking.health import key_findings
         from kiosk.app import KioskApp
+
+        for finding in key_findings(settings, ctx.obj.clock):
+            if finding.status == "fault":  # S3/Q1: never run with a key others can read
+                fail(f"{finding.zh}\n{finding.en}", 2)
 
         KioskApp(ctx.obj.settings, ctx.obj.db, ctx.obj.clock).run()
 
@@ -197,3 +202,9 @@ def audit_verify(c: Context) -> None:
 from kiosk.calendar_cli import calendar  # noqa: E402  (registered after main is defined)
 
 main.add_command(calendar)
+
+from kiosk.ops_cli import backup_command, doctor_command, restore_command  # noqa: E402
+
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(doctor_command)

@@ -1,0 +1,78 @@
+"""Health checks of the domain's parts for `kiosk doctor`: each says what to do when wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlite_utils import Database
+
+from . import audit
+from .calendar import OpeningCalendar
+from .clock import Clock
+from .errors import DomainError
+from .qr import Keyring
+from .settings import Settings
+from .storage import migrations
+
+Status = Literal["ok", "warning", "fault"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    part: str
+    status: Status
+    zh: str
+    en: str
+
+
+def database_findings(db: Database) -> list[Finding]:
+    result = db.execute("PRAGMA integrity_check").fetchone()[0]
+    findings = [Finding("database", "ok" if result == "ok" else "fault",
+                        "数据库完整" if result == "ok" else f"数据库损坏：{result}；请从备份恢复（kiosk restore）",
+                        "database intact" if result == "ok" else
+                        f"database damaged: {result}; restore a backup (kiosk restore)")]
+    pending = [m.name for m in migrations.pending(db)]
+    findings.append(Finding("migrations", "fault" if pending else "ok",
+                            f"有未执行的数据库升级：{', '.join(pending)}；请重启终端" if pending
+                            else "数据库结构为最新",
+                            f"pending migrations: {', '.join(pending)}; restart the kiosk"
+                            if pending else "schema up to date"))
+    chain = audit.verify(db)
+    findings.append(Finding("audit", "ok" if chain.ok else "fault",
+                            f"审计链完整（{chain.entries}条）" if chain.ok else
+                            f"审计链在第{chain.broken_at}条断裂：数据被改动，请报告所领导并从备份核对",
+                            f"audit chain intact ({chain.entries} entries)" if chain.ok else
+                            f"audit chain broken at entry {chain.broken_at}: report to the warden"
+                            " and compare with a backup"))
+    return findings
+
+
+def key_findings(settings: Settings, clock: Clock) -> list[Finding]:
+    """Q1: the signing keys exist and only their owner can read them."""
+    keyring = Keyring.from_settings(settings)
+    try:
+        keys = keyring.keys()
+    except DomainError as exc:
+        return [Finding("qr_key", "fault", exc.zh, exc.en)]
+    if not keys:
+        return [Finding("qr_key", "warning", "二维码签名密钥尚未生成（首次预约时自动生成）",
+                        "no QR signing key yet (made with the first booking)")]
+    return [Finding("qr_key", "ok", f"二维码签名密钥{len(keys)}个，权限正确",
+                    f"{len(keys)} QR signing key(s), owner-only")]
+
+
+def calendar_findings(db: Database, settings: Settings, clock: Clock) -> list[Finding]:
+    """B2: warn while this year or, from December, next year has no official schedule."""
+    calendar = OpeningCalendar.from_settings(db, settings)
+    today = clock.now().date()
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    missing = [y for y in years if not calendar.covers(y)]
+    if not missing:
+        return [Finding("calendar", "ok", "官方节假日安排已载入", "official holiday schedule loaded")]
+    years_text = "、".join(str(y) for y in missing)
+    return [Finding("calendar", "warning",
+                    f"{years_text}年官方节假日安排未载入，按每周开放时间办理；公布后请执行"
+                    " kiosk calendar import FILE",
+                    f"no official schedule for {', '.join(str(y) for y in missing)}: weekly hours"
+                    " apply; import it with kiosk calendar import FILE when announced")]

@@ -1,0 +1,104 @@
+"""Operations commands: `kiosk backup`, `kiosk restore`, `kiosk doctor`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from booking.backup import backup, restore
+from booking.errors import DomainError
+from booking.health import Finding, calendar_findings, database_findings, key_findings
+from booking.settings import Settings
+
+MARK = {"ok": "✔", "warning": "!", "fault": "✘"}
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup_command(c, dest: Path) -> None:
+    """在线备份数据库 back up the database while kiosks run (SQLite online backup)."""
+    try:
+        result = backup(c.db_path, dest)
+    except DomainError as exc:
+        click.echo(f"{exc.zh}\n{exc.en}", err=True)
+        sys.exit(1)
+    click.echo(f"已备份 backed up to {result.path}: {result.pages} pages,"
+               f" audit chain intact ({result.audit_entries} entries)")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="不再确认 do not ask")
+@click.pass_obj
+def restore_command(c, backup_file: Path, yes: bool) -> None:
+    """从备份恢复 restore a backup over the database (stop every kiosk first)."""
+    if not yes:
+        click.confirm(f"用 {backup_file} 替换 {c.db_path}？所有终端须先关闭。"
+                      f" Replace {c.db_path} with {backup_file}? Every kiosk must be stopped.",
+                      abort=True)
+    try:
+        kept = restore(backup_file, c.db_path)
+    except DomainError as exc:
+        click.echo(f"{exc.zh}\n{exc.en}", err=True)
+        sys.exit(1)
+    click.echo(f"已恢复 restored {c.db_path} from {backup_file}"
+               + (f"; the previous database is kept as {kept}" if kept else ""))
+
+
+def printer_findings(settings: Settings) -> list[Finding]:
+    from printers.faults import PrintFault
+    from printers.pictures import find_font
+
+    findings = []
+    try:
+        font = find_font(settings.printer.font)
+        findings.append(Finding("font", "ok", f"中文字体：{font}", f"CJK font: {font}"))
+    except PrintFault as exc:
+        findings.append(Finding("font", "fault", exc.zh, exc.en))
+    printer = settings.printer
+    if printer.kind == "file":
+        folder = printer.folder
+        target = folder if folder.exists() else folder.parent
+        writable = os.access(target if target.exists() else Path("."), os.W_OK)
+        findings.append(Finding(
+            "printer", "ok" if writable else "fault",
+            f"文件打印机：{folder}" if writable else f"打印目录{folder}不可写：请检查权限",
+            f"file printer: {folder}" if writable else f"printer folder {folder} is not writable"))
+    elif printer.kind == "network":
+        try:
+            with socket.create_connection((printer.host, printer.port), printer.timeout_seconds):
+                pass
+            findings.append(Finding("printer", "ok", f"网络打印机{printer.host}:{printer.port}可连接",
+                                    f"network printer {printer.host}:{printer.port} answers"))
+        except OSError as exc:
+            findings.append(Finding(
+                "printer", "fault",
+                f"网络打印机{printer.host}:{printer.port}无法连接：请检查电源、网线和 printer.host",
+                f"network printer {printer.host}:{printer.port} unreachable ({exc}): check power,"
+                " cable and printer.host"))
+    else:
+        findings.append(Finding("printer", "warning", f"{printer.kind}打印机请用 kiosk print-test 测试",
+                                f"test the {printer.kind} printer with kiosk print-test"))
+    return findings
+
+
+@click.command("doctor")
+@click.pass_obj
+def doctor_command(c) -> None:
+    """健康检查 check config, database, audit chain, QR keys, calendar, printer and font."""
+    findings = [Finding("config", "ok", "配置文件有效", "settings valid")]
+    findings += database_findings(c.db)
+    findings += key_findings(c.settings, c.clock)
+    findings += calendar_findings(c.db, c.settings, c.clock)
+    findings += printer_findings(c.settings)
+    for f in findings:
+        click.echo(f"{MARK[f.status]} {f.part:<11} {f.zh}\n  {'':<11} {f.en}")
+    faults = sum(f.status == "fault" for f in findings)
+    click.echo(f"{faults} 项故障 faults, {sum(f.status == 'warning' for f in findings)} 项提醒"
+               " warnings")
+    sys.exit(1 if faults else 0)
