@@ -1,0 +1,65 @@
+"""E2, B4, S2 over a whole database: the invariants that must hold after any crash, load
+or restore. Used by the stress and crash tests and by `kiosk doctor`."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from . import audit
+from .meetings import LIVE_STATES, OCCUPYING_STATES
+
+OVERLAP_SQL = (
+    "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.{column} = b.{column}"
+    " AND a.id < b.id AND a.start_ts < b.end_ts AND b.start_ts < a.end_ts"
+    f" WHERE a.state IN {OCCUPYING_STATES!r} AND b.state IN {OCCUPYING_STATES!r}"
+)
+
+# Each query lists what breaks one invariant; all must come back empty.
+_ORPHANS = {
+    "booking without its audit entry": (
+        "SELECT b.id FROM bookings b WHERE NOT EXISTS (SELECT 1 FROM audit_log a"
+        " WHERE a.action = 'book' AND a.subject = 'booking:' || b.id)"),
+    "request without its audit entry": (
+        "SELECT r.id FROM meeting_requests r WHERE NOT EXISTS (SELECT 1 FROM audit_log a"
+        " WHERE a.action = 'open_request' AND a.subject = 'request:' || r.id)"),
+    "refusal without its audit entry": (
+        "SELECT f.id FROM refusals f WHERE NOT EXISTS (SELECT 1 FROM audit_log a"
+        " WHERE a.action = 'refuse' AND a.subject = 'refusal:' || f.id)"),
+    "request marked booked without a live booking": (
+        "SELECT r.id FROM meeting_requests r WHERE r.state = 'booked' AND NOT EXISTS"
+        f" (SELECT 1 FROM bookings b WHERE b.request_id = r.id AND b.state IN {LIVE_STATES!r})"),
+    "live booking of a request that is not booked": (
+        "SELECT b.id FROM bookings b JOIN meeting_requests r ON r.id = b.request_id"
+        " WHERE b.state IN ('booked', 'arrived') AND r.state != 'booked'"),
+    "started meeting whose request has no outcome": (
+        "SELECT b.id FROM bookings b JOIN meeting_requests r ON r.id = b.request_id"
+        " WHERE b.started_at IS NOT NULL AND r.state IN ('open', 'booked')"),
+    "ticket without its booking": (
+        "SELECT t.id FROM tickets t LEFT JOIN bookings b ON b.id = t.booking_id"
+        " WHERE b.id IS NULL"),
+}
+
+
+def overlapping_bookings(db: Database) -> dict[str, list[tuple[int, int]]]:
+    """B4: pairs of occupying bookings that overlap in one room, for one detainee or for
+    one lawyer."""
+    return {column: [tuple(row) for row in db.execute(OVERLAP_SQL.format(column=column))]
+            for column in ("room_id", "roster_no", "cert_no")}
+
+
+def consistency_problems(db: Database) -> list[str]:
+    """Every broken invariant, as a line of text; empty when the database is consistent."""
+    problems = []
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if integrity != "ok":
+        problems.append(f"integrity_check: {integrity}")
+    for row in db.execute("PRAGMA foreign_key_check"):
+        problems.append(f"foreign key: {tuple(row)}")
+    for what, pairs in overlapping_bookings(db).items():
+        problems += [f"overlap in {what}: bookings {a} and {b}" for a, b in pairs]
+    for what, sql in _ORPHANS.items():
+        problems += [f"{what}: {row[0]}" for row in db.execute(sql)]
+    chain = audit.verify(db)
+    if not chain.ok:
+        problems.append(f"audit chain broken at entry {chain.broken_at}: {chain.reason}")
+    return problems
