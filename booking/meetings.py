@@ -26,6 +26,7 @@ RoomKind = Literal["meeting", "video", "interrogation"]
 LIVE_STATES = ("booked", "arrived", "in_progress")
 OCCUPYING_STATES = ("booked", "arrived", "in_progress", "done")
 SEARCH_BEYOND_DEADLINE = timedelta(days=14)
+NOW_STILL_MEANS_NOW = timedelta(minutes=5)
 
 # C3: why a meeting cannot start now (zh, en); printed on the 情况说明.
 DELAY_REASONS: dict[str, tuple[str, str]] = {
@@ -193,7 +194,7 @@ def _earliest(rooms: list[dict], kind: RoomKind, starts: list[datetime], length:
 
 def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict,
             length: int, wants_video: bool) -> list[Offer]:
-    now = clock.now().replace(microsecond=0)
+    now = clock.now().replace(second=0, microsecond=0)
     deadline = parse_iso(request["deadline"], clock.zone)
     until = max(deadline, now) + SEARCH_BEYOND_DEADLINE
     starts = _candidate_starts(calendar, now, until, length)
@@ -261,7 +262,10 @@ def book(db: Database, clock: Clock, settings: Settings, officer: str, request_i
         deadline = parse_iso(request["deadline"], clock.zone)
         offers = _offers(db, clock, calendar, request, length, room["kind"] == "video")
         earliest = next((o for o in offers if o.room_kind == room["kind"]), None)
-        immediate = earliest is not None and earliest.immediate and start == earliest.start
+        immediate = (earliest is not None and earliest.immediate
+                     and earliest.start - NOW_STILL_MEANS_NOW <= start <= earliest.start)
+        if immediate:  # a "now" offer taken a few minutes after it was shown is still now
+            start, end = earliest.start, earliest.start + timedelta(minutes=length)
         if start < now - timedelta(minutes=1):
             raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
         if not immediate and not _fits_opening(calendar, start, end):

@@ -239,3 +239,13 @@ def test_e1_refused_booking_changes_nothing(centre, clock, settings):
     with pytest.raises(DomainError):
         book(centre, clock, settings, OFFICER, request.id, "M1", clock.now(), length=50)
     assert (centre.table("bookings").count, centre.table("audit_log").count) == before
+
+
+def test_c2_now_offer_taken_a_little_later_is_still_immediate(centre, clock, settings):
+    request = request_at(centre, clock, at(2026, 11, 24, 9, 3, 27))
+    offer = meeting_offer(offer_slots(centre, clock, settings, request.id))
+    assert offer.immediate and offer.start == at(2026, 11, 24, 9, 3)
+    clock.advance(timedelta(seconds=95))  # the officer reads the offer out, then books
+    booking = book(centre, clock, settings, OFFICER, request.id, offer.room_id, offer.start)
+    assert booking.immediate and booking.delay_reason is None
+    assert booking.start == at(2026, 11, 24, 9, 5)  # the meeting starts when booked
