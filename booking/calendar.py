@@ -126,19 +126,31 @@ class OpeningCalendar:
 
     Reads the database on every call, so entries added meanwhile count at once."""
 
-    def __init__(self, db: Database, hours: Hours, zone: tzinfo, grid_minutes: int = 15):
+    def __init__(self, db: Database, hours: Hours, zone: tzinfo, grid_minutes: int = 15,
+                 remember: bool = False):
         self.db = db
         self.hours = hours
         self.zone = zone
         self.grid_minutes = grid_minutes
+        # remember=True: each date is read once (for one use case that looks at hundreds
+        # of slots); the default reads the database on every call.
+        self._days: dict[date, DayHours] | None = {} if remember else None
 
     @classmethod
-    def from_settings(cls, db: Database, settings: Settings) -> OpeningCalendar:
-        return cls(db, settings.hours, settings.zone, settings.meetings.grid_minutes)
+    def from_settings(cls, db: Database, settings: Settings,
+                      remember: bool = False) -> OpeningCalendar:
+        return cls(db, settings.hours, settings.zone, settings.meetings.grid_minutes, remember)
 
     # --- one date -------------------------------------------------------------------------
 
     def day(self, day: date) -> DayHours:
+        if self._days is None:
+            return self._day(day)
+        if day not in self._days:
+            self._days[day] = self._day(day)
+        return self._days[day]
+
+    def _day(self, day: date) -> DayHours:
         official = self.covers(day.year)
         officer = one(self.db, "SELECT kind, sessions, name FROM calendar_days"
                                " WHERE day = ? AND source = 'officer'", (day.isoformat(),))

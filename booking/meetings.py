@@ -7,8 +7,10 @@ kiosks on one file can never both win the same room time.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -167,28 +169,52 @@ def _rooms(db: Database, kind: str) -> list[dict]:
                          (kind,)))
 
 
+class _Starts:
+    """Candidate starts made as the searches walk them, and kept for the next search:
+    most offers are found in the first day of a 16-day window."""
+
+    def __init__(self, starts: Iterator[datetime]):
+        self._source = starts
+        self._made: list[datetime] = []
+
+    def __iter__(self) -> Iterator[datetime]:
+        n = 0
+        while True:
+            if n == len(self._made):
+                start = next(self._source, None)
+                if start is None:
+                    return
+                self._made.append(start)
+            yield self._made[n]
+            n += 1
+
+
 def _candidate_starts(calendar: OpeningCalendar, now: datetime, until: datetime,
-                      length: int) -> list[datetime]:
+                      length: int) -> _Starts:
     """C2: 'now' first when a session is open and the meeting fits in it, then the grid."""
-    starts = []
-    for opens, closes in calendar.day(now.date()).sessions:
-        if opens <= now and now + timedelta(minutes=length) <= closes:
-            starts.append(now)
-    starts += [s for s in calendar.slot_starts(now, until, length) if not starts or s > starts[0]]
-    return starts
+    def starts() -> Iterator[datetime]:
+        fits_now = any(opens <= now and now + timedelta(minutes=length) <= closes
+                       for opens, closes in calendar.day(now.date()).sessions)
+        if fits_now:
+            yield now
+        yield from (s for s in calendar.slot_starts(now, until, length) if not fits_now or s > now)
+
+    return _Starts(starts())
 
 
-def _earliest(rooms: list[dict], kind: RoomKind, starts: list[datetime], length: int,
+def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[datetime], length: int,
               busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
     span = timedelta(minutes=length)
     for start in starts:
-        if not busy.people_free(start, start + span):
+        s = int(start.timestamp())  # once per start, not once per room
+        e = s + length * 60
+        if not busy._free(busy.person, s, e):
             continue
         for room in rooms:
-            if busy.room_free(room["id"], start, start + span):
+            if busy._free(busy.rooms[room["id"]], s, e):
                 return Offer(room_kind=kind, room_id=room["id"], room_name=room["name"],
-                             start=start, end=start + span, immediate=start == starts[0] == now,
-                             before_deadline=start <= deadline)
+                             start=start, end=start + span, immediate=start == now,
+                             before_deadline=start < deadline)
     return None
 
 
@@ -205,7 +231,7 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
         offers.append(meeting)
     # B5/B6: an interrogation room only when it is earlier than any meeting room.
     cutoff = meeting.start if meeting else until
-    early = [s for s in starts if s < cutoff]
+    early = itertools.takewhile(lambda s: s < cutoff, starts)  # starts are in order
     interrogation = _earliest(_rooms(db, "interrogation"), "interrogation", early, length, busy,
                               now, deadline)
     if interrogation:
@@ -229,7 +255,7 @@ def offer_slots(db: Database, clock: Clock, settings: Settings, request_id: int,
                 length: int | None = None, wants_video: bool = False) -> Offers:
     """B6: the earliest meeting-room time, an earlier interrogation-room time if any, and a
     video time if asked; each against the 48-hour deadline. Reads only."""
-    calendar = OpeningCalendar.from_settings(db, settings)
+    calendar = OpeningCalendar.from_settings(db, settings, remember=True)
     length = _length(settings, length)
     request = _open_request(db, request_id)
     offers = _offers(db, clock, calendar, request, length, wants_video)
@@ -249,7 +275,7 @@ def book(db: Database, clock: Clock, settings: Settings, officer: str, request_i
          delay_reason: str | None = None, delay_text: str = "", consent_signed: bool = False,
          priority: bool = False) -> Booking:
     """Book a room for a request at a chosen time (B4, B5, C2, C3, C4)."""
-    calendar = OpeningCalendar.from_settings(db, settings)
+    calendar = OpeningCalendar.from_settings(db, settings, remember=True)
     length = _length(settings, length)
     start = start.astimezone(clock.zone).replace(microsecond=0)
     end = start + timedelta(minutes=length)
@@ -277,8 +303,9 @@ def book(db: Database, clock: Clock, settings: Settings, officer: str, request_i
                               " choose another")
         _check_interrogation_room(db, room, start, end, consent_signed)
         earliest_any = min((o.start for o in offers if o.room_kind != "video"), default=None)
-        deferred = start > deadline and earliest_any is not None and earliest_any <= deadline
-        if start > deadline and not deferred:
+        # C3: the booked time lies strictly before the deadline, unless the lawyer chose later
+        deferred = start >= deadline and earliest_any is not None and earliest_any < deadline
+        if start >= deadline and not deferred:
             raise DomainError("C3", "所选时间晚于48小时期限；期限前无开放时间时请先增加值班会见",
                               "that time is after the 48-hour deadline; if nothing opens before"
                               " it, add a duty session first")

@@ -22,6 +22,35 @@ STATES = ("met", "breached", "deferred_by_lawyer", "no_show", "cancelled",
           "awaiting_permission", "permission_denied", "open")
 MAX_DAYS = 366 * 5
 
+# The report's single figures in the order they are shown, with their Chinese and English
+# names: one table for the screen, the CLI table, CSV, HTML and the printed summary.
+FIGURES: dict[str, tuple[str, str]] = {
+    "presented": ("提交材料", "documents presented"),
+    "refused": ("材料未通过", "refused (documents)"),
+    "verified": ("会见申请", "meeting requests"),
+    "immediate": ("当即安排会见", "met at once"),
+    "met": ("48小时内会见", "met within 48 h"),
+    "breached": ("超过48小时", "breached (over 48 h)"),
+    "deferred_by_lawyer": ("律师选择延后", "deferred by lawyer"),
+    "no_show": ("律师未到", "no-shows"),
+    "cancelled": ("律师撤回", "cancelled by lawyer"),
+    "awaiting_permission": ("待侦查机关许可", "awaiting permission"),
+    "permission_denied": ("侦查机关不许可", "permission denied"),
+    "open": ("尚未到期", "open (deadline ahead)"),
+    "compliance_rate": ("48小时达标率", "48-hour compliance rate"),
+    "median_hours": ("用时中位数（小时）", "median hours to meeting"),
+    "p90_hours": ("用时90%分位（小时）", "90th percentile hours"),
+    "saturday_meetings": ("周六会见", "Saturday meetings"),
+    "sunday_meetings": ("周日会见", "Sunday meetings"),
+    "interrogation_room_meetings": ("讯问室会见", "interrogation-room meetings"),
+    "consent_recorded": ("书面同意已确认", "written consent confirmed"),
+    "devices_off_confirmed": ("设备关闭已确认", "devices off confirmed"),
+    "video_meetings": ("远程视频会见", "video meetings"),
+    "permission_cases": ("需许可案件", "permission cases"),
+    "assistants": ("律师助理", "assistants"),
+    "assistants_confirmed": ("助理身份已核实", "assistants confirmed"),
+}
+
 # The state of each request of the period as of :now (C4). One row per request.
 _STATE_SQL = """
 WITH period AS (
@@ -259,3 +288,27 @@ def _daily(db: Database, params: dict) -> list[DayFigures]:
         " FROM days GROUP BY day ORDER BY day", params)
     return [DayFigures(day=d, presented=p, met=m, breached=b, meetings=n)
             for d, p, m, b, n in rows]
+
+
+class AuditEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: str
+
+
+def request_history(db: Database, request_id: int) -> list[AuditEntry]:
+    """The audit entries of a request and of its bookings, oldest first: what happened to a
+    breached request, for the warden (R1)."""
+    subjects = [f"request:{request_id}"] + [
+        f"booking:{booking_id}" for (booking_id,) in db.execute(
+            "SELECT id FROM bookings WHERE request_id = ? ORDER BY id", (request_id,))]
+    marks = ", ".join("?" for _ in subjects)
+    rows = db.execute(f"SELECT id, at, actor, action, subject, detail FROM audit_log"
+                      f" WHERE subject IN ({marks}) ORDER BY id", subjects)
+    return [AuditEntry(id=i, at=at, actor=actor, action=action, subject=subject, detail=detail)
+            for i, at, actor, action, subject, detail in rows]

@@ -223,3 +223,37 @@ def m004_tickets(db: Database) -> None:
         CREATE INDEX tickets_waiting ON tickets(day, called_at);
         """
     )
+
+
+@migrations()
+def m005_platform_bookings(db: Database) -> None:
+    # B7/E3: bookings imported from the online booking platform, by the platform's own
+    # reference, so importing the same file again books nothing twice. The request row is
+    # written first and the booking linked after it, so an import cut short is completed by
+    # the next one.
+    db.executescript(
+        """
+        CREATE TABLE platform_bookings (
+            external_ref TEXT PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES meeting_requests(id),
+            booking_id INTEGER UNIQUE REFERENCES bookings(id),
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            file TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m006_booking_end_indexes(db: Database) -> None:
+    # Offers, the interrogation-room check and the B4 triggers look for bookings that end
+    # after a time; indexed by start only, they read a room's (a person's) whole history.
+    db.executescript(
+        """
+        CREATE INDEX bookings_end ON bookings(end_ts);
+        CREATE INDEX bookings_room_end ON bookings(room_id, end_ts);
+        CREATE INDEX bookings_detainee_end ON bookings(roster_no, end_ts);
+        CREATE INDEX bookings_lawyer_end ON bookings(cert_no, end_ts);
+        """
+    )

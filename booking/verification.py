@@ -251,6 +251,20 @@ def _request_model(row: dict, clock: Clock) -> MeetingRequest:
     )
 
 
+def _lapsed(request: dict, now) -> bool:
+    """An unbooked request whose 48 hours ran out: the centre failed it (C4)."""
+    return (request["state"] == "open" and request["deadline"] is not None
+            and parse_iso(request["deadline"]) < now)
+
+
+def _close_as_breached(db: Database, clock: Clock, officer: str, request: dict) -> None:
+    """C4: close a lapsed request as breached, so the lawyer's new visit starts a new one."""
+    db.execute("UPDATE meeting_requests SET state = 'breached', closed_at = ? WHERE id = ?",
+               (iso(clock.now()), request["id"]))
+    audit.record(db, clock, officer, "close_breached", f"request:{request['id']}",
+                 {"deadline": request["deadline"]})
+
+
 def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) -> Verification:
     """The use case: check, then in one transaction open the request or store the refusal."""
     if not p.cert_no.strip() or not p.roster_no.strip():
@@ -275,7 +289,9 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
             return Verification(checks=checks, refusal_id=refusal_id)
         existing = one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
                            f" AND state IN {OPEN_STATES!r}", (cert_no, roster_no))
-        if existing:
+        if existing and _lapsed(existing, now):
+            _close_as_breached(db, clock, officer, existing)
+        elif existing:
             return Verification(checks=checks, request=_request_model(existing, clock),
                                 reused_request=True)
         assert detainee is not None

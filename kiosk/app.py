@@ -25,6 +25,12 @@ class KioskApp(App):
     BINDINGS = [
         Binding("f2", "toggle_language", "English", id="key.language", priority=True),
         Binding("ctrl+l", "sign_out", "退出登录", id="key.sign_out", priority=True),
+        Binding("f4", "open_desk('watch')", "监控", id="key.watch"),
+        Binding("f5", "open_desk('day')", "日程", id="key.day"),
+        Binding("f6", "open_desk('board')", "叫号", id="key.board"),
+        Binding("f7", "open_desk('scan')", "扫码签到", id="key.scan"),
+        Binding("f8", "open_desk('report')", "报表", id="key.report"),
+        Binding("f9", "reprint", "重打", id="key.reprint"),
     ]
 
     language: reactive[Language] = reactive("zh")
@@ -58,7 +64,10 @@ class KioskApp(App):
         self.officer_name = member.name
         self.officer = member.staff_no
         self.officer_role = member.role
-        self.push_screen(VerifyScreen())
+        if member.role == "warden":
+            self.action_open_desk("report")
+        else:
+            self.push_screen(VerifyScreen())
 
     # --- the desk's screens, opened by function keys (see BINDINGS) -------------------------
     # Each factory imports its screen lazily so start-up stays fast.
@@ -85,8 +94,14 @@ class KioskApp(App):
 
         print_consent(self, request_id, room_id, start)
 
+    def action_reprint(self) -> None:
+        """F9: print again what failed last at this kiosk's printer (T4)."""
+        from kiosk.printing import reprint_last_failure
+
+        reprint_last_failure(self)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "sign_out":
+        if action in ("sign_out", "open_desk", "reprint"):  # the desk's screens need a sign-in
             return self.officer is not None
         return True
 

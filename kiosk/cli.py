@@ -208,3 +208,17 @@ from kiosk.ops_cli import backup_command, doctor_command, restore_command  # noq
 main.add_command(backup_command)
 main.add_command(restore_command)
 main.add_command(doctor_command)
+
+from kiosk.report_cli import report  # noqa: E402
+
+main.add_command(report)
+
+from kiosk.tickets_cli import bookings_import, print_test, qr  # noqa: E402
+
+main.add_command(print_test)
+main.add_command(qr)
+import_group.add_command(bookings_import)
+
+from kiosk.simulate_cli import simulate_command  # noqa: E402
+
+main.add_command(simulate_command)

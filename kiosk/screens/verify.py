@@ -43,6 +43,7 @@ class VerifyScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "verify", "核验", id="key.verify", priority=True),
         Binding("ctrl+r", "clear", "清空", id="key.clear", priority=True),
+        Binding("f3", "book", "安排会见", id="key.book"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -72,6 +73,7 @@ class VerifyScreen(Screen):
                                 group=True)
             yield Notice(id="verify-message")
             yield ResultPanel(self.app.settings.zone, id="result")
+            yield labelled(Button(variant="success", id="book", compact=True), "verify.book")
         yield Footer()
 
     @staticmethod
@@ -92,6 +94,7 @@ class VerifyScreen(Screen):
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._set_language)
         self._show_basis("power_of_attorney")
+        self._offer_booking(None)
         self.query_one("#cert-no", Input).focus()
 
     def _set_language(self, language: Language) -> None:
@@ -145,6 +148,7 @@ class VerifyScreen(Screen):
         if verification is not None:
             notice.clear()
             self.query_one(ResultPanel).show(verification)
+            self._offer_booking(verification)
 
     def _value(self, field: str) -> str:
         if field == "poa-relation":
@@ -163,6 +167,7 @@ class VerifyScreen(Screen):
             notice.show(label("verify.missing", "zh") + "、".join(label(k, "zh") for k in keys),
                         label("verify.missing", "en") + ", ".join(label(k, "en") for k in keys))
             self.query_one(ResultPanel).show(None)
+            self._offer_booking(None)
             self.query_one(f"#{missing[0]}").focus()
             return None
         values = {
@@ -192,4 +197,29 @@ class VerifyScreen(Screen):
         self.query_one("#poa-relation", Select).clear()
         self.query_one(Notice).clear()
         self.query_one(ResultPanel).show(None)
+        self._offer_booking(None)
         self.query_one("#cert-no", Input).focus()
+
+    # -- on to the booking (kiosk/screens/offers.py)
+
+    def _offer_booking(self, verification) -> None:
+        """After a pass, F3 or Enter on the button goes on to the offers (or the permission)."""
+        self.bookable = verification is not None and verification.passed
+        button = self.query_one("#book", Button)
+        button.display = self.bookable
+        self.refresh_bindings()
+        if self.bookable:
+            button.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "book":
+            return getattr(self, "bookable", False)
+        return True
+
+    @on(Button.Pressed, "#book")
+    def action_book(self) -> None:
+        verification = self.query_one(ResultPanel).verification
+        if verification is not None and verification.request is not None:
+            from kiosk.screens.offers import open_request
+
+            open_request(self.app, self.query_one(Notice), verification.request.id)

@@ -212,3 +212,14 @@ def test_v6_v7_terminated_aid_letter_frees_the_defender_place(registers, clock, 
                        "investigation,2026-11-01,terminated\n", encoding="utf-8")
     assert not import_file(registers, clock, "cli", "aid-letters", letters).errors
     assert registers.table("defenders").count_where("ended_at IS NULL") == 0
+
+
+def test_c4_lapsed_unbooked_request_is_closed_as_breached_and_a_new_one_opens(registers, clock):
+    first = verify_documents(registers, clock, OFFICER, presentation()).request
+    clock.advance(timedelta(hours=49))
+    again = verify_documents(registers, clock, OFFICER, presentation())
+    assert not again.reused_request and again.request.id != first.id
+    assert again.request.deadline == clock.now() + timedelta(hours=48)
+    old = registers.table("meeting_requests").get(first.id)
+    assert old["state"] == "breached" and old["closed_at"]
+    assert audit.verify(registers).ok

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` (make bench) and the multi-kiosk load shared with tests/stress."""

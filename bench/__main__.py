@@ -1,0 +1,202 @@
+"""`python -m bench` (make bench): offer latency on a year of simulated history, and booking
+throughput of one and of four kiosk processes on one file. Prints a table.
+
+The history database is built once with the simulator and kept under var/bench/, named
+by the config, seed, days, arrivals and a hash of the schema, the simulator's source and
+the config; every run measures on a copy of it, so the cached file never changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "bench"
+BUSY_CENTRE = Path(__file__).resolve().parent / "busy_centre.toml"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true",
+                        help="30 days of history, 50 offers, 3 s per throughput run")
+    parser.add_argument("--config", type=Path, default=BUSY_CENTRE,
+                        help="settings of the simulated centre (default: bench/busy_centre.toml)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--days", type=int, default=None, help="days of history (365)")
+    parser.add_argument("--arrivals", type=float, default=200.0,
+                        help="mean arrivals on a weekday (200)")
+    parser.add_argument("--samples", type=int, default=None, help="offers timed (200)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="length of each throughput run (10)")
+    parser.add_argument("--rebuild", action="store_true", help="build the history again")
+    args = parser.parse_args(argv)
+    args.days = args.days or (30 if args.quick else 365)
+    args.samples = args.samples or (50 if args.quick else 200)
+    args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    return args
+
+
+def _history_path(args: argparse.Namespace) -> Path:
+    """The cache file for these arguments: named by the config, seed, days and arrivals,
+    and a hash of the database schema (as the migrations make it today), the simulator's
+    source and the config."""
+    from booking.storage import open_database
+
+    db = open_database(":memory:")
+    schema = "\n".join(row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"))
+    db.conn.close()
+    digest = hashlib.sha256(schema.encode())
+    digest.update((ROOT / "booking" / "simulation.py").read_bytes())
+    digest.update(args.config.read_bytes())
+    key = (f"history-{args.config.stem}-seed{args.seed}-days{args.days}"
+           f"-arrivals{args.arrivals:g}-{digest.hexdigest()[:10]}.db")
+    return CACHE / key
+
+
+def build_history(args: argparse.Namespace) -> tuple[Path, float | None]:
+    """The cached history database, built with the simulator when missing. Returns its
+    path and the build's wall time (None when it came from the cache)."""
+    from booking.settings import load_settings
+    from booking.simulation import Profile, simulate
+    from booking.storage import open_database
+
+    path = _history_path(args)
+    if path.exists() and not args.rebuild:
+        print(f"history: cached {path.relative_to(ROOT)}")
+        return path, None
+    CACHE.mkdir(parents=True, exist_ok=True)
+    building = path.with_suffix(".building")
+    for stale in CACHE.glob(building.name + "*"):
+        stale.unlink()
+    print(f"history: simulating {args.days} days into {path.relative_to(ROOT)} ...", flush=True)
+    db = open_database(building)
+    began = time.perf_counter()
+
+    def progress(day) -> None:
+        if day.day == 1 or args.quick:
+            print(f"  {day} ({time.perf_counter() - began:.0f} s)", flush=True)
+
+    try:
+        summary = simulate(db, load_settings(args.config), args.seed, args.days,
+                           profile=Profile(arrivals=args.arrivals), on_day=progress)
+    finally:
+        db.conn.close()  # the last connection checkpoints the WAL into the file
+    os.replace(building, path)
+    print(f"  {summary.line()}")
+    return path, summary.wall_seconds
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def offer_latency(history: Path, args: argparse.Namespace) -> dict:
+    """Time verify_documents and offer_slots for fresh requests on the next open weekday
+    after the history, on a copy of the history database."""
+    from booking.calendar import OpeningCalendar
+    from booking.clock import FixedClock
+    from booking.meetings import offer_slots
+    from booking.settings import load_settings
+    from booking.simulation import Simulator
+    from booking.storage import open_database
+    from booking.verification import verify_documents
+
+    settings = load_settings(args.config)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "offers.db"
+        shutil.copyfile(history, copy)
+        db = open_database(copy)
+        try:
+            simulator = Simulator(db, settings, args.seed)
+            day = simulator.last_simulated_day() + timedelta(days=1)
+            calendar = OpeningCalendar.from_settings(db, settings)
+            while day.weekday() >= 5 or not calendar.day(day).is_open:
+                day += timedelta(days=1)
+            clock = FixedClock(datetime.combine(day, datetime.min.time(), settings.zone)
+                               + timedelta(hours=10))
+            busy = {(r["cert_no"], r["roster_no"]) for r in db.query(
+                "SELECT cert_no, roster_no FROM meeting_requests"
+                " WHERE state IN ('open', 'booked', 'awaiting_permission')")}
+            defences = [d for d in simulator.population.defences if d.pair not in busy]
+            verify_times, offer_times = [], []
+            future = db.execute("SELECT count(*) FROM bookings WHERE start_ts >= ?",
+                                (int(clock.now().timestamp()),)).fetchone()[0]
+            for defence in defences[:args.samples]:
+                began = time.perf_counter()
+                request = verify_documents(db, clock, simulator.officer,
+                                           defence.presentation()).request
+                verify_times.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                offer_slots(db, clock, settings, request.id)
+                offer_times.append(time.perf_counter() - began)
+            counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                      for table in ("meeting_requests", "bookings", "audit_log")}
+        finally:
+            db.conn.close()
+    return {"at": clock.now(), "samples": len(offer_times), "future_bookings": future,
+            "counts": counts,
+            "offer_p50": statistics.median(offer_times), "offer_p95": _percentile(offer_times, .95),
+            "verify_p50": statistics.median(verify_times),
+            "verify_p95": _percentile(verify_times, .95)}
+
+
+def throughput(kiosks: int, args: argparse.Namespace) -> dict:
+    """Bookings per second of `kiosks` processes on one new database file."""
+    from bench.kiosk_load import run_kiosks
+
+    with tempfile.TemporaryDirectory() as folder:
+        results = run_kiosks(Path(folder) / "load.db", args.config, kiosks, args.seconds)
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise RuntimeError(f"a kiosk failed:\n{errors[0]}")
+    booked = sum(r.bookings for r in results)
+    lost = sum(r.refusals["B4"] + r.refusals["C4"] for r in results)
+    return {"kiosks": kiosks, "bookings": booked, "per_second": booked / args.seconds,
+            "lost_races": lost, "meetings": sum(r.meetings for r in results)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    print(f"bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]},"
+          f" config {args.config.name}", flush=True)
+    history, build_seconds = build_history(args)
+    offers = offer_latency(history, args)
+    runs = [throughput(kiosks, args) for kiosks in (1, 4)]
+    ms = 1000
+    rows = [
+        ("history", f"{args.days} days, seed {args.seed}, {args.arrivals:g} arrivals/weekday: "
+                    f"{offers['counts']['meeting_requests']} requests,"
+                    f" {offers['counts']['bookings']} bookings,"
+                    f" {offers['counts']['audit_log']} audit entries"),
+        ("history build", f"{build_seconds:.0f} s" if build_seconds is not None else "cached"),
+        ("offer_slots", f"p50 {offers['offer_p50'] * ms:.1f} ms, p95 {offers['offer_p95'] * ms:.1f} ms"
+                        f" ({offers['samples']} fresh requests at {offers['at']:%Y-%m-%d %H:%M},"
+                        f" {offers['future_bookings']} bookings ahead)"),
+        ("verify_documents", f"p50 {offers['verify_p50'] * ms:.1f} ms,"
+                             f" p95 {offers['verify_p95'] * ms:.1f} ms"),
+    ]
+    for run in runs:
+        rows.append((f"booking, {run['kiosks']} kiosk{'s' if run['kiosks'] > 1 else ''}",
+                     f"{run['per_second']:.0f} bookings/s ({run['bookings']} in"
+                     f" {args.seconds:g} s, {run['lost_races']} races lost,"
+                     f" {run['meetings']} meetings run)"))
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

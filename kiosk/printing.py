@@ -1,0 +1,212 @@
+"""T2/T4 at the desk: print a booking's ticket, or a consent form, without holding up the screens.
+
+The database is read and written on the app's thread (its sqlite connection belongs to it);
+only the printer job runs in a thread. A printer fault never touches the booking: the ticket
+keeps the fault, the officer sees it in both languages, and F9 prints the job again once the
+printer is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from textual.message import Message
+from textual.worker import Worker
+
+from booking.errors import DomainError
+from booking.queue import Ticket, mark_print_failed, mark_printed, ticket_of
+from booking.tickets import TicketData, consent_for, ticket_for
+from printers import (
+    Document,
+    PrintedJob,
+    PrintFault,
+    TicketPrinter,
+    consent_form,
+    queue_ticket,
+    ticket_documents,
+)
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+
+log = logging.getLogger(__name__)
+
+FAULT_SECONDS = 60   # a fault stays on screen this long (or until clicked)
+DONE_SECONDS = 4
+REPRINT_KEY = "F9"
+
+# One job at a time: a network printer takes one connection, and the file printer picks the
+# next free file name.
+_printer_busy = threading.Lock()
+# Per app: how to print again what failed last (F9).
+_last_failure: WeakKeyDictionary[KioskApp, _Job] = WeakKeyDictionary()
+
+
+class PrintFinished(Message):
+    """Posted to the screen that asked for a print when the job is out or has failed."""
+
+    def __init__(self, booking_id: int | None, ticket: Ticket | None, fault: PrintFault | None,
+                 warning: str | None) -> None:
+        super().__init__()
+        self.booking_id = booking_id
+        self.ticket = ticket
+        self.fault = fault
+        self.warning = warning
+
+
+@dataclass(frozen=True)
+class _Job:
+    what: tuple[str, str]          # what is printed, for messages (zh, en)
+    documents: Sequence[Document]
+    officer: str
+    again: Callable[[], object]    # print it again, from fresh data (F9)
+    booking_id: int | None = None
+    ticket_id: int | None = None   # T4: the print state is kept on the ticket
+
+
+def print_booking(app: KioskApp, booking_id: int) -> Worker | None:
+    """T2/C3: what the desk hands over for a booking: its queue ticket (or, for a later time,
+    its booking slip with the QR code) and its 情况说明 when the meeting is not now."""
+    return _print_ticket(app, booking_id, ticket_documents,
+                         again=lambda: print_booking(app, booking_id))
+
+
+def print_queue_ticket(app: KioskApp, booking_id: int) -> Worker | None:
+    """T2 at check-in: the queue ticket alone (any 情况说明 was handed over at booking)."""
+    return _print_ticket(app, booking_id, lambda data, paper_mm: [queue_ticket(data, paper_mm)],
+                         again=lambda: print_queue_ticket(app, booking_id))
+
+
+def reprint(app: KioskApp, booking_id: int) -> Worker | None:
+    """T4: print a booking's documents again (after a fault, or lost). The queue number and
+    the booking stay as they are."""
+    return print_booking(app, booking_id)
+
+
+def print_consent(app: KioskApp, request_id: int, room_id: str,
+                  start: datetime) -> Worker | None:
+    """B5: the interrogation-room consent form, for the lawyer to sign before booking."""
+    try:
+        data = consent_for(app.db, app.clock, app.settings, request_id, room_id, start)
+    except DomainError as exc:
+        _cannot_print(app, exc)
+        return None
+    return _start(app, _Job(what=("同意书", "the consent form"),
+                            documents=[consent_form(data, app.settings.printer.paper_mm)],
+                            officer=_officer(app),
+                            again=lambda: print_consent(app, request_id, room_id, start)))
+
+
+def reprint_last_failure(app: KioskApp) -> Worker | None:
+    """F9: print again what failed last at this kiosk, from fresh data."""
+    job = _last_failure.get(app)
+    if job is None:
+        app.notify(_both(app, ("没有需要重打的内容", "nothing to reprint")), timeout=DONE_SECONDS)
+        return None
+    return job.again()
+
+
+# --- the job --------------------------------------------------------------------------------
+
+
+def _officer(app: KioskApp) -> str:
+    return app.officer or "kiosk"
+
+
+def _both(app: KioskApp, text: tuple[str, str]) -> str:
+    """Both languages, the current one first."""
+    zh, en = text
+    return f"{zh}\n{en}" if app.language == "zh" else f"{en}\n{zh}"
+
+
+def _cannot_print(app: KioskApp, exc: DomainError) -> None:
+    app.notify(_both(app, (exc.zh, exc.en)), title="不能打印 Cannot print", severity="error",
+               timeout=FAULT_SECONDS, markup=False)
+
+
+def _print_ticket(app: KioskApp, booking_id: int,
+                  render: Callable[[TicketData, int], Sequence[Document]],
+                  again: Callable[[], object]) -> Worker | None:
+    try:
+        data = ticket_for(app.db, app.clock, app.settings, booking_id)
+    except DomainError as exc:
+        _cannot_print(app, exc)
+        return None
+    ticket = ticket_of(app.db, app.clock, booking_id)
+    what = ((f"排队号{ticket.label}", f"ticket {ticket.label}") if ticket
+            else (f"预约{booking_id}的预约单", f"the slip of booking {booking_id}"))
+    return _start(app, _Job(what=what, documents=render(data, app.settings.printer.paper_mm),
+                            officer=_officer(app), again=again, booking_id=booking_id,
+                            ticket_id=ticket.id if ticket else None))
+
+
+def _send(printer: TicketPrinter, documents: Sequence[Document]) -> PrintedJob:
+    with _printer_busy:
+        return printer.print(documents)
+
+
+def _start(app: KioskApp, job: _Job) -> Worker:
+    screen = app.screen
+    printer = TicketPrinter(app.settings.printer, app.clock)
+
+    async def run() -> None:
+        try:
+            printed = await asyncio.to_thread(_send, printer, job.documents)
+        except PrintFault as fault:
+            _failed(app, screen, job, fault)
+        except Exception as exc:  # a fault of ours: still the officer must know
+            log.exception("printing %s failed", job.what[1])
+            _failed(app, screen, job, PrintFault(
+                "printer_error", f"打印出错（{type(exc).__name__}）", f"printing failed ({exc})"))
+        else:
+            _printed(app, screen, job, printed)
+
+    return app.run_worker(run, name=f"print {job.what[1]}", group="printing",
+                          exit_on_error=False)
+
+
+def _printed(app: KioskApp, screen, job: _Job, printed: PrintedJob) -> None:
+    ticket = None
+    if job.ticket_id is not None:
+        try:
+            ticket = mark_printed(app.db, app.clock, job.officer, job.ticket_id)
+        except Exception:  # the paper is out; only its record is missing
+            log.exception("could not record that ticket %s printed", job.ticket_id)
+    failed = _last_failure.get(app)
+    if failed is not None and failed.what == job.what:
+        del _last_failure[app]
+    zh, en = job.what
+    if printed.warning:
+        app.notify(_both(app, (f"已打印{zh}", f"printed {en}")) + f"\n{printed.warning}",
+                   title="打印纸 Paper", severity="warning", timeout=FAULT_SECONDS, markup=False)
+    else:
+        app.notify(_both(app, (f"已打印{zh}", f"printed {en}")), timeout=DONE_SECONDS,
+                   markup=False)
+    screen.post_message(PrintFinished(job.booking_id, ticket, None, printed.warning))
+
+
+def _failed(app: KioskApp, screen, job: _Job, fault: PrintFault) -> None:
+    ticket = None
+    if job.ticket_id is not None:
+        try:
+            ticket = mark_print_failed(app.db, app.clock, job.officer, job.ticket_id,
+                                       f"{fault.zh} / {fault.en}")
+        except Exception:  # the fault must reach the officer even if it cannot be stored
+            log.exception("could not record the print fault of ticket %s", job.ticket_id)
+    _last_failure[app] = job
+    zh, en = job.what
+    kept = (("预约已保存，排队号不变。", "The booking is kept, so is the queue number.")
+            if job.booking_id is not None else ("", ""))
+    app.notify(_both(app, (f"{zh}未打印：{fault.zh}。{kept[0]}修好打印机后按{REPRINT_KEY}重打。",
+                           f"{en} did not print: {fault.en}. {kept[1]} Press {REPRINT_KEY} to"
+                           " reprint once the printer is fixed.")),
+               title="打印故障 Printer fault", severity="error", timeout=FAULT_SECONDS,
+               markup=False)
+    screen.post_message(PrintFinished(job.booking_id, ticket, fault, None))

@@ -1,0 +1,83 @@
+"""`kiosk report`: the warden's 48-hour compliance report of a period (R1-R3) as a text
+table, CSV, JSON or printable HTML, and its one-page summary on the ticket printer."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from booking.errors import DomainError
+from booking.report import compliance_report
+from booking.storage import open_database
+from kiosk.calendar_cli import DAY
+from kiosk.report_export import DEFAULT_DAYS, FORMATS, render, write_report
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+def _fail(message: str) -> NoReturn:
+    from kiosk.cli import fail
+
+    fail(message)
+    raise SystemExit(1)  # not reached: fail() exits
+
+
+@click.command("report")
+@click.option("--from", "first", type=DAY, default=None,
+              help="起始日期 first day (default: 6 days before --to)")
+@click.option("--to", "last", type=DAY, default=None, help="结束日期 last day (default: today)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="输出格式 output format")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="写入文件 write to this file instead of the screen")
+@click.option("--print", "to_printer", is_flag=True,
+              help="在小票打印机上打印一页摘要 print the one-page summary on the ticket printer")
+@click.pass_obj
+def report(c: Context, first: date | None, last: date | None, fmt: str, out: Path | None,
+           to_printer: bool) -> None:
+    """48小时合规报表 the compliance report of requests presented from --from to --to
+    (both included), with each request's state as of now."""
+    last = last or c.clock.now().date()
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if not Path(c.db_path).is_file():
+        _fail(f"数据库文件不存在：{c.db_path}（请用 --db 指定）\n"
+              f"no database at {c.db_path} (give it with --db)")
+    # Opened directly, not through c.db: a report reads and must not record the rooms of
+    # this config into someone else's database.
+    db = open_database(c.db_path)
+    try:
+        result = compliance_report(db, c.clock, first, last)
+    except DomainError as exc:
+        _fail(f"{exc.zh}\n{exc.en}")
+    finally:
+        db.conn.close()
+    centre = c.settings.centre.name
+    if out is not None:
+        try:
+            write_report(result, fmt, centre, out)
+        except OSError as exc:
+            _fail(f"无法写入 {out}：{exc.strerror}\ncannot write {out}: {exc.strerror}")
+        click.echo(f"已写入 written: {out}", err=True)
+    else:
+        click.echo(render(result, fmt, centre), nl=False)
+    if to_printer:
+        _print_summary(c, result)
+
+
+def _print_summary(c: Context, result) -> None:
+    from printers import PrintFault, TicketPrinter
+    from printers.report_summary import report_summary
+
+    config = c.settings.printer
+    document = report_summary(result, c.settings.centre.name, config.paper_mm, c.clock.now())
+    try:
+        job = TicketPrinter(config, c.clock).print([document])
+    except PrintFault as exc:
+        _fail(f"打印失败：{exc.zh}\nnot printed: {exc.en}")
+    where = ", ".join(str(f) for f in job.files) or TicketPrinter(config, c.clock).where
+    click.echo(f"已打印摘要 summary printed: {where}"
+               + (f"\n{job.warning}" if job.warning else ""), err=True)

@@ -1,0 +1,282 @@
+"""One booking at the desk: the lawyer arrives (B10 when late), the meeting starts (B5:
+devices off in an interrogation room) and ends, or does not happen (C4); the assistant
+(A1-A3)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from booking.desk_queries import assistant_of, request_card
+from booking.meetings import (
+    Booking,
+    check_in,
+    close_without_meeting,
+    end_meeting,
+    get_booking,
+    release_late,
+    start_meeting,
+)
+from kiosk.components.bilingual import translate
+from kiosk.components.header import KioskHeader, local_time
+from kiosk.components.notice import Notice, attempt
+from kiosk.i18n import Language, label
+from kiosk.screens.dialogs import AssistantConfirmationDialog, AssistantDialog, ConfirmDialog
+from kiosk.screens.offers import OffersScreen, booking_lines
+
+log = logging.getLogger(__name__)
+
+# (key, action, label key): the desk's actions on a booking, as keys and as buttons.
+ACTIONS = (
+    ("1", "arrive", "key.arrive"),
+    ("2", "start", "key.start"),
+    ("3", "end", "key.end"),
+    ("4", "no_show", "key.no_show"),
+    ("5", "cancelled", "key.cancelled"),
+    ("6", "release", "key.release"),
+    ("7", "assistant", "key.assistant"),
+    ("8", "reprint", "key.reprint_booking"),
+)
+
+
+class MeetingScreen(Screen):
+    """The meeting desk for one booking; only what its state allows is offered."""
+
+    BINDINGS = [Binding("escape", "back", "返回", id="key.back")] + [
+        Binding(key, action, label(label_key, "zh"), id=label_key)
+        for key, action, label_key in ACTIONS]
+
+    def __init__(self, booking_id: int) -> None:
+        super().__init__()
+        self.booking_id = booking_id
+        self.booking: Booking | None = None
+
+    def compose(self) -> ComposeResult:
+        yield KioskHeader("meeting.title")
+        with VerticalScroll(id="meeting-body"):
+            yield Static(id="meeting-people", markup=False)
+            yield Static(id="meeting-booking", markup=False)
+            yield Static(id="meeting-times", markup=False)
+            yield Static(id="meeting-assistant", markup=False)
+            with Horizontal(id="meeting-actions"):
+                for _key, action, _label in ACTIONS:
+                    yield Button(id=action, compact=True)
+            yield Notice(id="meeting-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.watch(self.app, "language", self._set_language)
+
+    @property
+    def notice(self) -> Notice:
+        return self.query_one("#meeting-message", Notice)
+
+    def reload(self) -> None:
+        booking = attempt(self.notice, get_booking, self.app.db, self.app.clock, self.booking_id)
+        if booking is not None:
+            self.booking = booking
+        self._show(self.app.language)
+
+    def _set_language(self, language: Language) -> None:
+        translate(self, language)
+        for key, action, label_key in ACTIONS:
+            self.query_one(f"#{action}", Button).label = f"{key} {label(label_key, language)}"
+        self._show(language)
+
+    # -- showing
+
+    def _show(self, language: Language) -> None:
+        booking = self.booking
+        if booking is None:
+            return
+        app = self.app
+        zone = app.settings.zone
+        card = attempt(self.notice, request_card, app.db, app.clock, booking.request_id)
+        if card is not None:
+            # Q3: the officer compares the name and number with the certificate shown.
+            self.query_one("#meeting-people", Static).update(
+                f"{label('offers.request', language)} #{card.id} · "
+                f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
+                f" {card.firm_name} · {label('offers.detainee', language)} {card.detainee}"
+                f" {card.roster_no}")
+        self.query_one("#meeting-booking", Static).update(
+            "\n".join(booking_lines(app, booking, language)))
+        times = []
+        if booking.started_at:
+            times.append(f"{label('meeting.started', language)}"
+                         f" {local_time(booking.started_at.astimezone(zone), language)}")
+        if booking.devices_off_at:
+            times.append(label("meeting.devices_off", language))
+        if booking.ended_at:
+            times.append(f"{label('meeting.ended', language)}"
+                         f" {local_time(booking.ended_at.astimezone(zone), language)}")
+        if self._late():
+            times.append(label("meeting.late", language).format(
+                minutes=app.settings.meetings.late_minutes))
+        self.query_one("#meeting-times", Static).update(" · ".join(times))
+        self.query_one("#meeting-times", Static).display = bool(times)
+        self.query_one("#meeting-assistant", Static).update(self._assistant_line(language))
+        for _key, action, _label in ACTIONS:
+            button = self.query_one(f"#{action}", Button)
+            button.display = bool(self.check_action(action, ()))
+        self.refresh_bindings()
+
+    def _assistant_line(self, language: Language) -> str:
+        assistant = assistant_of(self.app.db, self.booking_id)
+        head = f"{label('meeting.assistant', language)}{'：' if language == 'zh' else ': '}"
+        if assistant is None:
+            return head + label("meeting.assistant_none", language)
+        kind = label(f"assistant.{assistant.cert_kind}", language)
+        status = (f"{label('meeting.assistant_confirmed', language)} {assistant.confirmation_ref}"
+                  if assistant.confirmed else label("meeting.assistant_waiting", language))
+        return f"{head}{assistant.name} · {kind} {assistant.cert_no} · {status}"
+
+    def _late(self) -> bool:
+        """B10: booked, not arrived, and later than the limit."""
+        booking = self.booking
+        if booking is None or booking.state != "booked":
+            return False
+        limit = timedelta(minutes=self.app.settings.meetings.late_minutes)
+        return self.app.clock.now() > booking.start + limit
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        booking = self.booking
+        if booking is None:
+            return action == "back"
+        state = booking.state
+        allowed = {
+            "arrive": state == "booked",
+            "start": state in ("booked", "arrived"),
+            "end": state == "in_progress",
+            "no_show": self._late(),
+            "cancelled": state in ("booked", "arrived"),
+            "release": self._late(),
+            "assistant": state in ("booked", "arrived", "in_progress") and not self._assistant_done(),
+            "reprint": state in ("booked", "arrived"),
+        }
+        return allowed.get(action, True)
+
+    def _assistant_done(self) -> bool:
+        assistant = assistant_of(self.app.db, self.booking_id)
+        return assistant is not None and assistant.confirmed
+
+    # -- the actions
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        if event.button.id and self.check_action(event.button.id, ()):
+            self.run_action(event.button.id)
+
+    def _use(self, use_case: Callable[..., Booking], *args, done_key: str) -> None:
+        app = self.app
+        booking = attempt(self.notice, use_case, app.db, app.clock, *args)
+        if booking is not None:
+            self.booking = booking
+            self.notice.show(label(done_key, "zh"), label(done_key, "en"), kind="info")
+        self._show(app.language)
+
+    def action_arrive(self) -> None:
+        app = self.app
+        self._use(check_in, app.settings, app.officer, self.booking_id, done_key="meeting.arrived")
+        if self.booking is not None and self.booking.state == "booked" and self._late():
+            self.action_release()  # B10: too late; offer the release and a new booking
+
+    def action_start(self) -> None:
+        booking, app = self.booking, self.app
+        if booking is None:
+            return
+        if booking.room_kind != "interrogation":
+            self._use(start_meeting, app.officer, self.booking_id, done_key="meeting.started_note")
+            return
+
+        def confirmed(devices_off: bool | None) -> None:
+            if devices_off:
+                self._use(start_meeting, app.officer, self.booking_id, True,
+                          done_key="meeting.started_note")
+            else:
+                self.notice.show(label("meeting.not_started", "zh"),
+                                 label("meeting.not_started", "en"))
+
+        app.push_screen(ConfirmDialog("devices.title", "devices.off", self._details), confirmed)
+
+    def action_end(self) -> None:
+        self._use(end_meeting, self.app.officer, self.booking_id, done_key="meeting.ended_note")
+
+    def _close(self, outcome: str, statement_key: str) -> None:
+        app = self.app
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                self._use(close_without_meeting, app.officer, self.booking_id, outcome,
+                          done_key=f"meeting.{outcome}_note")
+
+        app.push_screen(ConfirmDialog("meeting.close_title", statement_key, self._details),
+                        confirmed)
+
+    def action_no_show(self) -> None:
+        self._close("no_show", "meeting.no_show_statement")
+
+    def action_cancelled(self) -> None:
+        self._close("cancelled", "meeting.cancelled_statement")
+
+    def action_release(self) -> None:
+        """B10: the slot is lost; the request is open again with the same deadline."""
+        app, booking = self.app, self.booking
+        if booking is None:
+            return
+
+        def confirmed(sure: bool | None) -> None:
+            if not sure:
+                return
+            released = attempt(self.notice, _released, app, self.booking_id)
+            if released:
+                app.switch_screen(OffersScreen(booking.request_id))
+
+        app.push_screen(ConfirmDialog("meeting.release_title", "meeting.release_statement",
+                                      self._details), confirmed)
+
+    def action_assistant(self) -> None:
+        assistant = assistant_of(self.app.db, self.booking_id)
+        if assistant is None:
+            self.app.push_screen(AssistantDialog(self.booking_id), self._assistant_recorded)
+        elif not assistant.confirmed:
+            def details(language: Language) -> str:
+                return (f"{assistant.name} · {label(f'assistant.{assistant.cert_kind}', language)}"
+                        f" {assistant.cert_no}\n{label('assistant.confirm_explain', language)}")
+
+            self.app.push_screen(AssistantConfirmationDialog(assistant.id, details),
+                                 self._assistant_recorded)
+
+    def _assistant_recorded(self, result: object) -> None:
+        if result is not None:
+            self.notice.show(label("meeting.assistant_recorded", "zh"),
+                             label("meeting.assistant_recorded", "en"), kind="info")
+        self._show(self.app.language)
+
+    def action_reprint(self) -> None:
+        try:
+            self.app.print_booking(self.booking_id)
+        except Exception:
+            log.exception("reprint failed")
+            self.notice.show(label("offers.print_failed", "zh"), label("offers.print_failed", "en"))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def _details(self, language: Language) -> str:
+        booking = self.booking
+        return "\n".join(booking_lines(self.app, booking, language)[:1]) if booking else ""
+
+
+def _released(app, booking_id: int) -> bool:
+    release_late(app.db, app.clock, app.settings, app.officer, booking_id)
+    return True

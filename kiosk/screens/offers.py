@@ -1,0 +1,469 @@
+"""C2/C3, B1-B8: the earliest times for a verified request, against its 48-hour deadline;
+the officer books the one the lawyer chooses (or a later time the lawyer asks for)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+from functools import partial
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Input,
+    RadioButton,
+    RadioSet,
+    Static,
+)
+
+from booking.calendar import OpeningCalendar, parse_day
+from booking.desk_queries import free_room, request_card, rooms
+from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, book, offer_slots
+from booking.watch import RED_UNDER, format_left
+from kiosk.components.bilingual import labelled, translate
+from kiosk.components.header import KioskHeader, local_time
+from kiosk.components.notice import Notice, attempt
+from kiosk.i18n import Language, label
+from kiosk.screens.dialogs import (
+    ConfirmDialog,
+    DelayReasonDialog,
+    DutySessionDialog,
+    PermissionDialog,
+    parse_clock,
+    show_value_error,
+)
+
+log = logging.getLogger(__name__)
+
+
+# --- how bookings and times read, shared with the meeting, watch and day screens ------------
+
+def span(start: datetime, end: datetime, zone: tzinfo, language: Language) -> str:
+    """'2026-11-24 周二 09:00–10:00'."""
+    return f"{local_time(start.astimezone(zone), language)}–{end.astimezone(zone):%H:%M}"
+
+
+def room_kind(kind: str, language: Language) -> str:
+    return label(f"room.{kind}", language)
+
+
+def room_text(kind: str, room_id: str, name: str, language: Language) -> str:
+    """'会见室1 (M1)'; in English the kind goes first, the names being Chinese."""
+    text = f"{name} ({room_id})"
+    return text if language == "zh" else f"{room_kind(kind, language)} {text}"
+
+
+def state_name(state: str, language: Language) -> str:
+    return label(f"state.{state}", language)
+
+
+def delay_reason_text(booking: Booking, language: Language) -> str:
+    zh, en = DELAY_REASONS.get(booking.delay_reason or "", (booking.delay_reason, booking.delay_reason))
+    text = zh if language == "zh" else en
+    colon = "：" if language == "zh" else ": "
+    return f"{text}{colon}{booking.delay_text}" if booking.delay_text else text
+
+
+def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
+    """What the desk says about a booking: room and time, why not now, the deadline."""
+    zone = app.settings.zone
+    names = {room.id: room.name for room in rooms(app.db)}
+    lines = [f"{label('booking.number', language)} #{booking.id} · "
+             f"{room_text(booking.room_kind, booking.room_id, names.get(booking.room_id, ''), language)}"
+             f" · {span(booking.start, booking.end, zone, language)}"
+             f" · {state_name(booking.state, language)}"]
+    if booking.immediate:
+        lines.append(label("booking.immediate", language))
+    elif booking.deferred_by_lawyer and booking.earliest_offer_at is not None:
+        earliest = local_time(booking.earliest_offer_at.astimezone(zone), language)
+        lines.append(f"{label('booking.deferred', language)} {earliest}")
+    else:
+        lines.append(f"{label('booking.explanation', language)}"
+                     f"{'：' if language == 'zh' else ': '}{delay_reason_text(booking, language)}")
+    if booking.room_kind == "interrogation" and booking.consent_at is not None:
+        lines.append(label("booking.consent", language))
+    if booking.priority:
+        lines.append(label("booking.priority", language))
+    lines.append(f"{label('offers.deadline', language)}"
+                 f" {local_time(booking.deadline.astimezone(zone), language)}")
+    return lines
+
+
+# --- from a request to the right screen -----------------------------------------------------
+
+def open_request(app: App, notice: Notice, request_id: int) -> None:
+    """A request's next step: the permission (P2), its booking's meeting desk, or offers."""
+    card = attempt(notice, request_card, app.db, app.clock, request_id)
+    if card is None:
+        return
+    if card.state == "awaiting_permission":
+        def decided(row: dict | None) -> None:
+            if row is None:
+                return
+            if row["state"] == "open":
+                deadline = datetime.fromisoformat(row["deadline"]).astimezone(app.settings.zone)
+                app.notify("\n".join(f"{label('permission.granted_note', lang)}"
+                                     f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
+                app.push_screen(OffersScreen(request_id))
+            else:
+                app.notify(f"{label('permission.refused_note', 'zh')}\n"
+                           f"{label('permission.refused_note', 'en')}", severity="warning")
+
+        app.push_screen(PermissionDialog(card), decided)
+    elif card.live_booking_id is not None:
+        from kiosk.screens.meeting import MeetingScreen
+
+        app.push_screen(MeetingScreen(card.live_booking_id))
+    elif card.state == "open":
+        app.push_screen(OffersScreen(request_id))
+    else:
+        notice.show(f"{label('offers.closed_request', 'zh')}{state_name(card.state, 'zh')}",
+                    f"{label('offers.closed_request', 'en')}{state_name(card.state, 'en')}")
+
+
+# --- the screen -----------------------------------------------------------------------------
+
+OFFERS_FRESH_SECONDS = 60
+OFFER_COLUMNS = (("offers.kind", 16), ("offers.room", 14), ("offers.time", 30),
+                 ("offers.when", 18), ("offers.before_deadline", 18))
+
+
+class OffersScreen(Screen):
+    """One request: its deadline, the earliest times, and the booking once made."""
+
+    BINDINGS = [
+        Binding("escape", "back", "返回", id="key.back"),
+        Binding("ctrl+d", "add_duty", "增加值班", id="key.duty", priority=True),
+        Binding("ctrl+o", "open_meeting", "会见登记", id="key.open_meeting", priority=True),
+    ]
+
+    def __init__(self, request_id: int) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.offers: Offers | None = None
+        self.booking: Booking | None = None
+        self._choosing = False
+        self._ticks = 0
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        lengths = app.settings.meetings.lengths
+        default = app.settings.meetings.default_length
+        yield KioskHeader("offers.title")
+        with VerticalScroll(id="offers-body"):
+            yield Static(id="offers-request", markup=False)
+            yield Static(id="offers-deadline", markup=False)
+            yield Static(id="offers-warnings", classes="warning", markup=False)
+            with Vertical(id="offers-choice"):
+                with Horizontal(classes="row -group"):
+                    yield labelled(Static(classes="field-label"), "offers.length")
+                    yield RadioSet(*(RadioButton(id=f"length-{n}", value=n == default)
+                                     for n in lengths), id="length", compact=True)
+                with Horizontal(classes="row"):
+                    yield Static(classes="field-label")
+                    yield labelled(Checkbox(id="video", compact=True), "offers.video")
+                    yield labelled(Checkbox(id="priority", compact=True), "offers.priority")
+                yield DataTable(id="offers-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="offers-no-opening", markup=False)
+                with Horizontal(id="offers-later", classes="row -group"):
+                    yield labelled(Static(classes="field-label"), "offers.later_time")
+                    yield Input(placeholder="YYYY-MM-DD", id="later-date", max_length=10,
+                                restrict=r"[0-9-]*", compact=True, classes="field -short")
+                    yield Input(placeholder="HH:MM", id="later-time", max_length=5,
+                                restrict=r"[0-9:]*", compact=True, classes="field -short")
+                    yield labelled(Button(id="book-later", compact=True), "offers.book_later")
+                yield labelled(Static(classes="hint"), "offers.hint")
+            yield Notice(id="offers-message")
+            with Vertical(id="offers-booked"):
+                yield Static(id="offers-booked-text", markup=False)
+                yield labelled(Button(variant="primary", id="open-meeting", compact=True),
+                               "offers.open_meeting")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#offers-booked").display = False
+        self.load_offers()
+        self.watch(self.app, "language", self._set_language)
+        self.set_interval(1, self._tick)
+        self.query_one("#offers-table", DataTable).focus()
+
+    # -- showing
+
+    @property
+    def notice(self) -> Notice:
+        return self.query_one("#offers-message", Notice)
+
+    @property
+    def length(self) -> int:
+        pressed = self.query_one("#length", RadioSet).pressed_button
+        return int(pressed.id.removeprefix("length-")) if pressed and pressed.id else \
+            self.app.settings.meetings.default_length
+
+    def load_offers(self) -> None:
+        """Ask the domain again (after a change of length, video, or a duty session)."""
+        app = self.app
+        self.offers = attempt(self.notice, offer_slots, app.db, app.clock, app.settings,
+                              self.request_id, self.length,
+                              self.query_one("#video", Checkbox).value)
+        self._show()
+
+    def _set_language(self, language: Language) -> None:
+        translate(self, language)
+        for n in self.app.settings.meetings.lengths:
+            self.query_one(f"#length-{n}", RadioButton).label = \
+                f"{n} {label('offers.minutes', language)}"
+        self._show()
+
+    def _tick(self) -> None:
+        self._render_deadline(self.app.language)
+        self._ticks += 1
+        if self._ticks % OFFERS_FRESH_SECONDS == 0 and self.is_current and self.booking is None \
+                and not self._choosing:
+            self.load_offers()  # "now" moves on; so may the rooms
+
+    def _show(self) -> None:
+        language = self.app.language
+        card = attempt(self.notice, request_card, self.app.db, self.app.clock, self.request_id)
+        if card is not None:
+            self.query_one("#offers-request", Static).update(
+                f"{label('offers.request', language)} #{card.id} · "
+                f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
+                f" {card.firm_name} · {label('offers.detainee', language)} {card.detainee}"
+                f" {card.roster_no}")
+        self._render_deadline(language)
+        offers = self.offers
+        warnings = self.query_one("#offers-warnings", Static)
+        warnings.update("\n".join(f"⚠ {w}" for w in offers.warnings) if offers else "")
+        warnings.display = bool(offers and offers.warnings)
+        self._render_table(language)
+        no_opening = self.query_one("#offers-no-opening", Static)
+        no_opening.display = bool(offers and offers.no_opening_before_deadline)
+        no_opening.update(f"✘ {label('offers.no_opening', language)}")
+        self._render_booking(language)
+
+    def _render_deadline(self, language: Language) -> None:
+        line = self.query_one("#offers-deadline", Static)
+        deadline = self.offers.deadline if self.offers else \
+            (self.booking.deadline if self.booking else None)
+        if deadline is None:
+            line.update("")
+            return
+        left = deadline - self.app.clock.now()
+        line.update(f"{label('offers.deadline', language)}"
+                    f" {local_time(deadline.astimezone(self.app.settings.zone), language)}"
+                    f" · {label('offers.left', language)} {format_left(left)}")
+        line.set_class(left < RED_UNDER, "-red")
+
+    def _render_table(self, language: Language) -> None:
+        table = self.query_one("#offers-table", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        for key, width in OFFER_COLUMNS:
+            table.add_column(label(key, language), width=width)
+        zone = self.app.settings.zone
+        for offer in self.offers.offers if self.offers else []:
+            table.add_row(
+                room_kind(offer.room_kind, language),
+                f"{offer.room_name} ({offer.room_id})",
+                span(offer.start, offer.end, zone, language),
+                Text(label("offers.immediate", language), style="bold green") if offer.immediate
+                else label("offers.later", language),
+                Text(f"✔ {label('offers.in_time', language)}") if offer.before_deadline
+                else Text(f"✘ {label('offers.after_deadline', language)}", style="bold red"),
+            )
+        if self.offers and not self.offers.offers:
+            self.notice.show(label("offers.none", "zh"), label("offers.none", "en"))
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def _render_booking(self, language: Language) -> None:
+        booked = self.booking is not None
+        self.query_one("#offers-choice").display = not booked
+        self.query_one("#offers-booked").display = booked
+        if self.booking is not None:
+            lines = booking_lines(self.app, self.booking, language)
+            self.query_one("#offers-booked-text", Static).update(
+                f"✔ {label('offers.booked', language)} — " + "\n".join(lines))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "add_duty":
+            return self.booking is None
+        if action == "open_meeting":
+            return self.booking is not None
+        return True
+
+    # -- choosing what to ask the domain for
+
+    @on(RadioSet.Changed, "#length")
+    @on(Checkbox.Changed, "#video")
+    def _ask_again(self) -> None:
+        self.notice.clear()
+        self.load_offers()
+
+    @property
+    def priority(self) -> bool:
+        return self.query_one("#priority", Checkbox).value
+
+    # -- booking an offer
+
+    @on(DataTable.RowSelected, "#offers-table")
+    def _offer_selected(self, event: DataTable.RowSelected) -> None:
+        if self.offers is None or self.booking is not None or self._choosing:
+            return
+        self._choosing = True
+        self.choose(self.offers.offers[event.cursor_row])
+
+    @work(group="choose")
+    async def choose(self, offer: Offer) -> None:
+        """The lawyer chose an offer: ask what the rules need, then book (C3, B5)."""
+        try:
+            await self._choose(offer)
+        except Exception:  # a fault of ours: shown, never a crash of the desk
+            log.exception("choosing offer %s failed", offer)
+            self.notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
+        finally:
+            self._choosing = False
+
+    async def _choose(self, offer: Offer) -> None:
+        notice, app, offers = self.notice, self.app, self.offers
+        notice.clear()
+        if not offer.before_deadline and offers is not None and offers.no_opening_before_deadline:
+            notice.show(label("offers.no_opening", "zh"), label("offers.no_opening", "en"))
+            return
+        reason, text = None, ""
+        if not offer.before_deadline:
+            reason = "lawyer_choice"  # C4: a later time than another offer; book() records it
+        elif not offer.immediate:
+            picked = await app.push_screen_wait(
+                DelayReasonDialog(self._offer_details(offer), self._suggested_reason()))
+            if picked is None:
+                notice.show(label("offers.nothing_booked", "zh"),
+                            label("offers.nothing_booked", "en"), kind="info")
+                return
+            reason, text = picked
+        # "Now" is now when the officer books, not when the offer was shown (book() compares
+        # the chosen start with its own "now" to decide that the meeting is immediate).
+        start = app.clock.now() if offer.immediate else offer.start
+        consent = False
+        if offer.room_kind == "interrogation":
+            self._print(lambda: app.print_consent(self.request_id, offer.room_id, start))
+            consent = bool(await app.push_screen_wait(ConfirmDialog(
+                "consent.title", "consent.signed", self._offer_details(offer, "consent.printed"))))
+            if not consent:
+                notice.show(label("offers.no_consent", "zh"), label("offers.no_consent", "en"))
+                return
+        if offer.immediate:
+            start = app.clock.now()
+        self._book(offer.room_id, start, delay_reason=reason, delay_text=text,
+                   consent_signed=consent)
+
+    def _offer_details(self, offer: Offer, note_key: str | None = None
+                       ) -> Callable[[Language], str]:
+        zone = self.app.settings.zone
+        deadline = self.offers.deadline if self.offers else offer.end
+
+        def details(language: Language) -> str:
+            lines = [f"{room_text(offer.room_kind, offer.room_id, offer.room_name, language)}"
+                     f" · {span(offer.start, offer.end, zone, language)}",
+                     f"{label('offers.deadline', language)}"
+                     f" {local_time(deadline.astimezone(zone), language)}"]
+            if note_key:
+                lines.append(label(note_key, language))
+            return "\n".join(lines)
+
+        return details
+
+    def _suggested_reason(self) -> str:
+        """All rooms busy while the centre is open; otherwise outside opening hours."""
+        app = self.app
+        now = app.clock.now()
+        day = OpeningCalendar.from_settings(app.db, app.settings).day(now.date())
+        is_open = any(opens <= now < closes for opens, closes in day.sessions)
+        return "rooms_busy" if is_open else "outside_hours"
+
+    def _book(self, room_id: str, start: datetime, **choices) -> None:
+        app = self.app
+        booking = attempt(self.notice, partial(book, priority=self.priority, **choices), app.db,
+                          app.clock, app.settings, app.officer, self.request_id, room_id, start,
+                          self.length)
+        if booking is None:
+            return
+        self.booking = booking
+        self.notice.clear()
+        self._print(lambda: app.print_booking(booking.id))
+        self._render_booking(app.language)
+        self.query_one("#open-meeting", Button).focus()
+
+    def _print(self, job: Callable[[], None]) -> None:
+        """Printing never undoes a booking (T4): a fault is shown, the booking stays."""
+        try:
+            job()
+        except Exception:
+            log.exception("printing failed")
+            self.notice.show(label("offers.print_failed", "zh"),
+                             label("offers.print_failed", "en"))
+
+    # -- a later time, asked for by the lawyer
+
+    @on(Input.Submitted, "#later-date")
+    def _to_time(self) -> None:
+        self.query_one("#later-time", Input).focus()
+
+    @on(Input.Submitted, "#later-time")
+    @on(Button.Pressed, "#book-later")
+    def book_later(self) -> None:
+        """C4: the lawyer wants a later time than offered; book() records the offer."""
+        app = self.app
+        try:
+            day = parse_day(self.query_one("#later-date", Input).value)
+            start = parse_clock(day, self.query_one("#later-time", Input).value,
+                                app.settings.zone)
+        except ValueError as exc:
+            show_value_error(self.notice, exc)
+            return
+        kind = "video" if self.query_one("#video", Checkbox).value else "meeting"
+        room = free_room(app.db, kind, start, start + timedelta(minutes=self.length))
+        if room is None:
+            self.notice.show(label("offers.no_room_then", "zh"), label("offers.no_room_then", "en"))
+            return
+        self._book(room.id, start, delay_reason="lawyer_choice")
+
+    # -- keys
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_add_duty(self) -> None:
+        today = self.app.clock.now().date()
+        day = today + timedelta(days=1)
+        if self.offers is not None and day > self.offers.deadline.date():
+            day = today
+
+        def added(entry) -> None:
+            if entry is None:
+                return
+            sessions = " ".join(entry.sessions)
+            self.notice.show(f"{label('offers.duty_added', 'zh')} {entry.day} {sessions}",
+                             f"{label('offers.duty_added', 'en')} {entry.day} {sessions}",
+                             kind="info")
+            self.load_offers()
+
+        self.app.push_screen(DutySessionDialog(day), added)
+
+    @on(Button.Pressed, "#open-meeting")
+    def action_open_meeting(self) -> None:
+        if self.booking is None:
+            return
+        from kiosk.screens.meeting import MeetingScreen
+
+        self.app.switch_screen(MeetingScreen(self.booking.id))

@@ -1,0 +1,356 @@
+"""R1-R3 on screen: the warden picks a period and reads the 48-hour compliance report, opens
+a breach's history, and exports the report (CSV, HTML) or prints its summary."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Digits, Footer, Input, Sparkline, Static
+
+from booking.calendar import parse_day
+from booking.report import FIGURES, ComplianceReport, compliance_report, request_history
+from kiosk.components.bilingual import labelled, translate
+from kiosk.components.header import KioskHeader
+from kiosk.components.notice import Notice, attempt
+from kiosk.i18n import Language, label
+from kiosk.report_export import (
+    DEFAULT_DAYS,
+    Format,
+    every_day,
+    export_name,
+    local,
+    shown_value,
+    write_report,
+)
+
+BREACH_COLUMNS = ("report.request", "report.deadline", "report.started", "report.hours_late",
+                  "report.reason")
+HISTORY_COLUMNS = (("report.at", 16), ("report.actor", 8), ("report.action", 16),
+                   ("report.subject", 11))
+# What the audit log's actions on a request and its bookings mean to a warden.
+ACTIONS: dict[str, tuple[str, str]] = {
+    "open_request": ("登记申请", "request opened"),
+    "permission_granted": ("侦查机关许可", "permission granted"),
+    "permission_denied": ("侦查机关不许可", "permission denied"),
+    "book": ("预约", "booked"),
+    "issue_ticket": ("取号", "ticket issued"),
+    "call_ticket": ("叫号", "ticket called"),
+    "arrive": ("律师签到", "lawyer arrived"),
+    "release_late": ("迟到，释放时段", "late: slot released"),
+    "start_meeting": ("会见开始", "meeting started"),
+    "end_meeting": ("会见结束", "meeting ended"),
+    "no_show": ("律师未到", "no-show"),
+    "cancelled": ("律师撤回", "cancelled"),
+    "cancel_request": ("撤回申请", "request withdrawn"),
+}
+
+
+def reports_folder(db) -> Path:
+    """Exports go to reports/ beside the database file (var/kiosk.db -> var/reports/)."""
+    for _seq, name, file in db.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file).parent / "reports"
+    return Path("var") / "reports"
+
+
+class ReportScreen(Screen):
+    """The warden's desk: period, figures, daily sparklines, breaches, exports."""
+
+    BINDINGS = [
+        Binding("f8", "show_report", "报表", id="key.report"),  # here F8 refreshes
+        Binding("escape", "back", "返回", id="key.back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: ComplianceReport | None = None
+
+    def compose(self) -> ComposeResult:
+        yield KioskHeader("report.title")
+        with Horizontal(id="report-period"):
+            yield labelled(Static(classes="report-caption"), "report.from")
+            yield Input(id="report-from", restrict=r"[0-9-]*", max_length=10, compact=True,
+                        classes="report-day")
+            yield labelled(Static(classes="report-caption"), "report.to")
+            yield Input(id="report-to", restrict=r"[0-9-]*", max_length=10, compact=True,
+                        classes="report-day")
+            yield labelled(Button(variant="primary", id="report-show", compact=True),
+                           "report.show")
+            yield labelled(Button(id="report-week", compact=True), "report.last_7")
+            yield labelled(Button(id="report-month", compact=True), "report.this_month")
+            yield labelled(Button(id="report-30", compact=True), "report.last_30")
+        with Horizontal(id="report-body"):
+            yield DataTable(id="report-figures", cursor_type="none", zebra_stripes=True,
+                            show_cursor=False)
+            with Vertical(id="report-side"):
+                with Horizontal(id="report-rate-box"):
+                    with Vertical(id="report-rate-text"):
+                        yield labelled(Static(id="report-rate-caption"), "report.rate")
+                        yield Static(id="report-rate-detail", markup=False)
+                    yield Digits("", id="report-rate")
+                yield Static(id="report-spark-rate-caption", classes="report-spark-caption",
+                             markup=False)
+                yield Sparkline([], id="report-spark-rate", classes="report-spark")
+                yield Static(id="report-spark-load-caption", classes="report-spark-caption",
+                             markup=False)
+                yield Sparkline([], id="report-spark-load", classes="report-spark")
+                yield Static(id="report-breaches-caption", markup=False)
+                yield DataTable(id="report-breaches", cursor_type="row", zebra_stripes=True)
+        yield Notice(id="report-message")
+        with Horizontal(id="report-exports"):
+            yield labelled(Button(id="report-csv", compact=True), "report.export_csv")
+            yield labelled(Button(id="report-html", compact=True), "report.export_html")
+            yield labelled(Button(id="report-print", compact=True), "report.print")
+            yield labelled(Static(classes="hint"), "report.hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_period(DEFAULT_DAYS)
+        self.watch(self.app, "language", self._set_language)
+        self.action_show_report()
+        self.query_one("#report-breaches", DataTable).focus()
+
+    # --- the period -----------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.app.clock.now().astimezone(self.app.settings.zone).date()
+
+    def _set_period(self, days: int | None = None, first: date | None = None) -> None:
+        last = self.today
+        first = first or last - timedelta(days=(days or DEFAULT_DAYS) - 1)
+        self.query_one("#report-from", Input).value = first.isoformat()
+        self.query_one("#report-to", Input).value = last.isoformat()
+
+    def _period(self) -> tuple[date, date] | None:
+        try:
+            return (parse_day(self.query_one("#report-from", Input).value),
+                    parse_day(self.query_one("#report-to", Input).value))
+        except ValueError:
+            self.query_one(Notice).show("日期应为 YYYY-MM-DD，如 2026-11-01",
+                                        "dates are YYYY-MM-DD, e.g. 2026-11-01")
+            return None
+
+    @on(Button.Pressed, "#report-week")
+    def _last_week(self) -> None:
+        self._set_period(DEFAULT_DAYS)
+        self.action_show_report()
+
+    @on(Button.Pressed, "#report-month")
+    def _this_month(self) -> None:
+        self._set_period(first=self.today.replace(day=1))
+        self.action_show_report()
+
+    @on(Button.Pressed, "#report-30")
+    def _last_30_days(self) -> None:
+        self._set_period(30)
+        self.action_show_report()
+
+    @on(Input.Submitted, ".report-day")
+    @on(Button.Pressed, "#report-show")
+    def action_show_report(self) -> None:
+        """Compute the report here, on the app's thread: the database connection is the
+        app's and SQLite connections stay in their thread (a year takes well under a
+        second)."""
+        period = self._period()
+        if period is None:
+            return
+        app = self.app
+        notice = self.query_one(Notice)
+        report = attempt(notice, compliance_report, app.db, app.clock, *period)
+        if report is None:
+            return
+        notice.clear()
+        self.report = report
+        self._render_report()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":  # a warden's desk is this screen: nothing to go back to
+            stack = self.app.screen_stack
+            return self in stack and stack.index(self) > 1
+        return True
+
+    # --- showing it -----------------------------------------------------------------------
+
+    def _set_language(self, language: Language) -> None:
+        translate(self, language)
+        self._render_report()
+
+    def _render_report(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        language: Language = self.app.language
+        figures = self.query_one("#report-figures", DataTable)
+        figures.clear(columns=True)
+        figures.add_column(label("report.figure", language), key="figure")
+        figures.add_column(label("report.value", language), key="value")
+        for key, names in FIGURES.items():
+            name = names[0] if language == "zh" else names[1]
+            style = "bold" if key in ("compliance_rate", "met", "breached") else ""
+            figures.add_row(Text(name, style=style),
+                            Text(shown_value(report, key), style=style, justify="right"),
+                            key=key)
+        rate = report.compliance_rate
+        self.query_one("#report-rate", Digits).update(
+            "--" if rate is None else f"{rate * 100:.1f}")
+        self.query_one("#report-rate-box").set_class(bool(report.breached), "-breached")
+        self.query_one("#report-rate-detail", Static).update(
+            f"{report.met} / {report.met + report.breached}  "
+            f"{label('report.decided', language)}\n{report.period_from} – {report.period_to}")
+        days = every_day(report)
+        decided = [d.compliance_rate for d in days if d.compliance_rate is not None]
+        self.query_one("#report-spark-rate", Sparkline).data = [r * 100 for r in decided]
+        self.query_one("#report-spark-load", Sparkline).data = [d.presented for d in days]
+        low = f"{min(decided):.0%}" if decided else "—"
+        self.query_one("#report-spark-rate-caption", Static).update(
+            f"{label('report.daily_rate', language)}  ({label('report.lowest', language)}"
+            f" {low})")
+        busiest = max(days, key=lambda d: d.presented)
+        self.query_one("#report-spark-load-caption", Static).update(
+            f"{label('report.daily_load', language)}  ({label('report.busiest', language)}"
+            f" {busiest.day[5:]}: {busiest.presented})")
+        self.query_one("#report-breaches-caption", Static).update(
+            f"{label('report.breaches', language)}: {report.breached}")
+        breaches = self.query_one("#report-breaches", DataTable)
+        breaches.clear(columns=True)
+        for key in BREACH_COLUMNS:
+            breaches.add_column(label(key, language), key=key)
+        for b in report.breaches:
+            breaches.add_row(f"#{b.request_id}", local(b.deadline), local(b.started),
+                             Text(f"{b.hours_late:.2f}", style="bold red", justify="right"),
+                             b.reason, key=str(b.request_id))
+
+    # --- a breach's history ---------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#report-breaches")
+    def _open_history(self, event: DataTable.RowSelected) -> None:
+        request_id = int(event.row_key.value)
+        entries = attempt(self.query_one(Notice), request_history, self.app.db, request_id)
+        if entries is not None:
+            self.app.push_screen(BreachHistory(request_id, entries))
+
+    # --- exports, written in worker threads -------------------------------------------------
+
+    @on(Button.Pressed, "#report-csv")
+    def export_csv(self) -> None:
+        self._export("csv")
+
+    @on(Button.Pressed, "#report-html")
+    def export_html(self) -> None:
+        self._export("html")
+
+    def _export(self, fmt: Format) -> None:
+        if self.report is None:
+            return
+        path = reports_folder(self.app.db) / export_name(self.report, fmt)
+        notice = self.query_one(Notice)
+        notice.show("正在导出…", "exporting…", "info")
+        self._write(self.report, fmt, path, notice)
+
+    @work(thread=True, group="report-export")
+    def _write(self, report: ComplianceReport, fmt: Format, path: Path, notice: Notice) -> None:
+        """The report is computed already; here only files are written (no database)."""
+        try:
+            write_report(report, fmt, self.app.settings.centre.name, path)
+        except OSError as exc:
+            self.app.call_from_thread(notice.show, f"导出失败：{path}：{exc.strerror}",
+                                      f"export failed: {path}: {exc.strerror}")
+            return
+        self.app.call_from_thread(notice.show, f"已导出：{path}", f"exported: {path}", "info")
+
+    @on(Button.Pressed, "#report-print")
+    def print_summary(self) -> None:
+        if self.report is None:
+            return
+        notice = self.query_one(Notice)
+        notice.show("正在打印…", "printing…", "info")
+        self._print(self.report, notice)
+
+    @work(thread=True, group="report-print", exclusive=True)
+    def _print(self, report: ComplianceReport, notice: Notice) -> None:
+        from printers import PrintFault, TicketPrinter
+        from printers.report_summary import report_summary
+
+        app = self.app
+        config = app.settings.printer
+        document = report_summary(report, app.settings.centre.name, config.paper_mm,
+                                  app.clock.now())
+        try:
+            job = TicketPrinter(config, app.clock).print([document])
+        except PrintFault as exc:
+            app.call_from_thread(notice.show, f"未打印：{exc.zh}", f"not printed: {exc.en}")
+            return
+        where = ", ".join(str(f) for f in job.files[:1])
+        app.call_from_thread(notice.show, f"摘要已打印 {where}",
+                             f"summary printed {where}", "info")
+
+
+class BreachHistory(ModalScreen[None]):
+    """What happened to one request: its audit entries and those of its bookings."""
+
+    BINDINGS = [Binding("escape", "dismiss", "关闭", id="report.close")]
+
+    def __init__(self, request_id: int, entries) -> None:
+        super().__init__()
+        self.request_id = request_id
+        self.entries = entries
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="history-box"):
+            yield Static(id="history-title", markup=False)
+            yield DataTable(id="history-entries", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="history-buttons"):
+                yield labelled(Button(id="history-close", compact=True, variant="primary"),
+                               "report.close")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "language", self._set_language)
+        self.query_one("#history-entries", DataTable).focus()
+
+    def _set_language(self, language: Language) -> None:
+        translate(self, language)
+        self.query_one("#history-title", Static).update(
+            f"{label('report.history', language)} #{self.request_id}"
+            f"  ({len(self.entries)})")
+        table = self.query_one("#history-entries", DataTable)
+        table.clear(columns=True)
+        for key, width in HISTORY_COLUMNS:
+            table.add_column(label(key, language), key=key, width=width)
+        fixed = sum(width + 2 for _, width in HISTORY_COLUMNS)
+        table.add_column(label("report.detail", language), key="report.detail",
+                         width=max(20, table.size.width - fixed - 3))
+        for entry in self.entries:
+            zh, en = ACTIONS.get(entry.action, (entry.action, entry.action))
+            table.add_row(local(entry.at), entry.actor, zh if language == "zh" else en,
+                          entry.subject, Text(_detail(entry.detail)), key=str(entry.id),
+                          height=None)
+
+    def on_resize(self) -> None:
+        self._set_language(self.app.language)
+
+    @on(Button.Pressed, "#history-close")
+    def _close(self) -> None:
+        self.dismiss()
+
+
+def _detail(text: str) -> str:
+    """The audit entry's JSON detail as 'key: value' pairs."""
+    try:
+        detail = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(detail, dict):
+        return text
+    return "; ".join(f"{key}: {value}" for key, value in detail.items())

@@ -1,0 +1,135 @@
+"""`kiosk print-test`, `kiosk qr rotate` and `kiosk import bookings`: the ticket printer, the
+QR signing key (Q1) and bookings from the online booking platform (B7, E3)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from booking.errors import DomainError
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+# kiosk.cli imports this module to register the commands, so what this module needs from
+# kiosk.cli is imported when a command runs: either module may be imported first.
+def _fail(message: str) -> NoReturn:
+    from kiosk.cli import fail
+
+    fail(message)
+    raise SystemExit(1)  # not reached: fail() exits
+
+
+def _actor() -> str:
+    from kiosk.cli import CLI_ACTOR
+
+    return CLI_ACTOR
+
+
+@click.command("print-test")
+@click.pass_obj
+def print_test(c: Context) -> None:
+    """打印测试页 print the test page on the configured printer (Chinese text, a rare character
+    as a picture, a QR code); exit 1 with the fault when it does not print."""
+    from printers import PrintFault, TicketPrinter, printer_test_page
+
+    config = c.settings.printer
+    printer = TicketPrinter(config, c.clock)
+    page = printer_test_page(c.settings.centre.name, config.paper_mm, config.encoding,
+                             c.clock.now())
+    try:
+        job = printer.print([page])
+    except PrintFault as fault:
+        _fail(f"打印失败 not printed ({fault.kind}):\n{fault.zh}\n{fault.en}")
+    if job.files:
+        for path in job.files:
+            click.echo(str(path))
+        click.echo(f"已写入打印文件夹 written to the printer folder ({job.size} bytes of ESC/POS)")
+    else:
+        click.echo(f"已发送至 sent to {printer.where} ({job.size} bytes)")
+    if job.warning:
+        click.echo(f"注意 warning: {job.warning}")
+
+
+@click.group()
+def qr() -> None:
+    """预约二维码签名密钥 the QR codes' signing key (Q1)."""
+
+
+@qr.command("rotate")
+@click.pass_obj
+def qr_rotate(c: Context) -> None:
+    """更换签名密钥 sign new codes with a new key; codes already printed stay valid for
+    qr.grace_days."""
+    from booking.qr import rotate_key
+
+    try:
+        key_id = rotate_key(c.db, c.clock, c.settings, _actor())
+    except DomainError as exc:
+        _fail(f"{exc.zh}\n{exc.en}")
+    click.echo(f"新密钥 new key {key_id} in {c.settings.qr.key_folder}; codes signed with the old"
+               f" key are accepted for {c.settings.qr.grace_days} more days")
+
+
+@click.command("bookings")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--officer", required=True, metavar="STAFF_NO",
+              help="接收网上预约的民警警号 the officer who takes the online bookings (recorded)")
+@click.option("--skip-bad", is_flag=True, help="导入正确的行，跳过错误行 import the good rows")
+@click.option("--qr-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="为每个预约写一张二维码PNG（以external_ref命名） one QR PNG per booking")
+@click.pass_obj
+def bookings_import(c: Context, file: Path, officer: str, skip_bad: bool,
+                    qr_dir: Path | None) -> None:
+    """网上预约 bookings from the online platform: external_ref,cert_no,roster_no,start,
+    room_kind (start: 2026-11-25 09:00, centre time; room_kind: meeting or video). Importing
+    the same external_ref again books nothing twice."""
+    from booking.booking_import import import_bookings
+
+    try:
+        result = import_bookings(c.db, c.clock, c.settings, officer, file, skip_bad=skip_bad)
+    except DomainError as exc:
+        _fail(f"{exc.zh}\n{exc.en}")
+    for error in result.errors:
+        click.echo(f"line {error.line}: {error.field}: {error.reason}", err=True)
+    bad_rows = len({error.line for error in result.errors})
+    if result.errors and not result.bookings:
+        _fail(f"{bad_rows} 行有误，未导入任何数据 / {bad_rows} bad rows: nothing imported"
+              + ("" if skip_bad else " (fix them, or use --skip-bad)"))
+    zone = c.settings.zone
+    for item in result.bookings:
+        b = item.booking
+        start = b.start.astimezone(zone)
+        click.echo(f"{item.external_ref}\t预约 booking {b.id}\t{start:%Y-%m-%d %H:%M}"
+                   f"\t{b.room_id}\t" + ("新 new" if item.new else "已导入过 imported before"))
+    if qr_dir is not None:
+        _write_codes(c, result.bookings, qr_dir)
+    click.echo(f"已导入 imported {len(result.bookings)} bookings ({result.booked} new,"
+               f" {len(result.bookings) - result.booked} imported before)"
+               + (f", skipped {bad_rows} bad rows" if result.errors else ""))
+    if result.errors:
+        sys.exit(1)
+
+
+def _write_codes(c: Context, imported: list, folder: Path) -> None:
+    """Q1: one PNG per live booking, named by the platform's reference, to send to the lawyer."""
+    import qrcode
+
+    from booking.meetings import LIVE_STATES
+    from booking.qr import code_for
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for item in imported:
+        if item.booking.state not in LIVE_STATES:
+            continue
+        picture = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+        picture.add_data(code_for(c.settings, c.clock, item.booking))
+        picture.make(fit=True)
+        picture.make_image().save(folder / f"{item.external_ref}.png")
+        written += 1
+    click.echo(f"二维码 QR codes: {written} PNG files in {folder}")

@@ -1,0 +1,574 @@
+"""B1-B10, C1-C5, P2, A1-A3 at the desk: from a verified request to a booked, started and
+ended meeting, with the watch list, the day view and the dialogs the rules ask for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from booking_steps import (
+    NATIONAL_SECURITY_POA,
+    at,
+    bookings,
+    fill_meeting_rooms,
+    record_prints,
+    rows,
+    settle,
+    to_offers,
+    verified,
+)
+from kiosk_steps import SIZE, type_into
+from textual.widgets import Checkbox, DataTable, OptionList, Static
+
+from kiosk.components.notice import Notice
+from kiosk.screens.day_view import DayViewScreen
+from kiosk.screens.dialogs import (
+    AssistantConfirmationDialog,
+    AssistantDialog,
+    ConfirmDialog,
+    DelayReasonDialog,
+    DutySessionDialog,
+    PermissionDialog,
+)
+from kiosk.screens.meeting import MeetingScreen
+from kiosk.screens.offers import OffersScreen
+from kiosk.screens.verify import VerifyScreen
+from kiosk.screens.watch import WatchScreen
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def offer_rows(app) -> list[list[str]]:
+    return rows(app.screen.query_one("#offers-table", DataTable))
+
+
+def request_row(db, request_id: int = 1) -> dict:
+    return next(db.query("SELECT * FROM meeting_requests WHERE id = ?", (request_id,)))
+
+
+async def test_c2_demo_lawyer_verified_then_booked_now_and_ticket_printed(
+        app, demo_db, monkeypatch):
+    printed = record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert text(app, "#offers-deadline") == "48小时期限 2026-11-26 周四 09:00 · 剩余 48:00"
+        assert offer_rows(app) == [
+            ["会见室", "会见室1 (M1)", "2026-11-24 周二 09:00–10:00", "当即会见", "✔ 期限内"]]
+        assert not app.screen.query_one("#offers-no-opening").display
+        await pilot.press("enter")
+        await settle(pilot)
+        booked = text(app, "#offers-booked-text")
+        assert "预约号 #1 · 会见室1 (M1) · 2026-11-24 周二 09:00–10:00" in booked
+        assert "当即会见" in booked and "48小时期限 2026-11-26 周四 09:00" in booked
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, MeetingScreen) and app.screen.booking_id == 1
+    [booking] = bookings(demo_db)
+    assert (booking["room_id"], booking["immediate"], booking["delay_reason"],
+            booking["starts_at"]) == ("M1", 1, None, "2026-11-24T09:00:00+08:00")
+    assert printed == [("booking", 1)]
+    assert request_row(demo_db)["state"] == "booked"
+
+
+async def test_b8_priority_and_b3_length_are_booked_as_chosen(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        app.screen.query_one("#length-90").value = True
+        app.screen.query_one("#priority", Checkbox).value = True
+        await settle(pilot)
+        assert offer_rows(app)[0][2] == "2026-11-24 周二 09:00–10:30"
+        app.screen.query_one("#offers-table").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+    [booking] = bookings(demo_db)
+    assert booking["ends_at"] == "2026-11-24T10:30:00+08:00" and booking["priority"] == 1
+
+
+async def test_b1_video_offered_only_when_the_lawyer_asks(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        assert [row[0] for row in offer_rows(app)] == ["会见室"]
+        app.screen.query_one("#video", Checkbox).value = True
+        await settle(pilot)
+        assert [row[:2] for row in offer_rows(app)] == [
+            ["会见室", "会见室1 (M1)"], ["视频会见", "视频会见终端1 (V1)"]]
+
+
+async def test_c3_friday_evening_offer_needs_a_delay_reason(app, demo_db, clock, monkeypatch):
+    printed = record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 27, 20, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        assert offer_rows(app)[0][2:4] == ["2026-11-28 周六 08:30–09:30", "预约"]
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DelayReasonDialog)
+        reasons = dialog.query_one("#reasons", OptionList)
+        assert reasons.highlighted_option.id == "outside_hours"  # the centre is closed now
+        assert "lawyer_choice" not in [reasons.get_option_at_index(i).id
+                                       for i in range(reasons.option_count)]
+        await pilot.press("escape")  # cancelled: nothing booked
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
+        assert "未预约" in app.screen.query_one(Notice).text
+        await pilot.press("enter")
+        await settle(pilot)
+        reasons = app.screen.query_one("#reasons", OptionList)
+        reasons.highlighted = reasons.option_count - 1  # "other" needs words
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.focused.id == "other-text"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "请写明具体情况" in app.screen.query_one(Notice).text
+        assert bookings(demo_db) == []
+        await type_into(pilot, "#other-text", "监区检修")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert "情况说明（已打印交律师）：其他：监区检修" in text(app, "#offers-booked-text")
+    [booking] = bookings(demo_db)
+    assert (booking["immediate"], booking["delay_reason"], booking["delay_text"],
+            booking["starts_at"]) == (0, "other", "监区检修", "2026-11-28T08:30:00+08:00")
+    assert printed == [("booking", 1)]
+
+
+async def test_c3_picking_a_listed_reason_books_at_once(app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 27, 20, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the suggested reason
+        await settle(pilot)
+    assert [b["delay_reason"] for b in bookings(demo_db)] == ["outside_hours"]
+
+
+async def test_b5_interrogation_room_needs_the_signed_consent(app, demo_db, monkeypatch):
+    printed = record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await verified(pilot)
+        fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
+        await pilot.press("f3")
+        await settle(pilot)
+        assert [row[:4] for row in offer_rows(app)] == [
+            ["会见室", "会见室1 (M1)", "2026-11-25 周三 08:30–09:30", "预约"],
+            ["讯问室", "讯问室1 (I1)", "2026-11-24 周二 09:00–10:00", "当即会见"]]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert printed == [("consent", 1, "I1", at(2026, 11, 24, 9, 0))]
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert "律师已在讯问室会见同意书上签字" in str(dialog.query_one("#statement").label)
+        await pilot.press("ctrl+s")  # not ticked: refused in the dialog
+        await settle(pilot)
+        assert app.screen is dialog and "请先勾选" in dialog.notice.text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
+        assert "未签署" in app.screen.query_one(Notice).text
+        await pilot.press("enter")  # the interrogation row is still chosen
+        await settle(pilot)
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert "讯问室：律师书面同意已确认" in text(app, "#offers-booked-text")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        meeting = app.screen
+        assert isinstance(meeting, MeetingScreen)
+        await pilot.press("2")  # start: devices off must be confirmed first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "录音、监听设备已关闭" in str(app.screen.query_one("#statement").label)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is meeting and "会见未开始" in meeting.notice.text
+        assert bookings(demo_db)[0]["started_at"] is None
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert "录音、监听设备关闭已确认" in text(app, "#meeting-times")
+    [booking] = bookings(demo_db)
+    assert booking["room_id"] == "I1" and booking["consent_by"] == "1001"
+    assert booking["consent_at"] == booking["devices_off_at"] == "2026-11-24T09:00:00+08:00"
+    assert booking["state"] == "in_progress"
+    assert request_row(demo_db)["state"] == "met"
+
+
+async def test_c4_meeting_arrives_starts_and_ends(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        screen = app.screen
+        assert "王建国 13101200910123456" in text(app, "#meeting-people")  # Q3: compare
+        assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
+            "arrive", "start", "cancelled", "assistant", "reprint"]
+        await pilot.press("1")
+        await settle(pilot)
+        assert "已登记律师到达" in screen.notice.text
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
+        assert "已结束" in text(app, "#meeting-booking")
+    [booking] = bookings(demo_db)
+    assert booking["state"] == "done" and booking["devices_off_at"] is None
+    assert request_row(demo_db)["state"] == "met"
+
+
+async def test_c4_cancelled_by_the_lawyer_after_confirmation(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("5", "space", "ctrl+s")
+        await settle(pilot)
+        assert "已记录律师撤销会见" in app.screen.notice.text
+    assert request_row(demo_db)["state"] == "cancelled"
+
+
+async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
+        app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        clock.advance(timedelta(minutes=20))
+        await pilot.press("1")  # arrives 20 minutes late
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert text(app, "#offers-deadline").startswith("48小时期限 2026-11-26 周四 09:00")
+        assert offer_rows(app)[0][2] == "2026-11-24 周二 09:20–10:20"
+        await pilot.press("enter")
+        await settle(pilot)
+    assert [(b["state"], b["starts_at"]) for b in bookings(demo_db)] == [
+        ("released_late", "2026-11-24T09:00:00+08:00"),
+        ("booked", "2026-11-24T09:20:00+08:00")]
+    assert request_row(demo_db)["deadline"] == "2026-11-26T09:00:00+08:00"
+
+
+async def test_c4_no_show_offered_once_the_lawyer_is_late(app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        screen = app.screen
+        assert not screen.query_one("#no_show").display
+        clock.advance(timedelta(minutes=16))
+        screen.reload()
+        await settle(pilot)
+        assert screen.query_one("#no_show").display and screen.query_one("#release").display
+        await pilot.press("4", "space", "ctrl+s")
+        await settle(pilot)
+    assert request_row(demo_db)["state"] == "no_show"
+
+
+async def test_c4_lawyer_asks_for_a_later_time_recorded_as_deferred(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-27")
+        await pilot.press("enter")
+        await pilot.press(*"14:00", "enter")
+        await settle(pilot)
+        assert "律师选择较晚时间，最早可约 2026-11-24 周二 09:00" in text(
+            app, "#offers-booked-text")
+    [booking] = bookings(demo_db)
+    assert (booking["starts_at"], booking["deferred_by_lawyer"], booking["delay_reason"],
+            booking["earliest_offer_at"]) == ("2026-11-27T14:00:00+08:00", 1, "lawyer_choice",
+                                              "2026-11-24T09:00:00+08:00")
+
+
+async def test_e1_later_time_badly_typed_says_what_to_write(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-27")
+        await type_into(pilot, "#later-time", "25:00")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "HH:MM" in app.screen.query_one(Notice).text
+        await type_into(pilot, "#later-date", "2026-11")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert bookings(demo_db) == []
+
+
+async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
+        app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 9, 30, 16, 45))  # the eve of National Day
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        assert app.screen.query_one("#offers-no-opening").display
+        assert "48小时期限前没有会见开放时间" in text(app, "#offers-no-opening")
+        assert offer_rows(app)[0][4] == "✘ 超过期限"
+        await pilot.press("enter")  # never booked past the deadline
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DutySessionDialog)
+        assert dialog.query_one("#duty-day").value == "2026-10-01"
+        assert dialog.query_one("#duty-sessions").value == "09:00-11:30"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert not app.screen.query_one("#offers-no-opening").display
+        assert offer_rows(app)[0][2:] == ["2026-10-01 周四 09:00–10:00", "预约", "✔ 期限内"]
+    assert demo_db.execute("SELECT day, kind, sessions FROM calendar_days"
+                           " WHERE source = 'officer'").fetchall() == [
+        ("2026-10-01", "duty", '["09:00-11:30"]')]
+
+
+async def test_b2_a_bad_duty_session_is_refused_in_the_dialog(app, demo_db, monkeypatch):
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        await type_into(pilot, "#duty-sessions", "-9")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DutySessionDialog)
+        assert "HH:MM-HH:MM" in app.screen.notice.text
+    assert demo_db.execute("SELECT count(*) FROM calendar_days").fetchone()[0] == 0
+
+
+async def test_b2_warning_when_the_official_calendar_is_not_loaded(
+        app, demo_db, clock, monkeypatch):
+    clock.set(at(2027, 1, 8, 18, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        warning = app.screen.query_one("#offers-warnings", Static)
+        assert warning.display and "2027" in str(warning.render())
+
+
+async def test_c5_watch_list_counts_down_and_marks_the_request_at_risk(
+        app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await verified(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, WatchScreen)
+        table = app.screen.query_one(DataTable)
+        assert rows(table) == [["#1", "王建国", "李四 2026001", "未预约", "2026-11-26 周四 09:00",
+                                "48:00", ""]]
+        clock.advance(timedelta(hours=37))
+        for _ in range(30):  # the countdown ticks every second from the app's clock
+            await pilot.pause(0.1)
+            if rows(table)[0][5] != "48:00":
+                break
+        [row] = rows(table)
+        assert row[5:] == ["11:00", "⚠ 有风险"]
+        assert table.get_row_at(0)[0].style == "bold red"
+        assert "有风险 1" in text(app, "#watch-summary")
+        await pilot.press("enter")  # unbooked: on to the offers
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        await pilot.press("enter")  # Thursday 08:30: not now, so a reason
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WatchScreen)
+        assert rows(app.screen.query_one(DataTable))[0][3:] == [
+            "M1 2026-11-26 周四 08:30", "2026-11-26 周四 09:00", "11:00", "已预约"]
+
+
+async def test_c5_watch_list_opens_the_meeting_desk_of_a_booked_request(
+        app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MeetingScreen) and app.screen.booking_id == 1
+
+
+async def test_p2_national_security_case_waits_for_permission_then_the_clock_starts(
+        app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await verified(pilot, NATIONAL_SECURITY_POA)
+        assert request_row(demo_db)["state"] == "awaiting_permission"
+        await pilot.press("f4")
+        await settle(pilot)
+        assert rows(app.screen.query_one(DataTable)) == [
+            ["#1", "王建国", "郑毅 2026030", "—", "2026-11-27 周五 09:00", "72:00",
+             "待侦查机关许可"]]
+        await pilot.press("escape")
+        await settle(pilot)
+        clock.advance(timedelta(hours=5))
+        await pilot.press("f3")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PermissionDialog)
+        assert "侦查机关应于此前决定 2026-11-27 周五 09:00" in text(app, "#permission-details")
+        await pilot.press("enter")  # no reference number: refused in the dialog
+        await settle(pilot)
+        assert app.screen is dialog and "文号" in dialog.notice.text
+        await type_into(pilot, "#reference", "沪国安许字2026-7号")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert text(app, "#offers-deadline") == "48小时期限 2026-11-26 周四 14:00 · 剩余 48:00"
+    request = request_row(demo_db)
+    assert (request["state"], request["permission_ref"], request["clock_start"]) == (
+        "open", "沪国安许字2026-7号", "2026-11-24T14:00:00+08:00")
+
+
+async def test_p2_permission_refused_closes_the_request(app, demo_db, monkeypatch):
+    async with app.run_test(size=SIZE) as pilot:
+        await verified(pilot, NATIONAL_SECURITY_POA)
+        await pilot.press("f3")
+        await settle(pilot)
+        app.screen.query_one("#refused").value = True
+        await type_into(pilot, "#reference", "沪国安不许字2026-1号")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, VerifyScreen)
+    assert request_row(demo_db)["state"] == "permission_denied"
+
+
+async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(
+        app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, DayViewScreen)
+        assert text(app, "#day-summary") == (
+            "2026-11-24 周二 · 开放时段 08:30–11:30 13:00–17:00")
+        grid = rows(app.screen.query_one(DataTable))
+        assert [row[0] for row in grid][:3] == ["08:30", "09:00", "09:30"]
+        assert grid[1][1] == grid[2][1] == "王建国 已预约"
+        assert grid[3][1] == "" and grid[6][1] == "·"  # 10:00 free; 11:30 closed
+        app.screen.query_one(DataTable).move_cursor(row=1, column=1)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MeetingScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert text(app, "#day-summary").startswith("2026-11-25 周三")
+        assert all(cell in ("", "·") for row in rows(app.screen.query_one(DataTable))
+                   for cell in row[1:])
+        await pilot.press("pageup", "pageup", "pageup")
+        await settle(pilot)
+        assert text(app, "#day-summary") == "2026-11-22 周日 · 周日不开放"
+
+
+async def test_a1_a3_assistant_added_then_confirmed_by_the_case_unit(
+        app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, AssistantDialog)
+        await type_into(pilot, "#assistant-name", "张小明")
+        await type_into(pilot, "#assistant-firm", "3131010142QXJNP17A")
+        await type_into(pilot, "#assistant-cert", "31010806110001")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MeetingScreen)
+        assert "待办案单位核实，暂不能进入" in text(app, "#meeting-assistant")
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, AssistantConfirmationDialog)
+        await type_into(pilot, "#assistant-ref", "黄公核2026-12号")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "已核实，可以进入 黄公核2026-12号" in text(app, "#meeting-assistant")
+        assert not app.screen.query_one("#assistant").display
+    assert demo_db.execute("SELECT name, cert_kind, confirmation_ref FROM assistants").fetchall() \
+        == [("张小明", "trainee", "黄公核2026-12号")]
+
+
+async def test_a2_assistant_from_another_firm_is_refused_in_the_dialog(
+        app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+o", "7")
+        await settle(pilot)
+        await type_into(pilot, "#assistant-name", "张小明")
+        await type_into(pilot, "#assistant-firm", "31310104AD8CGTM4JQ")
+        await type_into(pilot, "#assistant-cert", "31010806110001")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AssistantDialog)
+        assert "另一" in app.screen.notice.text or "其他" in app.screen.notice.text \
+            or "不同" in app.screen.notice.text
+    assert demo_db.execute("SELECT count(*) FROM assistants").fetchone()[0] == 0
+
+
+async def test_offers_and_dialogs_follow_the_language_switch(app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 27, 20, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert text(app, "#offers-deadline") == (
+            "48-hour deadline 2026-11-29 Sun 20:00 · left 48:00")
+        assert offer_rows(app)[0] == ["Meeting room", "会见室1 (M1)",
+                                      "2026-11-28 Sat 08:30–09:30", "later", "✔ in time"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Not now" in str(app.screen.query_one(".dialog-title", Static).render())
+
+
+async def test_printer_fault_never_loses_the_booking(app, demo_db, monkeypatch):
+    def broken(booking_id):
+        raise OSError("paper out")
+
+    monkeypatch.setattr(app, "print_booking", broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "预约已保存，但打印失败" in app.screen.query_one(Notice).text
+        assert app.screen.query_one("#offers-booked").display
+    assert len(bookings(demo_db)) == 1

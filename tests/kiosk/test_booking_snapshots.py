@@ -1,0 +1,125 @@
+"""The booking screens as the officer sees them: SVG snapshots at 120x40 on the fixed clock.
+
+Update with `pytest tests/kiosk/test_booking_snapshots.py --snapshot-update`, then look at
+the report (Chinese columns line up, nothing cut off) before committing.
+"""
+
+from __future__ import annotations
+
+from booking_steps import (
+    NATIONAL_SECURITY_POA,
+    at,
+    fill_meeting_rooms,
+    record_prints,
+    settle,
+    to_offers,
+    verified,
+)
+from kiosk_steps import GOOD_AID, SIZE, fill, steady_cursor, type_into
+
+
+async def _book_now(pilot) -> None:
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def test_snapshot_offers_with_an_earlier_interrogation_room(snap_compare, app, demo_db,
+                                                            monkeypatch):
+    record_prints(app, monkeypatch)
+
+    async def offers(pilot):
+        await verified(pilot)
+        fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
+        await pilot.press("f3")
+        await settle(pilot)
+        steady_cursor(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=offers)
+
+
+def test_snapshot_delay_reason_dialog(snap_compare, app, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 27, 20, 0))  # Friday evening: Saturday morning is the first time
+
+    async def delay(pilot):
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        steady_cursor(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=delay)
+
+
+def test_snapshot_consent_dialog(snap_compare, app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+
+    async def consent(pilot):
+        await verified(pilot)
+        fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=consent)
+
+
+def test_snapshot_watch_list_red_at_risk_and_permission(snap_compare, app, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 22, 22, 0))
+
+    async def watch(pilot):
+        await verified(pilot)  # deadline Tuesday 22:00
+        clock.set(at(2026, 11, 24, 12, 0))  # 10 hours left, unbooked: at risk
+        await pilot.press("ctrl+r")
+        await fill(pilot, GOOD_AID)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await fill(pilot, NATIONAL_SECURITY_POA)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=watch)
+
+
+def test_snapshot_day_view_with_two_bookings(snap_compare, app, monkeypatch):
+    record_prints(app, monkeypatch)
+
+    async def day(pilot):
+        await to_offers(pilot)
+        await _book_now(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await fill(pilot, GOOD_AID)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await _book_now(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=day)
+
+
+def test_snapshot_meeting_desk_arrived_with_assistant_waiting(snap_compare, app, monkeypatch):
+    record_prints(app, monkeypatch)
+
+    async def meeting(pilot):
+        await to_offers(pilot)
+        await _book_now(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("1", "7")
+        await settle(pilot)
+        await type_into(pilot, "#assistant-name", "张小明")
+        await type_into(pilot, "#assistant-firm", "3131010142QXJNP17A")
+        await type_into(pilot, "#assistant-cert", "31010806110001")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=meeting)

@@ -1,0 +1,139 @@
+"""T2/T4 from the screens: the printer runs in a worker, the ticket's print state is kept, a
+fault reaches the officer with the booking untouched, and F9 prints again once fixed."""
+
+from __future__ import annotations
+
+import pytest
+import zxingcpp
+from kiosk_steps import SIZE, sign_in
+from PIL import Image
+from scan_steps import PAPER_NEAR_END, FakePrinter, at, booked, free_port, network_printer
+from support import OFFICER, presentation
+
+from booking.qr import code_for
+from booking.queue import admit, get_ticket
+from booking.verification import verify_documents
+from kiosk.app import KioskApp
+
+
+def messages(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def printed(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture
+def queued(demo_db, clock, settings):
+    """王建国 for 李四, booked for now (09:00) and queued: ticket A001."""
+    booking = booked(demo_db, clock, settings, clock.now())
+    return booking, admit(demo_db, clock, settings, OFFICER, booking.id).ticket
+
+
+async def test_t2_print_booking_writes_the_job_and_marks_the_ticket_printed(
+        app, demo_db, clock, settings, queued):
+    booking, ticket = queued
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_booking(booking.id)
+        await printed(pilot)
+        assert "已打印排队号A001\nprinted ticket A001" in messages(app)
+    files = sorted(settings.printer.folder.iterdir())
+    assert [f.name for f in files] == ["20261124-090000-ticket.bin",
+                                       "20261124-090000-ticket.png"]
+    assert b"A001" in files[0].read_bytes()
+    [qr] = zxingcpp.read_barcodes(Image.open(files[1]))  # the preview's QR checks in
+    assert qr.text == code_for(settings, clock, booking)
+    row = get_ticket(demo_db, clock, ticket.id)
+    assert row.printed_at == clock.now() and row.print_error is None
+    actions = [r["action"] for r in demo_db.query("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-1] == "ticket_printed"
+
+
+async def test_b5_consent_form_prints_from_the_app(app, demo_db, clock, settings):
+    request = verify_documents(demo_db, clock, OFFICER, presentation()).request
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_consent(request.id, "I1", at(2026, 11, 24, 10, 0))
+        await printed(pilot)
+        assert "已打印同意书\nprinted the consent form" in messages(app)
+    assert sorted(f.name for f in settings.printer.folder.iterdir()) == [
+        "20261124-090000-consent.bin", "20261124-090000-consent.png"]
+
+
+async def test_t4_printer_offline_fault_is_shown_booking_kept_f9_reprints_when_back(
+        demo_db, clock, settings, queued):
+    booking, ticket = queued
+    port = free_port()  # the printer is switched off: nothing listens there
+    app = KioskApp(network_printer(settings, port), demo_db, clock)
+    before = demo_db.table("bookings").get(booking.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_booking(booking.id)
+        await printed(pilot)
+        [fault] = [m for m in messages(app) if "未打印" in m]
+        assert f"连接不上打印机（127.0.0.1:{port}）" in fault
+        assert "预约已保存，排队号不变" in fault and "按F9重打" in fault
+        assert "Press F9 to reprint" in fault
+        failed = get_ticket(demo_db, clock, ticket.id)
+        assert failed.printed_at is None and "127.0.0.1" in failed.print_error
+        assert demo_db.table("bookings").get(booking.id) == before  # T4: the booking stays
+        assert failed.label == "A001"
+
+        printer = FakePrinter(port)  # switched on again
+        try:
+            await pilot.press("f9")  # from the verify screen: what failed last
+            await printed(pilot)
+            [job] = printer.wait_for(1)
+        finally:
+            printer.stop()
+        assert b"A001" in job
+        assert "已打印排队号A001\nprinted ticket A001" in messages(app)
+        await pilot.press("f9")  # nothing left to reprint
+        await pilot.pause()
+        assert "没有需要重打的内容\nnothing to reprint" in messages(app)
+    fixed = get_ticket(demo_db, clock, ticket.id)
+    assert fixed.print_error is None and fixed.printed_at == clock.now()
+    assert demo_db.table("bookings").get(booking.id) == before
+
+
+async def test_t4_paper_nearly_out_is_shown_after_printing(demo_db, clock, settings, queued):
+    booking, ticket = queued
+    port = free_port()
+    printer = FakePrinter(port, paper=PAPER_NEAR_END)
+    app = KioskApp(network_printer(settings, port), demo_db, clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot)
+            app.print_booking(booking.id)
+            await printed(pilot)
+            [warning] = [n for n in app._notifications if n.severity == "warning"]
+            assert "打印纸即将用完" in warning.message and "paper is nearly out" in warning.message
+    finally:
+        printer.stop()
+    assert get_ticket(demo_db, clock, ticket.id).printed_at == clock.now()
+
+
+async def test_t2_a_booking_for_later_prints_its_slip_and_no_ticket_state(
+        app, demo_db, clock, settings):
+    booking = booked(demo_db, clock, settings, at(2026, 11, 25, 9, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_booking(booking.id)
+        await printed(pilot)
+        assert f"已打印预约{booking.id}的预约单\nprinted the slip of booking {booking.id}" \
+            in messages(app)
+    names = sorted(f.name for f in settings.printer.folder.iterdir())
+    assert names == ["20261124-090000-ticket+explanation.bin",
+                     "20261124-090000-ticket+explanation.png"]
+    assert demo_db.table("tickets").count == 0
+
+
+async def test_t4_a_booking_that_does_not_exist_is_named(app, demo_db):
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        assert app.print_booking(999) is None
+        await pilot.pause()
+        assert any("无此预约999" in m for m in messages(app))

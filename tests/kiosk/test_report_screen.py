@@ -1,0 +1,192 @@
+"""R1-R3 on the warden's screen: a warden signs in to the report, sees the figures, opens a
+breach's history and exports the report; a snapshot at 120x40 with a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, sign_in, steady_cursor
+from textual.widgets import DataTable, Input
+
+from booking.clock import SHANGHAI
+from booking.meetings import book, end_meeting, release_late, start_meeting
+from booking.models import Presentation
+from booking.verification import verify_documents
+from kiosk.app import KioskApp
+from kiosk.components.notice import Notice
+from kiosk.screens.report import BreachHistory, ReportScreen
+from kiosk.screens.verify import VerifyScreen
+
+WARDEN, WARDEN_PIN = "9001", "135790"
+OFFICER = "1001"
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def presented(fields: dict[str, str], basis: str = "power_of_attorney") -> Presentation:
+    """The kiosk_steps form values as a Presentation."""
+    values = dict(cert_no=fields["cert-no"], letter_firm_code=fields["firm-code"],
+                  letter_lawyer_name=fields["letter-lawyer"],
+                  letter_detainee_name=fields["letter-detainee"], roster_no=fields["roster-no"],
+                  basis=basis)
+    if basis == "aid_letter":
+        values["aid_letter_no"] = fields["aid-letter-no"]
+    else:
+        values.update(poa_signed_by=fields["poa-signed-by"], poa_relation="self")
+    return Presentation(**values)
+
+
+@pytest.fixture
+def week(demo_db, clock, settings):
+    """Fri 2026-11-20 to Mon 11-23 on the demo data; the report is read on Tue 11-24 09:00.
+    One meeting at once (met), one refusal (V4), one request whose lawyer came too late on
+    Saturday and was never booked again (breached, with its booking in the history), one
+    request still inside its 48 hours (open)."""
+    db = demo_db
+    clock.set(at(2026, 11, 20, 9, 0))
+    met = verify_documents(db, clock, OFFICER, presented(GOOD_POA)).request
+    booking = book(db, clock, settings, OFFICER, met.id, "M1", clock.now())
+    start_meeting(db, clock, OFFICER, booking.id)
+    clock.set(at(2026, 11, 20, 9, 50))
+    end_meeting(db, clock, OFFICER, booking.id)
+    assert not verify_documents(db, clock, OFFICER, presented(SUSPENDED_POA)).passed
+    late = verify_documents(db, clock, OFFICER, presented(GOOD_AID, "aid_letter")).request
+    saturday = book(db, clock, settings, OFFICER, late.id, "M2", at(2026, 11, 21, 9, 0),
+                    delay_reason="in_court")
+    clock.set(at(2026, 11, 21, 9, 30))
+    release_late(db, clock, settings, OFFICER, saturday.id)
+    clock.set(at(2026, 11, 23, 10, 0))
+    open_one = GOOD_POA | {"cert-no": "13101201210456781", "letter-lawyer": "刘洋",
+                           "roster-no": "2026005", "letter-detainee": "杨帆",
+                           "poa-signed-by": "杨帆"}
+    verify_documents(db, clock, OFFICER, presented(open_one))
+    clock.set(at(2026, 11, 24, 9, 0))
+    return db, late.id
+
+
+@pytest.fixture
+def report_app(week, clock, settings):
+    return KioskApp(settings, week[0], clock)
+
+
+def figure(screen, key: str) -> str:
+    table = screen.query_one("#report-figures", DataTable)
+    return str(table.get_cell(key, "value"))
+
+
+async def test_r3_warden_lands_on_the_report_with_its_figures(report_app, week):
+    async with report_app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportScreen)
+        assert screen.query_one("#report-from", Input).value == "2026-11-18"
+        assert screen.query_one("#report-to", Input).value == "2026-11-24"
+        assert (figure(screen, "presented"), figure(screen, "refused"),
+                figure(screen, "verified")) == ("4", "1", "3")
+        assert (figure(screen, "met"), figure(screen, "breached"), figure(screen, "open")) \
+            == ("1 (50.0%)", "1", "1")
+        assert figure(screen, "compliance_rate") == "50.0%"
+        assert screen.query_one("#report-breaches", DataTable).row_count == 1
+
+
+async def test_r1_enter_on_a_breach_shows_its_history(report_app, week):
+    _, late_id = week
+    async with report_app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        pilot.app.screen.query_one("#report-breaches", DataTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        history = pilot.app.screen
+        assert isinstance(history, BreachHistory) and history.request_id == late_id
+        actions = [entry.action for entry in history.entries]
+        assert actions == ["open_request", "book", "release_late"]
+        subjects = {entry.subject for entry in history.entries}
+        assert f"request:{late_id}" in subjects and any(s.startswith("booking:")
+                                                        for s in subjects)
+        assert history.query_one("#history-entries", DataTable).row_count == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReportScreen)
+
+
+async def test_r3_export_csv_and_html_write_files_in_a_worker(report_app, week, tmp_path):
+    async with report_app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.click("#report-csv")
+        await pilot.click("#report-html")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        folder = tmp_path / "reports"  # beside the test's database file
+        csv_file = folder / "compliance-2026-11-18_2026-11-24.csv"
+        html_file = folder / "compliance-2026-11-18_2026-11-24.html"
+        assert csv_file.is_file() and html_file.is_file()
+        text = csv_file.read_text(encoding="utf-8-sig")
+        assert "figure,value" in text and "breached,1," in text
+        assert "<svg" in html_file.read_text(encoding="utf-8")
+        assert "exported" in pilot.app.screen.query_one(Notice).text
+
+
+async def test_r3_print_summary_goes_to_the_file_printer(report_app, week, settings):
+    async with report_app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.click("#report-print")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        printed = sorted(p.suffix for p in settings.printer.folder.glob("*report*"))
+        assert printed == [".bin", ".png"]
+
+
+async def test_r1_period_presets_and_bad_dates(report_app, week):
+    async with report_app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        screen = pilot.app.screen
+        await pilot.click("#report-30")
+        assert screen.query_one("#report-from", Input).value == "2026-10-26"
+        await pilot.click("#report-month")
+        assert screen.query_one("#report-from", Input).value == "2026-11-01"
+        assert screen.report.period_from == "2026-11-01"
+        screen.query_one("#report-from", Input).value = "2026-11-30"
+        await pilot.click("#report-show")
+        assert "before the start date" in screen.query_one(Notice).text
+        assert screen.report.period_from == "2026-11-01"  # the last good report stays
+        screen.query_one("#report-from", Input).value = "2026-11"
+        screen.query_one("#report-from", Input).focus()
+        await pilot.press("enter")  # Enter in a date shows the report, as the button does
+        assert "YYYY-MM-DD" in screen.query_one(Notice).text
+
+
+async def test_officer_keeps_the_verify_screen_and_opens_the_report_with_f8(report_app):
+    async with report_app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")  # not signed in: nothing opens
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, ReportScreen)
+        await sign_in(pilot)
+        assert isinstance(pilot.app.screen, VerifyScreen)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReportScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, VerifyScreen)
+
+
+def test_snapshot_report(snap_compare, report_app):
+    async def warden(pilot):
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        steady_cursor(pilot)
+
+    assert snap_compare(report_app, terminal_size=SIZE, run_before=warden)
+
+
+def test_snapshot_report_history_in_english(snap_compare, report_app):
+    async def history(pilot):
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        pilot.app.screen.query_one("#report-breaches", DataTable).focus()
+        await pilot.press("f2", "enter")
+        await pilot.pause()
+        steady_cursor(pilot)
+
+    assert snap_compare(report_app, terminal_size=SIZE, run_before=history)

@@ -1,0 +1,170 @@
+"""R3: `kiosk report` as a table, JSON, CSV (formula cells neutralised) and a self-contained
+HTML page; bad periods get a bilingual message and no traceback; --print uses the printer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date, datetime
+
+import pytest
+from click.testing import CliRunner
+from support import ROOT
+
+from booking.clock import SHANGHAI, FixedClock
+from booking.report import Breach, compliance_report
+from booking.settings import load_settings
+from booking.simulation import Profile, simulate
+from booking.storage import open_database
+from kiosk.cli import Context, main
+from kiosk.report_cli import report
+from kiosk.report_export import neutralise, to_csv, to_html
+
+CONFIG = ROOT / "config" / "kiosk.toml"
+FIRST, LAST = "2026-03-02", "2026-03-05"
+NOW = datetime(2026, 3, 9, 8, 0, tzinfo=SHANGHAI)
+ISSUE_KEYS = {
+    "presented", "refused", "refused_by_rule", "verified", "immediate", "met", "breached",
+    "deferred_by_lawyer", "no_show", "cancelled", "awaiting_permission", "permission_denied",
+    "open", "compliance_rate", "median_hours", "p90_hours", "saturday_meetings",
+    "sunday_meetings", "interrogation_room_meetings", "consent_recorded",
+    "devices_off_confirmed", "video_meetings", "permission_cases", "assistants", "breaches",
+}
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """Four simulated days of the repository's small centre (it has breaches)."""
+    path = tmp_path_factory.mktemp("report_cli") / "sim.db"
+    db = open_database(path)
+    try:
+        simulate(db, load_settings(CONFIG), 3, 4, date(2026, 3, 2), Profile(arrivals=120))
+    finally:
+        db.conn.close()
+    return path
+
+
+@pytest.fixture
+def kiosk_report(history, tmp_path):
+    """Run `kiosk report ...` with a fixed clock and the printer writing to tmp_path."""
+    loaded = load_settings(CONFIG)
+    settings = loaded.model_copy(update={
+        "printer": loaded.printer.model_copy(update={"folder": tmp_path / "printer"})})
+
+    def run(*args):
+        return CliRunner().invoke(report, list(args),
+                                  obj=Context(settings, history, FixedClock(NOW)))
+
+    return run
+
+
+def expected(history):
+    db = open_database(history)
+    try:
+        return compliance_report(db, FixedClock(NOW), date.fromisoformat(FIRST),
+                                 date.fromisoformat(LAST))
+    finally:
+        db.conn.close()
+
+
+def test_r3_json_has_the_issues_keys_and_the_reports_values(kiosk_report, history):
+    result = kiosk_report("--from", FIRST, "--to", LAST, "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert ISSUE_KEYS <= set(data)
+    assert data == expected(history).summary()
+    assert data["breached"] > 0 and len(data["breaches"]) == data["breached"]
+    assert set(data["breaches"][0]) == {"request_id", "deadline", "started", "hours_late",
+                                        "reason"}
+
+
+def test_r3_table_is_bilingual_and_is_the_default(kiosk_report, history):
+    result = kiosk_report("--from", FIRST, "--to", LAST)
+    assert result.exit_code == 0, result.output
+    text = result.output
+    for words in ("48小时达标率", "48-hour compliance rate", "超过48小时 Breaches",
+                  "材料未通过（按规则）Refusals by rule", f"{expected(history).verified}"):
+        assert words in text
+    assert "Traceback" not in text
+
+
+def test_r3_csv_figures_and_breaches(kiosk_report, history, tmp_path):
+    out = tmp_path / "r.csv"
+    result = kiosk_report("--from", FIRST, "--to", LAST, "--format", "csv", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[0][:2] == ["figure", "value"]
+    figures = {row[0]: row[1] for row in rows[1:] if row and len(row) >= 2}
+    report_ = expected(history)
+    assert figures["met"] == str(report_.met) and figures["breached"] == str(report_.breached)
+    assert figures["compliance_rate"] == str(report_.compliance_rate)
+    header = rows.index(["breach.request_id", "deadline", "started", "hours_late", "reason"])
+    assert len(rows[header + 1:rows.index([], header)]) == report_.breached
+
+
+def test_r3_csv_neutralises_formula_cells(history):
+    report_ = expected(history)
+    hostile = [Breach(request_id=1, deadline="2026-03-02T09:00:00+08:00", started=None,
+                      hours_late=1.0, reason=reason)
+               for reason in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
+                              "\tcmd", "\rcmd", "其他 / other: =1+1")]
+    text = to_csv(report_.model_copy(update={"breaches": hostile}))
+    reasons = [row[4] for row in csv.reader(io.StringIO(text)) if row and row[0] == "1"]
+    assert reasons == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tcmd",
+                       "'\rcmd", "其他 / other: =1+1"]
+    assert neutralise(-3) == -3 and neutralise("2026-03-02") == "2026-03-02"
+
+
+def test_r3_html_is_one_file_with_inline_svg_charts(kiosk_report, tmp_path):
+    out = tmp_path / "r.html"
+    result = kiosk_report("--from", FIRST, "--to", LAST, "--format", "html", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and "@page { size: A4" in html
+    assert "每日48小时达标率" in html and "Daily compliance rate" in html
+    assert not re.search(r"<script|<link|<img|<iframe|@import|url\(", html, re.I)
+    # The only address left is the SVG namespace, which is a name, not a link.
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) <= {"http://www.w3.org/2000/svg"}
+
+
+def test_r3_html_escapes_text(history):
+    report_ = expected(history)
+    html = to_html(report_.model_copy(update={"breaches": [Breach(
+        request_id=1, deadline="2026-03-02T09:00:00+08:00", started=None, hours_late=1.0,
+        reason="其他 / other: <script>alert(1)</script>")]}), "<b>centre</b>")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<b>centre" not in html
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (("--from", "2026-3-2"), 2, "YYYY-MM-DD"),
+    (("--from", "2026-02-30"), 2, "YYYY-MM-DD"),
+    (("--from", "2026-03-05", "--to", "2026-03-01"), 1, "结束日期早于开始日期"),
+    (("--from", "2000-01-01", "--to", "2026-03-01"), 1, "五年"),
+    (("--format", "pdf"), 2, "pdf"),
+])
+def test_e1_bad_periods_get_a_message_not_a_traceback(kiosk_report, args, code, words):
+    result = kiosk_report(*args)
+    assert result.exit_code == code, result.output
+    assert words in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception,
+                                                                      SystemExit)
+
+
+def test_r3_print_writes_the_summary_to_the_file_printer(kiosk_report, tmp_path):
+    result = kiosk_report("--from", FIRST, "--to", LAST, "--format", "json", "--print")
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "printer").iterdir())
+    assert [f.rsplit(".", 1)[1] for f in files] == ["bin", "png"]
+    assert all("report" in f for f in files)
+    job = (tmp_path / "printer" / files[0]).read_bytes()
+    assert "48小时合规报表".encode("gb18030") in job or b"\x1dv0" in job  # text or picture
+
+
+def test_kiosk_report_is_registered_and_refuses_a_missing_database(tmp_path):
+    result = CliRunner().invoke(main, ["--config", str(CONFIG), "--db",
+                                       str(tmp_path / "none.db"), "report"])
+    assert result.exit_code == 1
+    assert "数据库文件不存在" in result.output and "no database" in result.output
+    assert not (tmp_path / "none.db").exists()
