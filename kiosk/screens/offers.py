@@ -351,9 +351,7 @@ class OffersScreen(Screen):
                             label("offers.nothing_booked", "en"), kind="info")
                 return
             reason, text = picked
-        # "Now" is now when the officer books, not when the offer was shown (book() compares
-        # the chosen start with its own "now" to decide that the meeting is immediate).
-        start = app.clock.now() if offer.immediate else offer.start
+        start = self._now_minute() if offer.immediate else offer.start
         consent = False
         if offer.room_kind == "interrogation":
             self._print(lambda: app.print_consent(self.request_id, offer.room_id, start))
@@ -362,8 +360,8 @@ class OffersScreen(Screen):
             if not consent:
                 notice.show(label("offers.no_consent", "zh"), label("offers.no_consent", "en"))
                 return
-        if offer.immediate:
-            start = app.clock.now()
+        if offer.immediate:  # the consent may have taken minutes: "now" is when it is booked
+            start = self._now_minute()
         self._book(offer.room_id, start, delay_reason=reason, delay_text=text,
                    consent_signed=consent)
 
@@ -383,13 +381,19 @@ class OffersScreen(Screen):
 
         return details
 
+    def _now_minute(self) -> datetime:
+        """A "now" offer starts on the current minute, as offer_slots and book() count it."""
+        return self.app.clock.now().replace(second=0, microsecond=0)
+
     def _suggested_reason(self) -> str:
-        """All rooms busy while the centre is open; otherwise outside opening hours."""
+        """All rooms busy when a meeting would fit in the open session now; otherwise
+        outside opening hours. Only a suggestion: the officer picks."""
         app = self.app
         now = app.clock.now()
+        end = now + timedelta(minutes=self.length)
         day = OpeningCalendar.from_settings(app.db, app.settings).day(now.date())
-        is_open = any(opens <= now < closes for opens, closes in day.sessions)
-        return "rooms_busy" if is_open else "outside_hours"
+        fits_now = any(opens <= now and end <= closes for opens, closes in day.sessions)
+        return "rooms_busy" if fits_now else "outside_hours"
 
     def _book(self, room_id: str, start: datetime, **choices) -> None:
         app = self.app

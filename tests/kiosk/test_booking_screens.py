@@ -572,3 +572,19 @@ async def test_printer_fault_never_loses_the_booking(app, demo_db, monkeypatch):
         assert "预约已保存，但打印失败" in app.screen.query_one(Notice).text
         assert app.screen.query_one("#offers-booked").display
     assert len(bookings(demo_db)) == 1
+
+
+async def test_c2_now_offer_booked_a_little_later_is_still_immediate(
+        app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    clock.set(at(2026, 11, 24, 9, 3, 27))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        assert offer_rows(app)[0][2:4] == ["2026-11-24 周二 09:03–10:03", "当即会见"]
+        clock.advance(timedelta(seconds=95))  # the officer reads the offer out, then books
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen) and app.screen.booking is not None
+    [booking] = bookings(demo_db)
+    assert booking["immediate"] == 1 and booking["delay_reason"] is None
+    assert booking["starts_at"] == "2026-11-24T09:05:00+08:00"
