@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from time import monotonic
+
 from sqlite_utils import Database
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -44,7 +47,26 @@ class KioskApp(App):
         self.clock = clock
         self.officer_name = ""
         self.officer_role = ""
+        self.last_input = monotonic()
         self.title = settings.centre.name
+
+    # --- idle lock: a desk left signed in locks itself (security.idle_lock_minutes) -----------
+
+    def on_mount(self) -> None:
+        self.set_interval(15, self.lock_if_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.last_input = monotonic()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        """Sign the officer out after the configured minutes without a key or a click."""
+        idle = monotonic() - self.last_input
+        if self.officer is not None and idle >= self.settings.security.idle_lock_minutes * 60:
+            self.action_sign_out()
+            self.notify("无操作已自动退出，请重新登录 / signed out after inactivity: sign in again",
+                        timeout=30)
 
     def get_default_screen(self) -> Screen:
         return SignInScreen()
