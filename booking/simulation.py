@@ -38,7 +38,6 @@ from .errors import DomainError
 from .identifiers import resident_id
 from .imports import import_file
 from .meetings import (
-    OCCUPYING_STATES,
     Booking,
     Offer,
     Offers,
@@ -749,16 +748,3 @@ def simulate(db: Database, settings: Settings, seed: int, days: int, start: date
     return simulator.summary(first, first + timedelta(days=days - 1),
                              wallclock.perf_counter() - began)
 
-
-OVERLAP_SQL = (
-    "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.{column} = b.{column}"
-    " AND a.id < b.id AND a.start_ts < b.end_ts AND b.start_ts < a.end_ts"
-    f" WHERE a.state IN {OCCUPYING_STATES!r} AND b.state IN {OCCUPYING_STATES!r}"
-)
-
-
-def overlapping_bookings(db: Database) -> dict[str, list[tuple[int, int]]]:
-    """B4 over the whole database, for after a simulation or a stress run: the pairs of
-    occupying bookings that overlap in one room, for one detainee or for one lawyer."""
-    return {column: [tuple(row) for row in db.execute(OVERLAP_SQL.format(column=column))]
-            for column in ("room_id", "roster_no", "cert_no")}

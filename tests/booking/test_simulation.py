@@ -11,7 +11,8 @@ from support import ROOT
 
 from booking import audit
 from booking.clock import SystemClock
-from booking.simulation import Profile, SimulationError, overlapping_bookings, simulate
+from booking.integrity import overlapping_bookings
+from booking.simulation import Profile, SimulationError, simulate
 from booking.staff import add_staff
 from booking.storage import open_database
 from kiosk.cli import Context

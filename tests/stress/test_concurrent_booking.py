@@ -10,7 +10,7 @@ from support import ROOT
 
 from bench.kiosk_load import run_kiosks
 from booking import audit
-from booking.simulation import overlapping_bookings
+from booking.integrity import overlapping_bookings
 from booking.storage import open_database
 
 KIOSKS = 4
