@@ -79,3 +79,12 @@ def registers(db, clock):
              status="terminated"),
     ])
     return db
+
+
+@pytest.fixture
+def centre(registers, clock, settings):
+    """The small registers with the configured rooms in place."""
+    from booking.rooms import sync_rooms
+
+    sync_rooms(registers, clock, "test", settings.rooms)
+    return registers

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+
+from booking.clock import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 OFFICER = "1001"
 LAWYER = "13101200910123456"
 FIRM = "3131010142QXJNP17A"
+
+
+def at(*args) -> datetime:
+    """A time in the centre's zone: at(2026, 11, 24, 9, 0)."""
+    return datetime(*args, tzinfo=SHANGHAI)
 
 
 def presentation(**changes):

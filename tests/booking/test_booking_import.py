@@ -11,16 +11,11 @@ from support import LAWYER, OFFICER
 from booking.booking_import import import_bookings
 from booking.clock import SHANGHAI
 from booking.errors import DomainError
-from booking.rooms import sync_rooms
 
 HEADER = "external_ref,cert_no,roster_no,start,room_kind\n"
 SUN_LI = "11101200310523456"  # registers: active, aid letter SHFY2026-0001 for 2026002
 
 
-@pytest.fixture
-def centre(registers, clock, settings):
-    sync_rooms(registers, clock, "test", settings.rooms)
-    return registers
 
 
 def csv_file(tmp_path, *rows: str, name: str = "platform.csv"):

@@ -1,13 +1,12 @@
 """Offers and bookings: B1-B6, B10, C1-C4, P2, with a clock that travels in time."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from support import OFFICER, presentation
+from support import OFFICER, at, presentation
 
 from booking import audit
 from booking.calendar import add_duty_session
-from booking.clock import SHANGHAI
 from booking.errors import DomainError
 from booking.meetings import (
     book,
@@ -19,18 +18,7 @@ from booking.meetings import (
     release_late,
     start_meeting,
 )
-from booking.rooms import sync_rooms
 from booking.verification import verify_documents
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def centre(registers, clock, settings):
-    sync_rooms(registers, clock, "test", settings.rooms)
-    return registers
 
 
 def request_at(db, clock, when, **changes):

@@ -1,29 +1,16 @@
 """P1-P3, A1-A3 and the watch list (C5)."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from support import OFFICER, presentation
+from support import OFFICER, at, presentation
 
 from booking.assistants import add_assistant, confirm_assistant, may_enter
-from booking.clock import SHANGHAI
 from booking.errors import DomainError
 from booking.meetings import book, offer_slots
 from booking.permission import record_permission
-from booking.rooms import sync_rooms
 from booking.verification import verify_documents
 from booking.watch import format_left, watch_list
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def centre(registers, clock, settings):
-    sync_rooms(registers, clock, "test", settings.rooms)
-    return registers
-
 
 NATIONAL_SECURITY = dict(roster_no="2026030", letter_detainee_name="郑毅", poa_signed_by="郑毅")
 

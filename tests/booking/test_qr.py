@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from support import LAWYER, OFFICER, presentation
+from support import LAWYER, OFFICER, at, presentation
 
 from booking.clock import SHANGHAI
 from booking.errors import DomainError
@@ -20,12 +20,7 @@ from booking.qr import (
     read_code,
     rotate_key,
 )
-from booking.rooms import sync_rooms
 from booking.verification import verify_documents
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -34,10 +29,6 @@ def settings(settings, tmp_path):
         "qr": settings.qr.model_copy(update={"key_folder": tmp_path / "keys"})})
 
 
-@pytest.fixture
-def centre(registers, clock, settings):
-    sync_rooms(registers, clock, "test", settings.rooms)
-    return registers
 
 
 def booking_at(db, clock, settings, start, **changes):

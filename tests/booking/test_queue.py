@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from support import FIRM, LAWYER, OFFICER
+from support import FIRM, LAWYER, OFFICER, at
 
-from booking.clock import SHANGHAI, FixedClock, iso
+from booking.clock import FixedClock, iso
 from booking.errors import DomainError
 from booking.meetings import check_in, get_booking
 from booking.queue import (
@@ -21,18 +21,7 @@ from booking.queue import (
     mark_print_failed,
     mark_printed,
 )
-from booking.rooms import sync_rooms
 from booking.storage import open_database
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def centre(registers, clock, settings):
-    sync_rooms(registers, clock, "test", settings.rooms)
-    return registers
 
 
 def seat(db, start, *, deadline=None, priority=False, state="booked", deferred=False,

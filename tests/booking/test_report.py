@@ -1,20 +1,15 @@
 """R1/R2, C4: the compliance report on a hand-built week with known outcomes."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from support import OFFICER, presentation
+from support import OFFICER, at, presentation
 
-from booking.clock import SHANGHAI
 from booking.errors import DomainError
 from booking.meetings import book, close_without_meeting, start_meeting
 from booking.report import STATES, compliance_report
 from booking.rooms import sync_rooms
 from booking.verification import verify_documents
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
