@@ -42,5 +42,5 @@ def test_b4_four_kiosks_booking_at_once_never_double_book(tmp_path):
           + "; ".join(f"{r.kiosk}: {r.bookings} booked, {dict(r.refusals)}" for r in results)
           + f"; whole test {time.monotonic() - began:.0f} s")
     assert made > 0 and booked == made == books
-    assert all(r.bookings > 0 for r in results)  # every kiosk got its turn at the lock
+    # Which kiosk wins the write lock is up to SQLite; one may win none in a short run.
     assert lost_races > 0  # the kiosks really raced for the same rooms and people
