@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install run demo test lint bench prove-guards clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Remove each guard (B4, S1, S2, Q2) in a scratch copy and show that its tests then fail.
+prove-guards: install
+	$(BIN)/python tests/prove_guards.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
