@@ -6,8 +6,12 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from support import ROOT
+from support import ROOT, at
 
+from booking.clock import FixedClock
+from booking.errors import SignInError
+from booking.staff import list_staff, sign_in
+from booking.storage import open_database
 from kiosk.cli import main
 
 CONFIG = str(ROOT / "config" / "kiosk.toml")
@@ -78,3 +82,35 @@ def test_bad_config_is_named_and_exits_2(tmp_path):
                    .replace("late_minutes", "late_minutez"), encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(bad), "audit", "verify"])
     assert result.exit_code == 2 and "meetings.late_minutez" in result.output
+
+
+def test_s1_pins_and_pin_hashes_are_never_printed_logged_or_audited(kiosk, caplog):
+    caplog.set_level("DEBUG")
+    said = []
+    said.append(kiosk("staff", "add", "9001", "--name", "周所长", "--role", "warden",
+                      "--pin-stdin", stdin="135790\n").output)
+    said.append(kiosk("staff", "add", "1001", "--name", "陈警官", "--role", "officer",
+                      "--pin-stdin", stdin="246810\n").output)
+    db = sqlite3.connect(kiosk.db_path)
+    hashes = [h for (h,) in db.execute("SELECT pin_hash FROM staff")]
+    assert len(hashes) == 2 and all(h.startswith("$argon2") for h in hashes)
+    domain = open_database(kiosk.db_path)
+    clock = FixedClock(at(2026, 11, 24, 9, 0))
+    for _ in range(5):  # five wrong PINs lock the account
+        with pytest.raises(SignInError) as refused:
+            sign_in(domain, clock, "1001", "000000")
+        said.append(f"{refused.value} {refused.value.zh} {refused.value.en}")
+    said.append(repr(list_staff(domain)) + repr(sign_in(domain, clock, "9001", "135790")))
+    domain.conn.close()
+    said.append(kiosk("staff", "unlock", "1001", "--warden", "9001", "--pin-stdin",
+                      stdin="135790\n").output)
+    said.append(kiosk("staff", "list").output)
+    said.append(kiosk("audit", "verify").output)
+    said.append(kiosk("doctor").output)
+    said.append(str(db.execute("SELECT * FROM audit_log").fetchall()))
+    said.append(caplog.text)
+    # the outputs were really captured: the list, the audit rows, the escpos debug log
+    assert "1001" in said[-5] and "sign_in_failed" in said[-2] and "DEBUG" in said[-1]
+    everything = "\n".join(said)
+    for secret in [*hashes, *(h.split("$")[-1] for h in hashes), "246810", "135790"]:
+        assert secret not in everything
