@@ -3,6 +3,7 @@ database for the printers. The detainee's name is masked; the ID number is never
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -84,6 +85,21 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+# An 18-character resident ID number, or an old 15-digit one, standing alone.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+
+
+def _for_the_lawyer(text: str | None, name: str) -> str | None:
+    """S3: words an officer typed (the reason "other") go on the lawyer's 情况说明 with the
+    detainee's name masked and any ID number starred out."""
+    if not text:
+        return text
+    name = name.strip()
+    if len(name) > 1:
+        text = text.replace(name, mask_name(name))
+    return _ID_NUMBER.sub(lambda found: "*" * len(found.group()), text)
+
+
 def _people(db: Database, cert_no: str, roster_no: str) -> tuple[dict, dict]:
     lawyer = one(db, "SELECT name, firm_name FROM lawyers WHERE cert_no = ?", (cert_no,))
     detainee = one(db, "SELECT name FROM detainees WHERE roster_no = ?", (roster_no,))
@@ -104,7 +120,8 @@ def ticket_for(db: Database, clock: Clock, settings: Settings, booking_id: int) 
         reason = booking.delay_reason or "other"
         zh, en = DELAY_REASONS.get(reason, DELAY_REASONS["other"])
         explanation = Explanation(
-            reason=reason, reason_zh=zh, reason_en=en, text=booking.delay_text,
+            reason=reason, reason_zh=zh, reason_en=en,
+            text=_for_the_lawyer(booking.delay_text, detainee["name"]),
             requested_at=parse_iso(request["presented_at"], clock.zone),
             booked_start=booking.start, deadline=booking.deadline,
             deferred_by_lawyer=booking.deferred_by_lawyer,

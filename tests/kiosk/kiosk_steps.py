@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
+
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
@@ -67,3 +71,18 @@ def steady_cursor(pilot: Pilot) -> None:
     """Snapshots must not catch the cursor mid-blink."""
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
+
+
+_SVG_TEXT = re.compile(r'<text class="[^"]*-r[0-9]+"([^>]*)>(.*?)</text>', re.S)
+_SVG_Y = re.compile(r'\by="([0-9.]+)"')
+
+
+def screen_text(app: App) -> str:
+    """What the screen draws now, line by line: the text of the app's SVG screenshot (the
+    compositor's output, so only what is visible, toasts and dialogs included)."""
+    rows: dict[float, list[str]] = {}
+    for attributes, text in _SVG_TEXT.findall(app.export_screenshot()):
+        y = float(_SVG_Y.search(attributes).group(1))
+        rows.setdefault(y, []).append(html.unescape(text).replace("\xa0", " "))
+    lines = ("".join(rows[y]).rstrip() for y in sorted(rows))
+    return "\n".join(line for line in lines if line)

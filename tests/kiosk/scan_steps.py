@@ -9,14 +9,18 @@ import socketserver
 import threading
 from datetime import datetime
 
+from kiosk_steps import sign_in
 from rich.console import Console
 from support import OFFICER, presentation
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from booking.clock import SHANGHAI
 from booking.meetings import Booking, book
 from booking.settings import Settings
 from booking.verification import verify_documents
+from kiosk.screens.board import BoardScreen
+from kiosk.screens.scan import ScanScreen
 from printers.connections import ASK_OFFLINE_CAUSE, ASK_PAPER_SENSOR
 
 STATUS_OK = 0x12       # a DLE EOT answer with nothing wrong
@@ -51,6 +55,30 @@ def shown_text(widget: Static, width: int = 110) -> str:
     console = Console(width=width, file=io.StringIO(), record=True)
     console.print(widget.content)
     return console.export_text()
+
+
+async def scan(pilot: Pilot, code: str, typed: bool = True) -> ScanScreen:
+    """The scanner types the code and Enter into the scan screen (F7 opens it). typed=False
+    puts the code into the field at once (many scans in one test) and presses Enter."""
+    if not isinstance(pilot.app.screen, ScanScreen):
+        await pilot.press("f7")
+        await pilot.pause()
+    if typed:
+        await pilot.press(*code, "enter")
+    else:
+        pilot.app.screen.code_input.value = code
+        await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen
+
+
+async def open_board(pilot: Pilot) -> BoardScreen:
+    """Sign in and open the now-serving board (F6)."""
+    await sign_in(pilot)
+    await pilot.press("f6")
+    await pilot.pause()
+    return pilot.app.screen
 
 
 def free_port() -> int:

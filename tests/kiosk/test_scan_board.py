@@ -11,6 +11,8 @@ from scan_steps import (
     booked,
     free_port,
     network_printer,
+    open_board,
+    scan,
     shown_text,
     state,
 )
@@ -34,17 +36,6 @@ def afternoon(demo_db, clock, settings):
     code = code_for(settings, clock, booking)
     clock.set(at(2026, 11, 24, 12, 50))
     return booking, code
-
-
-async def scan(pilot, code: str) -> ScanScreen:
-    """The scanner types the code and Enter into the scan screen (F7 opens it)."""
-    if not isinstance(pilot.app.screen, ScanScreen):
-        await pilot.press("f7")
-        await pilot.pause()
-    await pilot.press(*code, "enter")
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.screen
 
 
 def flip(code: str, position: int) -> str:
@@ -202,13 +193,6 @@ def queue(demo_db, clock, settings):
 def rows(screen, table_id: str) -> list[list[str]]:
     table = screen.query_one(table_id, DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-async def open_board(pilot) -> BoardScreen:
-    await sign_in(pilot)
-    await pilot.press("f6")
-    await pilot.pause()
-    return pilot.app.screen
 
 
 async def test_t3_board_shows_waiting_numbers_with_an_estimate_and_calls_the_next(

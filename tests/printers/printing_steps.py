@@ -16,12 +16,14 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-def booking_at(db, clock, settings: Settings, start: datetime, room: str = "M1",
-               **changes) -> Booking:
+def booking_at(db, clock, settings: Settings, start: datetime, room: str = "M1", *,
+               reason: str = "rooms_busy", reason_text: str = "", **changes) -> Booking:
     """王建国 for 李四 (or as changed), verified now and booked at start with a reason."""
     request = verify_documents(db, clock, OFFICER, presentation(**changes)).request
-    reason = None if start == clock.now() else "rooms_busy"
-    return book(db, clock, settings, OFFICER, request.id, room, start, delay_reason=reason)
+    if start == clock.now():
+        reason = None
+    return book(db, clock, settings, OFFICER, request.id, room, start, delay_reason=reason,
+                delay_text=reason_text)
 
 
 def printer_config(settings: Settings, **changes) -> Printer:
