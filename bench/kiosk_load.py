@@ -1,17 +1,30 @@
-"""Several kiosks booking as fast as they can on one database file, each in its own process.
+"""Several kiosks doing the whole front-desk path as fast as they can on one database file,
+each in its own process.
 
-Used by the stress test (tests/stress) and the throughput benchmark. Every kiosk runs
-the real use cases (verify_documents -> offer_slots -> book, then the meeting when its
-clock reaches it) on its own lawyers and detainees and on shared ones: a detainee with a
+Used by the stress test (tests/stress) and the throughput benchmark. Every kiosk runs the
+real use cases on its own lawyers and detainees and on shared ones (a detainee with a
 lawyer at each of two kiosks, a lawyer with a detainee at every kiosk, and pairs that
-every kiosk presents. All kiosks chase the same earliest free times, so they race for
-the same rooms, detainees and lawyers; the loser of a race gets a DomainError (B4, or
-C4 when the request was booked meanwhile) and goes on. Any other exception, such as a
-"database is locked" error, ends the kiosk and is reported.
+every kiosk presents): verify_documents -> offer_slots -> book; then, when its own
+FixedClock reaches the lawyer's arrival, queue.admit (check-in and the day's next queue
+number, T1), the ticket's print state (T4: every PRINT_FAULT_EVERY-th print fails first and
+is reprinted; every RESCAN_EVERY-th code is scanned twice, Q4), start_meeting at once and
+end_meeting at the booked end. Most lawyers arrive on time; of every LATE_EVERY, one arrives
+exactly at the late limit (admitted) and one a minute after it: check-in refuses
+(B10), the kiosk releases the slot (release_late) and books the request again before its
+next presentation. The clock moves only forward, and pending arrivals and meeting ends
+are handled in time order before it passes them.
+
+All kiosks chase the same earliest free times, so they race for the same rooms, detainees
+and lawyers, and for the same day's queue numbers; the loser of a booking race gets a
+DomainError (B4, or C4 when the request was booked meanwhile) and goes on. Any other
+exception, such as a "database is locked" error or a refusal on the kiosk's own booking
+after it was booked, ends the kiosk and is reported.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import multiprocessing
 import queue
 import random
@@ -20,7 +33,7 @@ import time
 import traceback
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from booking.clock import SHANGHAI, FixedClock
@@ -31,11 +44,14 @@ from booking.meetings import (
     book,
     cancel_request,
     end_meeting,
+    get_booking,
     offer_slots,
+    release_late,
     start_meeting,
 )
+from booking.queue import admit, mark_print_failed, mark_printed
 from booking.rooms import sync_rooms
-from booking.settings import load_settings
+from booking.settings import Settings, load_settings
 from booking.simulation import Defence, RegistryMaker
 from booking.staff import add_staff
 from booking.storage import open_database
@@ -44,16 +60,33 @@ from booking.verification import verify_documents
 LOAD_ACTOR = "load"
 LOAD_OFFICER = ("7001", "压力测试民警", "713579")
 START = datetime(2026, 3, 2, 8, 30, tzinfo=SHANGHAI)  # a Monday morning
+LATE_EVERY = 25        # of every 25 bookings, one lawyer comes at the late limit, one after it
+RESCAN_EVERY = 10      # every 10th admitted lawyer scans the code again (Q4)
+PRINT_FAULT_EVERY = 8  # every 8th ticket fails to print first and is reprinted (T4)
+PRINT_FAULT = "paper out"
 
 
 @dataclass
 class KioskResult:
     kiosk: int
-    bookings: int = 0
-    meetings: int = 0
+    bookings: int = 0        # successful book() calls, re-bookings included
+    rebookings: int = 0      # of those, requests booked again after release_late (B10)
+    meetings: int = 0        # meetings ended (end_meeting)
+    started: int = 0         # meetings started (start_meeting)
     presentations: int = 0
+    released_late: int = 0   # lawyers refused at check-in past the late limit, slot released
+    at_the_limit: int = 0    # lawyers admitted exactly late_minutes after the start
+    rescans: int = 0         # second admissions of a queued booking (Q4: same ticket)
+    print_faults: int = 0    # tickets whose first print failed and were reprinted (T4)
+    # every queue ticket this kiosk was given: (day, number, booking_id, label)
+    tickets: list[tuple[str, int, int, str]] = field(default_factory=list)
     refusals: Counter = field(default_factory=Counter)  # DomainError rule -> count
     error: str | None = None  # a traceback: anything but a DomainError
+
+    @property
+    def checked_in(self) -> int:
+        """Lawyers admitted: checked in and given a queue ticket."""
+        return len(self.tickets)
 
 
 def make_load_registry(kiosks: int, seed: int = 1, own: int = 150,
@@ -117,6 +150,75 @@ def _choice(offers: Offers):
     return min(usable, key=lambda o: (o.start, o.room_kind != "meeting"), default=None)
 
 
+class _Desk:
+    """One kiosk's front desk after booking: lawyers arriving and meetings ending, handled
+    in time order as the kiosk's clock moves forward."""
+
+    ARRIVE, END = "arrive", "end"
+
+    def __init__(self, db, clock: FixedClock, settings: Settings, result: KioskResult):
+        self.db, self.clock, self.settings, self.result = db, clock, settings, result
+        self.officer = LOAD_OFFICER[0]
+        self.events: list[tuple[datetime, int, str, int]] = []  # (when, seq, kind, booking)
+        self.order = itertools.count()
+        self.rebook: deque[int] = deque()  # requests released late (B10), to book again
+
+    def booked(self, start: datetime, booking_id: int) -> None:
+        """A booking was made: its lawyer arrives on time, at the late limit or after it."""
+        late = self.settings.meetings.late_minutes
+        n = self.result.bookings % LATE_EVERY
+        delay = late + 1 if n == 0 else late if n == LATE_EVERY // 2 else 0
+        self._at(start + timedelta(minutes=delay), self.ARRIVE, booking_id)
+
+    def advance(self, to: datetime) -> None:
+        """Move the clock forward to `to`, handling every arrival and meeting end due by then
+        at its own time."""
+        while self.events and self.events[0][0] <= to:
+            when, _, kind, booking_id = heapq.heappop(self.events)
+            self.clock.set(max(self.clock.now(), when))
+            if kind == self.ARRIVE:
+                self._arrive(booking_id)
+            else:
+                end_meeting(self.db, self.clock, self.officer, booking_id)
+                self.result.meetings += 1
+        self.clock.set(max(self.clock.now(), to))
+
+    def _at(self, when: datetime, kind: str, booking_id: int) -> None:
+        heapq.heappush(self.events, (when, next(self.order), kind, booking_id))
+
+    def _arrive(self, booking_id: int) -> None:
+        db, clock, officer, result = self.db, self.clock, self.officer, self.result
+        try:
+            admission = admit(db, clock, self.settings, officer, booking_id)
+        except DomainError as exc:
+            if exc.rule != "B10":
+                raise
+            release_late(db, clock, self.settings, officer, booking_id)  # B10: slot lost
+            result.released_late += 1
+            self.rebook.append(get_booking(db, clock, booking_id).request_id)
+            return
+        ticket = admission.ticket
+        if admission.repeat:
+            raise RuntimeError(f"booking {booking_id} already had ticket {ticket.label}")
+        result.tickets.append((ticket.day.isoformat(), ticket.number, booking_id, ticket.label))
+        booking = get_booking(db, clock, booking_id)
+        if clock.now() > booking.start:
+            result.at_the_limit += 1
+        if result.checked_in % RESCAN_EVERY == 0:  # Q4: the same ticket, not a second one
+            again = admit(db, clock, self.settings, officer, booking_id)
+            if not again.repeat or again.ticket.id != ticket.id:
+                raise RuntimeError(f"second scan of booking {booking_id} gave {again.ticket}"
+                                   f" instead of {ticket}")
+            result.rescans += 1
+        if result.checked_in % PRINT_FAULT_EVERY == 0:  # T4: fault shown, fixed, reprinted
+            mark_print_failed(db, clock, officer, ticket.id, PRINT_FAULT)
+            result.print_faults += 1
+        mark_printed(db, clock, officer, ticket.id)
+        start_meeting(db, clock, officer, booking_id, devices_off_confirmed=True)
+        result.started += 1
+        self._at(max(booking.end, clock.now()), self.END, booking_id)
+
+
 def _kiosk(db_path: str, config_path: str, kiosk: int, defences: list[Defence], seconds: float,
            barrier) -> KioskResult:
     settings = load_settings(config_path)
@@ -124,41 +226,46 @@ def _kiosk(db_path: str, config_path: str, kiosk: int, defences: list[Defence], 
     clock = FixedClock(START)
     officer = LOAD_OFFICER[0]
     result = KioskResult(kiosk)
-    due: deque[tuple[datetime, int]] = deque()  # this kiosk's bookings, by start
+    desk = _Desk(db, clock, settings, result)
     barrier.wait(timeout=120)  # all kiosks start together (spawning takes a while)
     stop = time.monotonic() + seconds
     n = 0
     while time.monotonic() < stop:
-        defence = defences[n % len(defences)]
-        n += 1
+        rebooking = bool(desk.rebook)
+        booking = None
         try:
-            while due and due[0][0] <= clock.now():  # meetings whose time has come
-                _, booking_id = due.popleft()
-                start_meeting(db, clock, officer, booking_id, devices_off_confirmed=True)
-                end_meeting(db, clock, officer, booking_id)
-                result.meetings += 1
-            result.presentations += 1
-            verification = verify_documents(db, clock, officer, defence.presentation())
-            if not verification.passed:
-                result.refusals[verification.failures[0].rule] += 1
-                continue
-            request_id = verification.request.id
+            if rebooking:  # B10: a lawyer released late is booked again, same deadline
+                request_id = desk.rebook.popleft()
+            else:
+                defence = defences[n % len(defences)]
+                n += 1
+                result.presentations += 1
+                verification = verify_documents(db, clock, officer, defence.presentation())
+                if not verification.passed:
+                    result.refusals[verification.failures[0].rule] += 1
+                    continue
+                request_id = verification.request.id
             offers = offer_slots(db, clock, settings, request_id)
             offer = _choice(offers)
             if offer is None:  # the other kiosks are far ahead: catch up with them
                 result.refusals["no_time_before_deadline"] += 1
                 cancel_request(db, clock, officer, request_id)
-                clock.set(max([clock.now()] + [o.start for o in offers.offers]))
-                continue
-            booking = book(db, clock, settings, officer, request_id, offer.room_id, offer.start,
-                           delay_reason="rooms_busy",
-                           consent_signed=offer.room_kind == "interrogation")
+                catch_up = max([clock.now()] + [o.start for o in offers.offers])
+            else:
+                booking = book(db, clock, settings, officer, request_id, offer.room_id,
+                               offer.start, delay_reason="rooms_busy",
+                               consent_signed=offer.room_kind == "interrogation")
         except DomainError as exc:  # another kiosk won the race
             result.refusals[exc.rule] += 1
             continue
+        # Outside the try: a refusal at the desk (check-in, ticket, meeting) is a failure.
+        if booking is None:
+            desk.advance(catch_up)
+            continue
         result.bookings += 1
-        due.append((booking.start, booking.id))
-        clock.set(max(clock.now(), booking.start))
+        result.rebookings += rebooking
+        desk.booked(booking.start, booking.id)
+        desk.advance(booking.start)
     db.conn.close()
     return result
 

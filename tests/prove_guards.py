@@ -6,7 +6,8 @@ guard against the copy. A guard is proven when its tests FAIL without it. The sc
 ends with a table and exits 1 if any mutant survives (its tests still pass), or if an
 edit no longer applies because the code moved (then update MUTANTS).
 
-Not part of `make test`: the B4 mutants run the 60-second four-kiosk load test.
+Not part of `make test`: the B4 and T1 mutants run the 60-second four-kiosk load test
+(about 6 minutes in all).
 """
 
 from __future__ import annotations
@@ -52,11 +53,30 @@ B4_TRIGGERS = Edit(
     "WHEN 0  -- MUTANT: the overlap trigger never fires\nBEGIN", count=2)
 B4_UNIT = "tests/booking/test_meetings.py::test_b4_no_double_booking_of_room_detainee_or_lawyer"
 
+NEXT_NUMBER = ('number = (scalar(db, "SELECT MAX(number) FROM tickets WHERE day = ?", (day,))'
+               ' or 0) + 1')
+ADMIT = ("    with transaction(db):\n        ticket, created = _issue(db, clock, officer,"
+         " booking_id)\n    return Admission(ticket=ticket, repeat=not created)")
+
 MUTANTS = (
     Mutant("b4-both", "B4", "both double-booking guards removed (the check in book() and the"
-           " database triggers)", (B4_CHECK, B4_TRIGGERS), (B4_UNIT, LOAD_TEST)),
+           " database triggers)", (B4_CHECK, B4_TRIGGERS), (LOAD_TEST, B4_UNIT)),
     Mutant("b4-triggers", "B4", "the database's overlap triggers removed (book() still checks)",
            (B4_TRIGGERS,), (B4_UNIT,)),
+    Mutant("t1-gap", "T1", "the day's next queue number skips one (MAX+2)",
+           (Edit("booking/queue.py", NEXT_NUMBER, NEXT_NUMBER[:-1] + "2  # MUTANT: skips"),),
+           (LOAD_TEST,)),
+    Mutant("t1-race", "T1", "the next queue number read before the write transaction, and"
+           " UNIQUE(day, number) dropped",
+           (Edit("booking/queue.py", ADMIT,
+                 "    global _EARLY  # MUTANT: the number is read outside the transaction\n"
+                 "    _EARLY = (scalar(db, \"SELECT MAX(number) FROM tickets WHERE day = ?\","
+                 " (clock.now().date().isoformat(),)) or 0) + 1\n" + ADMIT),
+            Edit("booking/queue.py", NEXT_NUMBER, "number = _EARLY  # MUTANT"),
+            Edit("booking/queue.py", 'LABEL_PREFIX = "A"\n', 'LABEL_PREFIX = "A"\n_EARLY = 0\n'),
+            Edit("booking/storage.py", "            print_error TEXT,\n            UNIQUE (day, number)\n",
+                 "            print_error TEXT\n")),
+           (LOAD_TEST,)),
     Mutant("s2-verify", "S2", "audit verification no longer compares hashes and links",
            (Edit("booking/audit.py", "if stored_prev != prev_hash:",
                  "if False:  # MUTANT: links not compared"),
@@ -115,7 +135,7 @@ def run(mutant: Mutant) -> tuple[bool, str, float]:
             apply(tree, edit)
         began = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              "--no-header", "-rf", *mutant.tests],
             cwd=tree, capture_output=True, text=True)
         seconds = time.monotonic() - began
