@@ -248,12 +248,13 @@ def mark_printed(db: Database, clock: Clock, officer: str, ticket_id: int) -> Ti
 
 
 def mark_print_failed(db: Database, clock: Clock, officer: str, ticket_id: int,
-                      error: str) -> Ticket:
+                      error: str, detail: str | None = None) -> Ticket:
     """T4: the printer failed; the fault is kept for the officer (reprint when fixed). Only the
-    ticket's print state changes: the booking and its queue place stay as they are."""
+    ticket's print state changes: the booking and its queue place stay as they are. error is
+    the message the officer reads; detail, what the system said, goes to the audit entry."""
     with transaction(db):
         get_ticket(db, clock, ticket_id)
         db.execute("UPDATE tickets SET print_error = ? WHERE id = ?", (error, ticket_id))
         audit.record(db, clock, officer, "ticket_print_failed", f"ticket:{ticket_id}",
-                     {"error": error})
+                     {"error": error} | ({"detail": detail} if detail else {}))
     return get_ticket(db, clock, ticket_id)

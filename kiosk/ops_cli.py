@@ -51,7 +51,7 @@ def restore_command(c, backup_file: Path, yes: bool) -> None:
 
 
 def printer_findings(settings: Settings) -> list[Finding]:
-    from printers.faults import PrintFault
+    from printers.faults import PrintFault, fault_from_error
     from printers.pictures import find_font
 
     findings = []
@@ -75,12 +75,10 @@ def printer_findings(settings: Settings) -> list[Finding]:
                 pass
             findings.append(Finding("printer", "ok", f"网络打印机{printer.host}:{printer.port}可连接",
                                     f"network printer {printer.host}:{printer.port} answers"))
-        except OSError as exc:
-            findings.append(Finding(
-                "printer", "fault",
-                f"网络打印机{printer.host}:{printer.port}无法连接：请检查电源、网线和 printer.host",
-                f"network printer {printer.host}:{printer.port} unreachable ({exc}): check power,"
-                " cable and printer.host"))
+        except OSError as exc:  # the kiosk's own words for it, and what the system said
+            fault = fault_from_error(exc, "network", f"{printer.host}:{printer.port}")
+            findings.append(Finding("printer", "fault", fault.zh,
+                                    f"{fault.en} [{fault.detail}]"))
     else:
         findings.append(Finding("printer", "warning", f"{printer.kind}打印机请用 kiosk print-test 测试",
                                 f"test the {printer.kind} printer with kiosk print-test"))

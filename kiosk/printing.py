@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from weakref import WeakKeyDictionary
 
 from textual.message import Message
@@ -32,6 +32,8 @@ from printers import (
     queue_ticket,
     ticket_documents,
 )
+from printers.faults import detail_of, sentence
+from printers.faults import fault as printer_fault
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -163,8 +165,7 @@ def _start(app: KioskApp, job: _Job) -> Worker:
             _failed(app, screen, job, fault)
         except Exception as exc:  # a fault of ours: still the officer must know
             log.exception("printing %s failed", job.what[1])
-            _failed(app, screen, job, PrintFault(
-                "printer_error", f"打印出错（{type(exc).__name__}）", f"printing failed ({exc})"))
+            _failed(app, screen, job, printer_fault("failed", detail_of(exc), where=printer.where))
         else:
             _printed(app, screen, job, printed)
 
@@ -192,21 +193,38 @@ def _printed(app: KioskApp, screen, job: _Job, printed: PrintedJob) -> None:
     screen.post_message(PrintFinished(job.booking_id, ticket, None, printed.warning))
 
 
+KEPT = {"ticket": ("预约已保存，排队号不变。", "The booking is kept, so is the queue number."),
+        "booking": ("预约已保存。", "The booking is kept."), None: ("", "")}
+
+
+def fault_message(what: tuple[str, str], fault: PrintFault,
+                  kept: Literal["ticket", "booking"] | None) -> tuple[str, str]:
+    """T4/E1: (zh, en) for the officer: what did not print, what is wrong with the printer,
+    what to do, and what is kept (the booking, and its queue number if it has one). The
+    system's own words (fault.detail) are not the message: they are added below it, and go
+    to the log and the audit entry."""
+    zh, en = what
+    fix_zh, fix_en = fault.with_reprint(REPRINT_KEY)
+    kept_zh, kept_en = KEPT[kept]
+    return (f"{zh}未打印。{fix_zh}。{kept_zh}".rstrip(),
+            f"{sentence(en)} did not print. {sentence(fix_en)}. {kept_en}".rstrip())
+
+
 def _failed(app: KioskApp, screen, job: _Job, fault: PrintFault) -> None:
+    log.warning("printing %s failed: %s [%s]", job.what[1], fault.en, fault.detail)
     ticket = None
     if job.ticket_id is not None:
         try:
-            ticket = mark_print_failed(app.db, app.clock, job.officer, job.ticket_id,
-                                       f"{fault.zh} / {fault.en}")
+            ticket = mark_print_failed(app.db, app.clock, job.officer, job.ticket_id, str(fault),
+                                       detail=fault.detail or None)
         except Exception:  # the fault must reach the officer even if it cannot be stored
             log.exception("could not record the print fault of ticket %s", job.ticket_id)
     _last_failure[app] = job
-    zh, en = job.what
-    kept = (("预约已保存，排队号不变。", "The booking is kept, so is the queue number.")
-            if job.booking_id is not None else ("", ""))
-    app.notify(_both(app, (f"{zh}未打印：{fault.zh}。{kept[0]}修好打印机后按{REPRINT_KEY}重打。",
-                           f"{en} did not print: {fault.en}. {kept[1]} Press {REPRINT_KEY} to"
-                           " reprint once the printer is fixed.")),
-               title="打印故障 Printer fault", severity="error", timeout=FAULT_SECONDS,
+    kept = ("ticket" if job.ticket_id is not None
+            else "booking" if job.booking_id is not None else None)
+    message = _both(app, fault_message(job.what, fault, kept))
+    if fault.detail:
+        message += f"\n技术信息 detail: {fault.detail}"
+    app.notify(message, title="打印故障 Printer fault", severity="error", timeout=FAULT_SECONDS,
                markup=False)
     screen.post_message(PrintFinished(job.booking_id, ticket, fault, None))

@@ -77,7 +77,8 @@ def _print_summary(c: Context, result) -> None:
     try:
         job = TicketPrinter(config, c.clock).print([document])
     except PrintFault as exc:
-        _fail(f"打印失败：{exc.zh}\nnot printed: {exc.en}")
+        _fail(f"打印失败：{exc.zh}\nnot printed: {exc.en}"
+              + (f"\n技术信息 detail: {exc.detail}" if exc.detail else ""))
     where = ", ".join(str(f) for f in job.files) or TicketPrinter(config, c.clock).where
     click.echo(f"已打印摘要 summary printed: {where}"
                + (f"\n{job.warning}" if job.warning else ""), err=True)

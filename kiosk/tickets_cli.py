@@ -44,7 +44,8 @@ def print_test(c: Context) -> None:
     try:
         job = printer.print([page])
     except PrintFault as fault:
-        _fail(f"打印失败 not printed ({fault.kind}):\n{fault.zh}\n{fault.en}")
+        _fail(f"打印失败 not printed ({fault.kind}):\n{fault.zh}\n{fault.en}"
+              + (f"\n技术信息 detail: {fault.detail}" if fault.detail else ""))
     if job.files:
         for path in job.files:
             click.echo(str(path))

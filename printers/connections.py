@@ -17,7 +17,7 @@ from booking.settings import Printer
 
 from .documents import Document
 from .esc_pos import QR_MODULE_DOTS, ChineseWriter, profile_for
-from .faults import PrintFault
+from .faults import PrintFault, fault, fault_from_error
 from .pictures import find_font, preview
 
 # Real-time status requests (DLE EOT n); printers answer them even while stopped.
@@ -84,8 +84,7 @@ class TicketPrinter:
                 device.close()
             picture.save(folder / f"{stem}.png")
         except (OSError, DeviceNotFoundError) as exc:
-            raise PrintFault("printer_error", f"无法写入打印文件夹{folder}：{exc}",
-                             f"cannot write to the printer folder {folder}: {exc}") from None
+            raise fault_from_error(exc, "file", str(folder)) from None
         return PrintedJob(name=name, size=len(job),
                           files=(folder / f"{stem}.bin", folder / f"{stem}.png"))
 
@@ -106,11 +105,13 @@ class TicketPrinter:
             return Network(host=c.host, port=c.port, timeout=c.timeout_seconds, profile=profile)
         if c.kind == "usb":
             if not Usb.is_usable():
-                raise _setup_fault("usb", "pyusb is not installed")
+                raise fault("driver_missing", "pyusb is not installed", connection="usb",
+                            package="pyusb")
             return Usb(c.usb_vendor_id, c.usb_product_id,
                        timeout=int(c.timeout_seconds * 1000), profile=profile)
         if not Serial.is_usable():
-            raise _setup_fault("serial", "pyserial is not installed")
+            raise fault("driver_missing", "pyserial is not installed", connection="serial",
+                        package="pyserial")
         return Serial(devfile=c.serial_device, baudrate=c.baudrate, timeout=c.timeout_seconds,
                       profile=profile)
 
@@ -119,7 +120,8 @@ class TicketPrinter:
         """The printer's address, for messages."""
         c = self.config
         return {"network": f"{c.host}:{c.port}", "serial": c.serial_device,
-                "usb": f"USB {c.usb_vendor_id:04x}:{c.usb_product_id:04x}"}.get(c.kind, c.kind)
+                "usb": f"USB {c.usb_vendor_id:04x}:{c.usb_product_id:04x}",
+                "file": str(c.folder)}.get(c.kind, c.kind)
 
     def _send(self, device: Escpos, job: bytes) -> str | None:
         c, where = self.config, self.where
@@ -132,21 +134,8 @@ class TicketPrinter:
             return warning
         except PrintFault:
             raise
-        except DeviceNotFoundError as exc:
-            raise PrintFault("offline", f"连接不上打印机（{where}）：请检查电源和网线后重打",
-                             f"cannot reach the printer at {where} ({exc}): check power and"
-                             " cable, then reprint") from None
-        except TimeoutError:
-            raise PrintFault("offline", f"打印机（{where}）无响应：请检查后重打",
-                             f"the printer at {where} does not respond: check it, then"
-                             " reprint") from None
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as exc:
-            raise _closed(where, exc) from None
-        except RuntimeError as exc:  # USB driver trouble
-            raise _setup_fault(c.kind, exc) from None
-        except Exception as exc:  # pyusb and pyserial raise their own kinds
-            raise PrintFault("printer_error", f"打印失败（{where}）：{exc}",
-                             f"printing failed at {where}: {exc}") from None
+        except Exception as exc:  # socket, pyusb and pyserial errors, each told apart there
+            raise fault_from_error(exc, c.kind, where) from None
 
     def _status(self, device: Escpos) -> tuple[bool, str | None]:
         """Ask the printer for its state: (answered, warning). A printer that stays silent is
@@ -161,20 +150,18 @@ class TicketPrinter:
                 return False, None
             if not answer:
                 if empty_means_closed:
-                    raise _closed(self.where, "EOF")
+                    raise fault("closed", "the printer closed the connection (EOF)",
+                                where=self.where, connection="network")
                 return False, None
             answers.append(answer[-1])
         offline, paper = answers
+        status = f"status offline-cause 0x{offline:02x}, paper-sensor 0x{paper:02x}"
         if offline & 0x04:
-            raise PrintFault("cover_open", "打印机盖未关好：请合上后重打",
-                             "the printer cover is open: close it, then reprint")
+            raise fault("cover_open", status, where=self.where)
         if offline & 0x20 or paper & 0x60 == 0x60:
-            raise PrintFault("paper_out", "打印机缺纸：请装纸后重打",
-                             "the printer is out of paper: load paper, then reprint")
+            raise fault("paper_out", status, where=self.where)
         if offline & 0x40:
-            raise PrintFault("printer_error", "打印机报错：请检查打印机（切刀、过热）后重打",
-                             "the printer reports an error (cutter, heat): check it, then"
-                             " reprint")
+            raise fault("printer_error", status, where=self.where)
         if paper & 0x0C == 0x0C:
             return True, "打印纸即将用完，请准备换纸 / paper is nearly out: have a new roll ready"
         return True, None
@@ -186,17 +173,4 @@ def _close(device: Escpos) -> None:
         device.close()
     except (OSError, RuntimeError, DeviceNotFoundError):
         pass
-
-
-def _closed(where: str, exc: object) -> PrintFault:
-    return PrintFault("closed", f"打印中与打印机（{where}）的连接断开：请检查后重打",
-                      f"the connection to the printer at {where} closed during the job ({exc}):"
-                      " check it, then reprint")
-
-
-def _setup_fault(kind: str, exc: object) -> PrintFault:
-    extra = {"usb": "pyusb", "serial": "pyserial"}.get(kind, kind)
-    return PrintFault("setup", f"{kind}打印机无法使用：需要安装 {extra}（pip install {extra}）并检查设备权限",
-                      f"the {kind} printer cannot be used ({exc}): install {extra}"
-                      f" (pip install {extra}) and check device permissions")
 

@@ -13,7 +13,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
 from .documents import DOTS, Document, Feed, Qr, Text, display_width
-from .faults import PrintFault
+from .faults import fault
 
 # Where common systems keep a CJK font; fc-list is asked when none of these exists.
 KNOWN_FONTS = (
@@ -37,8 +37,7 @@ def find_font(configured: str = "") -> Path:
     if configured:
         path = Path(configured)
         if not path.is_file():
-            raise PrintFault("font", f"找不到配置的中文字体 printer.font = {configured}",
-                             f"the configured CJK font printer.font = {configured} does not exist")
+            raise fault("font_missing", f"{configured} is not a file", where=configured)
         return path
     return _system_font()
 
@@ -55,9 +54,7 @@ def _system_font() -> Path:
                                                                                 ".otf")))
         if files:
             return Path(files[0])
-    raise PrintFault("font", "系统中没有中文字体：请安装 fonts-wqy-zenhei，或在 printer.font 中指定字体文件",
-                     "no CJK font on this system: install fonts-wqy-zenhei, or set printer.font"
-                     " to a font file")
+    raise fault("no_font", "no known CJK font file, and fc-list found none")
 
 
 @cache

@@ -88,3 +88,12 @@ def centre(registers, clock, settings):
 
     sync_rooms(registers, clock, "test", settings.rooms)
     return registers
+
+
+@pytest.fixture
+def fake_printer():
+    """A network printer on 127.0.0.1 (tests/fake_printer.py), stopped after the test."""
+    from fake_printer import FakePrinter
+
+    with FakePrinter() as printer:
+        yield printer

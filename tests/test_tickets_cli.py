@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import datetime
 
 import pytest
 import zxingcpp
 from click.testing import CliRunner
+from fake_printer import free_port, network_printer
 from PIL import Image
 from support import LAWYER, OFFICER, ROOT
 
@@ -45,16 +45,13 @@ def test_t2_print_test_writes_the_bytes_and_the_preview(context, settings):
 
 
 def test_t4_print_test_names_the_fault_and_exits_1(context, settings):
-    with socket.socket() as probe:  # a port where nothing listens: the printer is off
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    printer = settings.printer.model_copy(update={"kind": "network", "host": "127.0.0.1",
-                                                  "port": port})
-    offline = Context(settings.model_copy(update={"printer": printer}), context.db_path,
-                      context.clock)
+    port = free_port()  # nothing listens there: the printer is off
+    offline = Context(network_printer(settings, port), context.db_path, context.clock)
     result = run(print_test, offline)
     assert result.exit_code == 1
-    assert f"连接不上打印机（127.0.0.1:{port}）" in result.output and "check power" in result.output
+    assert f"打印机未连接（127.0.0.1:{port}）：请检查打印机电源和网线" in result.output
+    assert f"printer not reachable (127.0.0.1:{port}): check its power" in result.output
+    assert "技术信息 detail: " in result.output and "Connection refused" in result.output
 
 
 def test_q1_qr_rotate_makes_a_new_key_and_keeps_the_old_for_the_grace_period(context,

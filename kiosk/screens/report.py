@@ -281,6 +281,7 @@ class ReportScreen(Screen):
     @work(thread=True, group="report-print", exclusive=True)
     def _print(self, report: ComplianceReport, notice: Notice) -> None:
         from printers import PrintFault, TicketPrinter
+        from printers.faults import sentence
         from printers.report_summary import report_summary
 
         app = self.app
@@ -290,7 +291,9 @@ class ReportScreen(Screen):
         try:
             job = TicketPrinter(config, app.clock).print([document])
         except PrintFault as exc:
-            app.call_from_thread(notice.show, f"未打印：{exc.zh}", f"not printed: {exc.en}")
+            zh, en = exc.with_reprint()
+            app.call_from_thread(notice.show, f"摘要未打印。{zh}",
+                                 f"Summary not printed. {sentence(en)}")
             return
         where = ", ".join(str(f) for f in job.files[:1])
         app.call_from_thread(notice.show, f"摘要已打印 {where}",

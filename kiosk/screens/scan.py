@@ -25,7 +25,9 @@ from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
-from kiosk.printing import PrintFinished, print_queue_ticket
+from kiosk.printing import REPRINT_KEY, PrintFinished, print_queue_ticket
+from printers import PrintFault
+from printers.faults import sentence
 
 CLEAR_AFTER_SECONDS = 60  # the last lawyer's details go, ready for the next one
 CODE_CHARACTERS = r"[ -~]*"  # what a scanner types: printable ASCII
@@ -45,7 +47,7 @@ class ScanScreen(Screen):
         self.details: TicketData | None = None
         self.ticket: Ticket | None = None
         self.printing = False
-        self.fault: tuple[str, str] | None = None  # (zh, en) of the last print fault
+        self.fault: PrintFault | None = None  # the last print fault
         self._clear_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -124,6 +126,8 @@ class ScanScreen(Screen):
         self.action_reprint()
 
     def _print(self) -> None:
+        if self.fault is not None:  # printing again: the last fault's advice is done with
+            self.notice.clear()
         self.printing, self.fault = True, None
         self._show(self.app.language)
         print_queue_ticket(self.app, self.result.booking.id)
@@ -134,11 +138,10 @@ class ScanScreen(Screen):
         self.printing = False
         if message.ticket is not None:
             self.ticket = message.ticket
-        if message.fault is not None:
-            fault = message.fault
-            self.fault = (fault.zh, fault.en)
-            self.notice.show(f"{label('scan.print_failed', 'zh')}{fault.zh}。按F9重打",
-                             f"{label('scan.print_failed', 'en')}{fault.en}. F9 reprints")
+        if message.fault is not None:  # T4/E1: what is wrong, what to do, then F9
+            self.fault = message.fault
+            zh, en = message.fault.with_reprint(REPRINT_KEY)
+            self.notice.show(zh, sentence(en))
         elif message.warning:
             self.notice.show(message.warning, message.warning, "info")
         self._show(self.app.language)
@@ -173,10 +176,11 @@ class ScanScreen(Screen):
         if self.printing:
             return Text(label("scan.printing", language))
         if self.fault is not None or (ticket and ticket.print_error):
-            if self.fault is not None:
-                zh, en = self.fault
-            else:
+            if self.fault is not None:  # the short half; the notice says what to do
+                zh, en = self.fault.problem
+            else:  # kept on the ticket: "problem：action / problem: action"
                 zh, _, en = ticket.print_error.partition(" / ")
+                zh, en = zh.partition("：")[0], en.partition(": ")[0]
             reason = zh if language == "zh" or not en else en
             return Text(label("scan.print_failed", language) + reason, style="bold red")
         if ticket and ticket.printed_at:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
+from fake_printer import free_port, network_printer
 from kiosk_steps import SIZE, screen_text, sign_in
 from PIL import Image
-from scan_steps import at, booked, free_port, network_printer, open_board, scan
+from scan_steps import at, booked, open_board, scan
 from support import (
     BOOKING_CODE_SHAPE,
     LONG_NAMED,
@@ -133,7 +134,7 @@ async def test_s3_the_scan_screen_in_every_state_shows_no_id_number_and_no_full_
         app.settings = network_printer(settings, free_port())  # T4: nothing listens there
         await scan(pilot, codes["欧阳娜娜"], typed=False)
         await look(pilot, "scan screen with a printer fault", "欧**娜（2026102）",
-                   "连接不上打印机", labels=("scan.print_failed", "scan.reprint"))
+                   "打印机未连接", labels=("scan.print_failed", "scan.reprint"))
         app.settings = settings
 
         refusals = {  # Q2: what the lawyer is told, the Chinese half (both are shown)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
+from fake_printer import PAPER_END, PAPER_NEAR_END, STATUS_OK, network_printer
 from kiosk_steps import SIZE, sign_in
 from PIL import Image
-from scan_steps import PAPER_NEAR_END, FakePrinter, at, booked, free_port, network_printer
+from scan_steps import at, booked
 from support import OFFICER, presentation
 
 from booking.qr import code_for
@@ -64,31 +65,37 @@ async def test_b5_consent_form_prints_from_the_app(app, demo_db, clock, settings
 
 
 async def test_t4_printer_offline_fault_is_shown_booking_kept_f9_reprints_when_back(
-        demo_db, clock, settings, queued):
+        demo_db, clock, settings, queued, fake_printer):
     booking, ticket = queued
-    port = free_port()  # the printer is switched off: nothing listens there
-    app = KioskApp(network_printer(settings, port), demo_db, clock)
+    fake_printer.switch_off()  # the printer is switched off: nothing listens there
+    where = fake_printer.address
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
     before = demo_db.table("bookings").get(booking.id)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
         app.print_booking(booking.id)
         await printed(pilot)
         [fault] = [m for m in messages(app) if "未打印" in m]
-        assert f"连接不上打印机（127.0.0.1:{port}）" in fault
-        assert "预约已保存，排队号不变" in fault and "按F9重打" in fault
-        assert "Press F9 to reprint" in fault
+        zh, en, detail = fault.split("\n")  # E1: Chinese first, English beside it, then detail
+        assert zh == (f"排队号A001未打印。打印机未连接（{where}）：请检查打印机电源和网线，"
+                      "然后按F9重新打印。预约已保存，排队号不变。")
+        assert en == (f"Ticket A001 did not print. Printer not reachable ({where}): check its"
+                      " power and network cable, then press F9 to reprint. The booking is kept,"
+                      " so is the queue number.")
+        assert detail.startswith("技术信息 detail: ") and "Connection refused" in detail
         failed = get_ticket(demo_db, clock, ticket.id)
-        assert failed.printed_at is None and "127.0.0.1" in failed.print_error
+        assert failed.printed_at is None and where in failed.print_error
+        assert "Errno" not in failed.print_error
+        [audit] = demo_db.query("SELECT detail FROM audit_log"
+                                " WHERE action = 'ticket_print_failed'")
+        assert "Connection refused" in audit["detail"]  # the system's words, for the record
         assert demo_db.table("bookings").get(booking.id) == before  # T4: the booking stays
         assert failed.label == "A001"
 
-        printer = FakePrinter(port)  # switched on again
-        try:
-            await pilot.press("f9")  # from the verify screen: what failed last
-            await printed(pilot)
-            [job] = printer.wait_for(1)
-        finally:
-            printer.stop()
+        fake_printer.switch_on()  # switched on again
+        await pilot.press("f9")  # from the verify screen: what failed last
+        await printed(pilot)
+        [job] = fake_printer.wait_for(1)
         assert b"A001" in job
         assert "已打印排队号A001\nprinted ticket A001" in messages(app)
         await pilot.press("f9")  # nothing left to reprint
@@ -99,20 +106,42 @@ async def test_t4_printer_offline_fault_is_shown_booking_kept_f9_reprints_when_b
     assert demo_db.table("bookings").get(booking.id) == before
 
 
-async def test_t4_paper_nearly_out_is_shown_after_printing(demo_db, clock, settings, queued):
+async def test_t4_a_booking_slip_fault_names_the_slip_and_keeps_the_booking(
+        demo_db, clock, settings, fake_printer):
+    """The slip of a booking for later (no ticket yet): the same message, F9 prints it."""
+    booking = booked(demo_db, clock, settings, at(2026, 11, 25, 9, 0))
+    fake_printer.paper = PAPER_END
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_booking(booking.id)
+        await printed(pilot)
+        [fault] = [n.message for n in app._notifications if n.severity == "error"]
+        assert fault.split("\n") == [
+            f"预约{booking.id}的预约单未打印。打印机缺纸：请装入新纸卷并合上打印机盖，"
+            "然后按F9重新打印。预约已保存。",
+            f"The slip of booking {booking.id} did not print. Printer out of paper: load a new"
+            " roll and close the cover, then press F9 to reprint. The booking is kept.",
+            "技术信息 detail: status offline-cause 0x12, paper-sensor 0x72"]
+        fake_printer.paper = STATUS_OK  # a new roll
+        await pilot.press("f9")
+        await printed(pilot)
+        assert f"已打印预约{booking.id}的预约单\nprinted the slip of booking {booking.id}" \
+            in messages(app)
+    assert demo_db.table("bookings").get(booking.id)["state"] == "booked"
+
+
+async def test_t4_paper_nearly_out_is_shown_after_printing(demo_db, clock, settings, queued,
+                                                          fake_printer):
     booking, ticket = queued
-    port = free_port()
-    printer = FakePrinter(port, paper=PAPER_NEAR_END)
-    app = KioskApp(network_printer(settings, port), demo_db, clock)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await sign_in(pilot)
-            app.print_booking(booking.id)
-            await printed(pilot)
-            [warning] = [n for n in app._notifications if n.severity == "warning"]
-            assert "打印纸即将用完" in warning.message and "paper is nearly out" in warning.message
-    finally:
-        printer.stop()
+    fake_printer.paper = PAPER_NEAR_END
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        app.print_booking(booking.id)
+        await printed(pilot)
+        [warning] = [n for n in app._notifications if n.severity == "warning"]
+        assert "打印纸即将用完" in warning.message and "paper is nearly out" in warning.message
     assert get_ticket(demo_db, clock, ticket.id).printed_at == clock.now()
 
 

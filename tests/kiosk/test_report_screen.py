@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from fake_printer import COVER_OPEN, network_printer
 from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, sign_in, steady_cursor
 from textual.widgets import DataTable, Input
 
@@ -137,6 +138,20 @@ async def test_r3_print_summary_goes_to_the_file_printer(report_app, week, setti
         await pilot.pause()
         printed = sorted(p.suffix for p in settings.printer.folder.glob("*report*"))
         assert printed == [".bin", ".png"]
+
+
+async def test_t4_a_summary_that_does_not_print_says_why_and_what_to_do(week, clock, settings,
+                                                                       fake_printer):
+    fake_printer.offline = COVER_OPEN
+    app = KioskApp(network_printer(settings, fake_printer.port), week[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.click("#report-print")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert pilot.app.screen.query_one(Notice).text == (
+            "摘要未打印。打印机盖未关好：请合上打印机盖，然后重新打印\n"
+            "Summary not printed. Printer cover open: close the cover, then print again")
 
 
 async def test_r1_period_presets_and_bad_dates(report_app, week):

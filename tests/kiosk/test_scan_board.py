@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from fake_printer import network_printer
 from kiosk_steps import SIZE, sign_in, steady_cursor
 from scan_steps import (
     LIU_YANG,
     ZHANG_WEI,
     at,
     booked,
-    free_port,
-    network_printer,
     open_board,
     scan,
     shown_text,
@@ -130,23 +129,61 @@ async def test_q4_a_second_scan_shows_the_same_ticket_and_offers_a_reprint(
 
 
 async def test_t4_a_fault_at_check_in_is_shown_on_the_scan_screen_and_f9_reprints(
-        demo_db, clock, settings, afternoon):
+        demo_db, clock, settings, afternoon, fake_printer):
     _, code = afternoon
-    app = KioskApp(network_printer(settings, free_port()), demo_db, clock)
+    fake_printer.switch_off()  # the network printer is off: the connection is refused
+    where = fake_printer.address
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
         screen = await scan(pilot, code)
-        assert "未打印：连接不上打印机" in details(screen)
-        assert "按F9重打" in screen.notice.text
+        # E1: Chinese first, English beside it: what is wrong, what to do, then F9
+        assert screen.notice.text == (
+            f"打印机未连接（{where}）：请检查打印机电源和网线，然后按F9重新打印\n"
+            f"Printer not reachable ({where}): check its power and network cable, then press F9"
+            " to reprint")
+        assert "Errno" not in screen.notice.text and "refused" not in screen.notice.text
+        assert f"未打印：打印机未连接（{where}）" in details(screen)
+        assert screen.query_one("#scan-queue", Digits).value == "A001"  # T4: the ticket stays
         assert screen.query_one("#scan-reprint").display
-        app.settings = settings  # the officer plugs in the file printer, say
+        # the officer's notification says the same, and keeps the system's words last
+        [toast] = [n.message for n in app._notifications if n.severity == "error"]
+        first, second, detail = toast.split("\n")
+        assert first.startswith(f"排队号A001未打印。打印机未连接（{where}）")
+        assert second.startswith(f"Ticket A001 did not print. Printer not reachable ({where})")
+        assert detail.startswith("技术信息 detail: ") and "Connection refused" in detail
+        [error] = demo_db.execute("SELECT print_error FROM tickets").fetchone()
+        assert error.startswith(f"打印机未连接（{where}）") and "Errno" not in error
+
+        await pilot.press("f2")  # in English, English first
+        await pilot.pause()
+        assert screen.notice.text.startswith(f"Printer not reachable ({where})")
+        assert f"did not print: printer not reachable ({where})" in details(screen)
+        await pilot.press("f2")
+        await pilot.pause()
+
+        screen = await scan(pilot, code)  # Q4: scanned again: the fault kept on the ticket
+        assert screen.notice.text.startswith("此预约已签到，排队号不变")
+        assert f"未打印：打印机未连接（{where}）" in details(screen)
+        assert screen.query_one("#scan-queue", Digits).value == "A001"
+        assert screen.query_one("#scan-reprint").display
+
+        await pilot.press("f9")  # still off: the same advice
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.notice.text.startswith(f"打印机未连接（{where}）")
+
+        fake_printer.switch_on()  # the officer switches the printer on
         await pilot.press("f9")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         assert "✔ 已打印 12:50" in details(screen)
-        assert not screen.query_one("#scan-reprint").display
+        assert screen.notice.text == ""  # the fault's advice is gone with the fault
+        [job] = fake_printer.wait_for(1)
+        assert b"A001" in job
     assert demo_db.execute("SELECT state FROM bookings").fetchall() == [("arrived",)]
-    assert demo_db.execute("SELECT print_error FROM tickets").fetchall() == [(None,)]
+    assert demo_db.execute("SELECT label, print_error FROM tickets").fetchall() == [
+        ("A001", None)]
 
 
 async def test_b7_the_screen_clears_itself_for_the_next_lawyer(app, afternoon, monkeypatch):

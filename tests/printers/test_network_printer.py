@@ -1,88 +1,21 @@
-"""T4 with a network printer: a TCP server on 127.0.0.1 stands in for the printer on port 9100.
+"""T4 with a network printer: tests/fake_printer.py stands in for the printer on port 9100.
 It records each connection's bytes and answers the status requests (DLE EOT) as told."""
 
 from __future__ import annotations
 
-import socket
-import socketserver
-import struct
-import threading
+import json
 import time
 
 import pytest
 from escpos_reader import read
+from fake_printer import COVER_OPEN, PAPER_END, PAPER_NEAR_END, STATUS, STATUS_OK
 from printing_steps import at, booking_at, printer_config
 from support import OFFICER
 
 from booking.queue import admit, get_ticket, mark_print_failed, mark_printed
 from booking.tickets import ticket_for
 from printers import PrintFault, TicketPrinter, ticket_documents
-from printers.connections import ASK_OFFLINE_CAUSE, ASK_PAPER_SENSOR
-
-STATUS_OK = 0x12          # the fixed bits of a DLE EOT answer, nothing wrong
-STATUS = ASK_OFFLINE_CAUSE + ASK_PAPER_SENSOR
-
-
-class FakePrinter:
-    """A network printer on 127.0.0.1. mode: ok, silent (never answers a status request),
-    close_after (drops the connection, with a reset, once it has close_after bytes)."""
-
-    def __init__(self) -> None:
-        self.mode = "ok"
-        self.close_after = 0
-        self.offline = STATUS_OK
-        self.paper = STATUS_OK
-        self.jobs: list[bytes] = []
-        self._done = threading.Condition()
-        fake = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                conn: socket.socket = self.request
-                conn.settimeout(5)
-                got = bytearray()
-                try:
-                    while chunk := conn.recv(65536):
-                        got += chunk
-                        if fake.mode == "close_after" and len(got) >= fake.close_after:
-                            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                            struct.pack("ii", 1, 0))
-                            break
-                        if fake.mode != "silent" and got.endswith(ASK_OFFLINE_CAUSE):
-                            conn.sendall(bytes([fake.offline]))
-                        elif fake.mode != "silent" and got.endswith(ASK_PAPER_SENSOR):
-                            conn.sendall(bytes([fake.paper]))
-                except OSError:
-                    pass
-                finally:
-                    with fake._done:
-                        fake.jobs.append(bytes(got))
-                        fake._done.notify_all()
-
-        socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                       daemon=True)
-        self.thread.start()
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[bytes]:
-        with self._done:
-            if not self._done.wait_for(lambda: len(self.jobs) >= count, timeout):
-                raise AssertionError(f"printer got {len(self.jobs)} connections, not {count}")
-            return self.jobs[:count]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def fake_printer():
-    printer = FakePrinter()
-    yield printer
-    printer.stop()
+from printers.connections import ASK_OFFLINE_CAUSE
 
 
 @pytest.fixture
@@ -113,6 +46,12 @@ def test_t2_network_printer_receives_exactly_the_dummy_bytes(centre, clock, sett
     assert "A001" in read(expected).texts
 
 
+def no_raw_error(fault: PrintFault) -> None:
+    """E1: the message says what is wrong and what to do; the system's words stay in detail."""
+    for text in (fault.zh, fault.en):
+        assert "\n" not in text and "Errno" not in text and "Device not found" not in text
+
+
 def test_t4_connection_closed_mid_job_is_a_fault_booking_intact_and_reprint_works(
         centre, clock, settings, queued, fake_printer):
     booking, ticket = queued
@@ -123,12 +62,19 @@ def test_t4_connection_closed_mid_job_is_a_fault_booking_intact_and_reprint_work
     fake_printer.mode, fake_printer.close_after = "close_after", 200
     with pytest.raises(PrintFault) as info:
         printer.print(documents)
-    assert info.value.kind == "closed"
-    assert "重打" in info.value.zh and "reprint" in info.value.en
-    failed = mark_print_failed(centre, clock, OFFICER, ticket.id, str(info.value))
-    assert failed.print_error == str(info.value) and failed.printed_at is None
+    fault = info.value
+    assert fault.kind == "closed"
+    assert fault.zh == f"打印中打印机断开了连接（{fake_printer.address}）：请检查打印机电源和网线"
+    assert fault.en == (f"printer dropped the connection while printing ({fake_printer.address}):"
+                        " check its power and network cable")
+    assert fault.detail and not fault.detail.startswith("打印")
+    no_raw_error(fault)
+    failed = mark_print_failed(centre, clock, OFFICER, ticket.id, str(fault), fault.detail)
+    assert failed.print_error == str(fault) and failed.printed_at is None
     assert centre.table("bookings").get(booking.id) == before  # T4: the booking never moves
     assert get_ticket(centre, clock, ticket.id).label == "A001"
+    [entry] = centre.query("SELECT detail FROM audit_log WHERE action = 'ticket_print_failed'")
+    assert json.loads(entry["detail"]) == {"error": str(fault), "detail": fault.detail}
 
     fake_printer.mode = "ok"  # the printer is back: reprint
     printer.print(documents)
@@ -139,38 +85,70 @@ def test_t4_connection_closed_mid_job_is_a_fault_booking_intact_and_reprint_work
     assert centre.table("bookings").get(booking.id) == before
 
 
-def test_t4_printer_off_refuses_the_connection(centre, clock, settings, queued):
+def test_t4_printer_off_refuses_the_connection_and_prints_once_on_again(
+        centre, clock, settings, queued, fake_printer):
     booking, _ = queued
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    printer = TicketPrinter(network(settings, port), clock)
+    documents = ticket_documents(ticket_for(centre, clock, settings, booking.id), 80)
+    printer = TicketPrinter(network(settings, fake_printer.port), clock)
+    fake_printer.switch_off()
+    with pytest.raises(PrintFault) as info:
+        printer.print(documents)
+    fault = info.value
+    assert fault.kind == "offline"
+    assert fault.zh == f"打印机未连接（{fake_printer.address}）：请检查打印机电源和网线"
+    assert fault.en == (f"printer not reachable ({fake_printer.address}): check its power and"
+                        " network cable")
+    assert fault.detail == "ConnectionRefusedError: [Errno 111] Connection refused"
+    no_raw_error(fault)
+
+    fake_printer.switch_on()
+    printer.print(documents)
+    assert fake_printer.wait_for(1) == [STATUS + printer.render(documents) + STATUS]
+
+
+def test_t4_a_printer_that_hangs_times_out_with_its_own_message(centre, clock, settings,
+                                                               queued, fake_printer):
+    booking, _ = queued
+    fake_printer.hang()
+    printer = TicketPrinter(network(settings, fake_printer.port, timeout_seconds=0.3), clock)
+    started = time.monotonic()
     with pytest.raises(PrintFault) as info:
         printer.print(ticket_documents(ticket_for(centre, clock, settings, booking.id), 80))
-    assert info.value.kind == "offline" and f"127.0.0.1:{port}" in info.value.zh
+    assert time.monotonic() - started < 2
+    fault = info.value
+    assert fault.kind == "timeout"
+    assert fault.zh == f"打印机无响应（{fake_printer.address}）：请检查打印机电源和网线"
+    assert fault.en == (f"printer not responding ({fake_printer.address}): check its power and"
+                        " network cable")
+    assert "timed out" in fault.detail
+    no_raw_error(fault)
 
 
-@pytest.mark.parametrize("offline, paper, kind", [
-    (STATUS_OK, 0x72, "paper_out"),          # paper sensor: roll end
-    (STATUS_OK | 0x20, STATUS_OK, "paper_out"),  # stopped at paper end
-    (STATUS_OK | 0x04, STATUS_OK, "cover_open"),
+@pytest.mark.parametrize("offline, paper, kind, zh, en", [
+    (STATUS_OK, PAPER_END, "paper_out",  # paper sensor: roll end
+     "打印机缺纸：请装入新纸卷并合上打印机盖", "printer out of paper: load a new roll and close the cover"),
+    (STATUS_OK | 0x20, STATUS_OK, "paper_out",  # stopped at paper end
+     "打印机缺纸：请装入新纸卷并合上打印机盖", "printer out of paper: load a new roll and close the cover"),
+    (COVER_OPEN, STATUS_OK, "cover_open", "打印机盖未关好：请合上打印机盖",
+     "printer cover open: close the cover"),
 ])
 def test_t4_paper_out_or_cover_open_is_reported_before_the_job(centre, clock, settings, queued,
                                                                fake_printer, offline, paper,
-                                                               kind):
+                                                               kind, zh, en):
     booking, _ = queued
     fake_printer.offline, fake_printer.paper = offline, paper
     printer = TicketPrinter(network(settings, fake_printer.port), clock)
     with pytest.raises(PrintFault) as info:
         printer.print(ticket_documents(ticket_for(centre, clock, settings, booking.id), 80))
-    assert info.value.kind == kind
+    assert (info.value.kind, info.value.zh, info.value.en) == (kind, zh, en)
+    assert info.value.detail == f"status offline-cause 0x{offline:02x}, paper-sensor 0x{paper:02x}"
     assert fake_printer.wait_for(1) == [STATUS]  # asked, and sent nothing of the job
 
 
 def test_t4_paper_nearly_out_prints_with_a_warning(centre, clock, settings, queued,
                                                    fake_printer):
     booking, _ = queued
-    fake_printer.paper = 0x1E
+    fake_printer.paper = PAPER_NEAR_END
     job = TicketPrinter(network(settings, fake_printer.port), clock).print(
         ticket_documents(ticket_for(centre, clock, settings, booking.id), 80))
     assert job.warning and "paper is nearly out" in job.warning
@@ -206,8 +184,10 @@ def test_t4_usb_and_serial_faults_say_what_to_do(centre, clock, settings, queued
     printer = TicketPrinter(printer_config(settings, **changes), clock)
     with pytest.raises(PrintFault) as info:  # no such device here (or no pyusb/pyserial)
         printer.print(ticket_documents(ticket_for(centre, clock, settings, booking.id), 80))
-    assert info.value.kind in ("setup", "offline")
-    assert info.value.zh and info.value.en
+    fault = info.value
+    assert fault.kind in ("setup", "no_device")
+    assert "：请" in fault.zh and ": " in fault.en and fault.detail
+    no_raw_error(fault)
 
 
 def test_t4_file_printer_faults(centre, clock, settings, queued, tmp_path):
@@ -217,7 +197,13 @@ def test_t4_file_printer_faults(centre, clock, settings, queued, tmp_path):
     blocked.write_text("")
     with pytest.raises(PrintFault) as info:
         TicketPrinter(printer_config(settings, folder=blocked), clock).print(documents)
-    assert info.value.kind == "printer_error" and str(blocked) in info.value.zh
+    fault = info.value
+    assert fault.kind == "folder"
+    assert fault.zh == f"无法写入打印文件夹（{blocked}）：请检查该文件夹存在、可以写入且磁盘有空间"
+    assert fault.en == (f"cannot write to the printer folder ({blocked}): check it exists, is"
+                        " writable and the disk has space")
+    assert "FileExistsError" in fault.detail or "NotADirectoryError" in fault.detail
+    no_raw_error(fault)
     with pytest.raises(PrintFault) as info:
         TicketPrinter(printer_config(settings, font=str(tmp_path / "none.ttc")), clock) \
             .print(documents)
