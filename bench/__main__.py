@@ -1,5 +1,7 @@
-"""`python -m bench` (make bench): offer latency on a year of simulated history, and booking
-throughput of one and of four kiosk processes on one file. Prints a table.
+"""`python -m bench` (make bench): offer latency on a year of simulated history, booking
+throughput of one and of four kiosk processes on one file, and the speed budgets (cold start,
+scan to ticket, offers, the year's report, peak memory; bench/budgets.py). Prints a table of
+measurements, then the budget table.
 
 The history database is built once with the simulator and kept under var/bench/, named
 by the config, seed, days, arrivals and a hash of the schema, the simulator's source and
@@ -37,11 +39,20 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=None, help="offers timed (200)")
     parser.add_argument("--seconds", type=float, default=None,
                         help="length of each throughput run (10)")
+    parser.add_argument("--scans", type=int, default=None,
+                        help="QR scans timed to ticket bytes (100)")
+    parser.add_argument("--cold-runs", type=int, default=None,
+                        help="launches of the kiosk and of a bare Textual app, each (7)")
+    parser.add_argument("--report-runs", type=int, default=None,
+                        help="timed runs of the compliance report (5)")
     parser.add_argument("--rebuild", action="store_true", help="build the history again")
     args = parser.parse_args(argv)
     args.days = args.days or (30 if args.quick else 365)
     args.samples = args.samples or (50 if args.quick else 200)
     args.seconds = args.seconds or (3.0 if args.quick else 10.0)
+    args.scans = args.scans or (30 if args.quick else 100)
+    args.cold_runs = args.cold_runs or (3 if args.quick else 7)
+    args.report_runs = args.report_runs or (3 if args.quick else 5)
     return args
 
 
@@ -167,12 +178,24 @@ def throughput(kiosks: int, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench import budgets
+    from bench.report_bench import measure
+
     args = _arguments(argv)
     print(f"bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]},"
-          f" config {args.config.name}", flush=True)
+          f" config {args.config.name}, load average {os.getloadavg()[0]:.1f}", flush=True)
     history, build_seconds = build_history(args)
     offers = offer_latency(history, args)
     runs = [throughput(kiosks, args) for kiosks in (1, 4)]
+    print("compliance report ...", flush=True)
+    report = measure(history, args.report_runs)
+    print("scans and the kiosk process's memory ...", flush=True)
+    with tempfile.TemporaryDirectory() as folder:
+        day = budgets.prepare_day(history, args, Path(folder), args.scans)
+        scans = budgets.scan_to_ticket(day)
+        memory = budgets.kiosk_memory(day, args)
+    print("cold starts ...", flush=True)
+    cold = budgets.cold_start(args.cold_runs)
     ms = 1000
     rows = [
         ("history", f"{args.days} days, seed {args.seed}, {args.arrivals:g} arrivals/weekday: "
@@ -191,10 +214,31 @@ def main(argv: list[str] | None = None) -> int:
                      f"{run['per_second']:.0f} bookings/s ({run['bookings']} in"
                      f" {args.seconds:g} s, {run['lost_races']} races lost,"
                      f" {run['meetings']} meetings run)"))
+    report_times = report["times"]
+    rows += [
+        ("compliance report", f"median {statistics.median(report_times):.2f} s of"
+                              f" {len(report_times)} ({report['first']} .. {report['last']},"
+                              f" {report['report'].presented} requests)"),
+        ("scan → ticket bytes", f"p50 {scans['median'] * ms:.1f} ms, p95 {scans['p95'] * ms:.1f}"
+                                f" ms, max {scans['max'] * ms:.1f} ms, first {scans['first_scan'] * ms:.1f} ms"
+                                f" ({scans['scans']} scans,"
+                                f" {scans['first']:%Y-%m-%d %H:%M} .. {scans['last']:%m-%d %H:%M},"
+                                f" {scans['bytes']:.0f} bytes a ticket)"),
+        ("kiosk process", f"peak RSS {memory['maxrss_kib'] / 1024:.0f} MB ({memory['work']};"
+                          f" {memory['seconds']:.0f} s)"),
+        ("first screen", f"kiosk {cold['kiosk'] * ms:.0f} ms, bare Textual"
+                         f" {cold['bare'] * ms:.0f} ms, bare + sqlite_utils + pydantic"
+                         f" {cold['floor'] * ms:.0f} ms ({cold['floor_ratio']:.2f}×)"
+                         f" (medians of {cold['runs']}; peak RSS"
+                         f" {cold['kiosk_rss_kib'] / 1024:.0f} / {cold['bare_rss_kib'] / 1024:.0f}"
+                         " MB)"),
+    ]
     width = max(len(name) for name, _ in rows)
     print()
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    print(f"\nSpeed budgets (load average {os.getloadavg()[0]:.1f}):\n")
+    print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days)))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
 import click
@@ -34,12 +35,39 @@ class Context:
         return self._db
 
 
+class _LazyGroup(click.Group):
+    """A group whose subcommands' modules are imported when a command is looked up (run, or
+    listed by --help), not when the kiosk starts: the screens need none of them."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}  # command name -> "module:attribute"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
 def fail(message: str, code: int = 1) -> None:
     click.echo(message, err=True)
     sys.exit(code)
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, cls=_LazyGroup, lazy={
+    "calendar": "kiosk.calendar_cli:calendar",
+    "backup": "kiosk.ops_cli:backup_command",
+    "restore": "kiosk.ops_cli:restore_command",
+    "doctor": "kiosk.ops_cli:doctor_command",
+    "report": "kiosk.report_cli:report",
+    "print-test": "kiosk.tickets_cli:print_test",
+    "qr": "kiosk.tickets_cli:qr",
+    "simulate": "kiosk.simulate_cli:simulate_command",
+})
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               show_default=True, help="配置文件 settings file (TOML)")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
@@ -80,7 +108,8 @@ def demo(c: Context) -> None:
                else f"演示数据已存在 demo data already in {c.db_path}")
 
 
-@main.group(name="import")
+@main.group(name="import", cls=_LazyGroup,
+            lazy={"bookings": "kiosk.tickets_cli:bookings_import"})
 def import_group() -> None:
     """导入名册 import a register (CSV with a header row, or JSON list)."""
 
@@ -197,28 +226,3 @@ def audit_verify(c: Context) -> None:
         click.echo(f"审计链完整 audit chain intact: {report.entries} entries")
         return
     fail(f"审计链断裂 audit chain broken at entry {report.broken_at}: {report.reason}")
-
-
-from kiosk.calendar_cli import calendar  # noqa: E402  (registered after main is defined)
-
-main.add_command(calendar)
-
-from kiosk.ops_cli import backup_command, doctor_command, restore_command  # noqa: E402
-
-main.add_command(backup_command)
-main.add_command(restore_command)
-main.add_command(doctor_command)
-
-from kiosk.report_cli import report  # noqa: E402
-
-main.add_command(report)
-
-from kiosk.tickets_cli import bookings_import, print_test, qr  # noqa: E402
-
-main.add_command(print_test)
-main.add_command(qr)
-import_group.add_command(bookings_import)
-
-from kiosk.simulate_cli import simulate_command  # noqa: E402
-
-main.add_command(simulate_command)
