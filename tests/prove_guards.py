@@ -13,6 +13,7 @@ Not part of `make test`: the B4 and T1 mutants run the 60-second four-kiosk load
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -137,10 +138,12 @@ def run(mutant: Mutant) -> tuple[bool, str, float]:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              "--no-header", "-rf", *mutant.tests],
-            cwd=tree, capture_output=True, text=True)
+            cwd=tree, capture_output=True, text=True,
+            env={**os.environ, "COLUMNS": "400"})  # room for each failure's message
         seconds = time.monotonic() - began
     output = done.stdout + done.stderr
-    failed = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    failed = [line[:300] for line in output.splitlines()
+              if line.startswith(("FAILED", "ERROR"))]
     summary = (output.strip().splitlines() or ["(no output)"])[-1]
     if done.returncode == 1 and failed:
         return True, "\n".join(failed), seconds
