@@ -38,7 +38,7 @@ class Budget:
     name: str
     target: str
     measured: str
-    ok: bool
+    ok: bool | None  # None: shown beside the budgets, not one of them
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -51,24 +51,27 @@ def _environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
 
 
-def _launch(arguments: list[str], cwd: Path) -> tuple[float, dict[str, str]]:
-    """Start the launcher; the seconds from just before the start to its `shown` line, and
-    the `name value` lines it wrote (shown, maxrss, work)."""
+def _launch(arguments: list[str], cwd: Path) -> tuple[dict[str, float], dict[str, str]]:
+    """Start the launcher; for each `name value` line it wrote (shown, started, maxrss,
+    work), the seconds from just before the start to the line's arrival, and the value."""
+    arrived: dict[str, float] = {}
+    lines: dict[str, str] = {}
     with tempfile.TemporaryFile("w+") as errors:
         began = time.perf_counter()
         child = subprocess.Popen([sys.executable, str(LAUNCHER), *arguments], cwd=cwd,
                                  stdout=subprocess.PIPE, stderr=errors, text=True,
                                  env=_environment())
-        first = child.stdout.readline()
-        seconds = time.perf_counter() - began
-        rest = child.stdout.read()
+        for line in iter(child.stdout.readline, ""):
+            seconds = time.perf_counter() - began
+            name, _, value = line.rstrip("\n").partition(" ")
+            if value and name not in lines:
+                arrived[name], lines[name] = seconds, value
         child.wait(timeout=600)
-        if child.returncode != 0 or not first:
+        if child.returncode != 0 or not lines:
             errors.seek(0)
             raise RuntimeError(f"{LAUNCHER.name} {arguments[0]} failed"
                                f" ({child.returncode}):\n{errors.read()[-3000:]}")
-    lines = dict(line.split(" ", 1) for line in (first + rest).splitlines() if " " in line)
-    return seconds, lines
+    return arrived, lines
 
 
 # --- cold start -----------------------------------------------------------------------------
@@ -77,8 +80,10 @@ def _launch(arguments: list[str], cwd: Path) -> tuple[float, dict[str, str]]:
 def cold_start(runs: int) -> dict:
     """Launch the kiosk (a demo database, the repository's config, the `kiosk` command as
     its console script runs it), a bare Textual app (one Label) and that app after loading
-    sqlite_utils and pydantic (the floor no kiosk start can go below) `runs` times each,
-    in turn, after one untimed launch of each; medians of the time to the first frame."""
+    sqlite_utils and pydantic (what the kiosk needs before it can check a sign-in) `runs`
+    times each, in turn, after one untimed launch of each; medians of the time to the first
+    frame, and of the kiosk's time until its start-up thread is done and a sign-in can be
+    checked (`ready`; kiosk/startup.py)."""
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
         db = where / "kiosk.db"
@@ -89,19 +94,24 @@ def cold_start(runs: int) -> dict:
         launches = {"kiosk": kiosk, "bare": ["bare"], "floor": ["floor"]}
         for arguments in launches.values():  # .pyc files and the page cache
             _launch(arguments, where)
-        times: dict[str, list[float]] = {name: [] for name in launches}
+        times: dict[str, list[float]] = {name: [] for name in [*launches, "ready"]}
         rss: dict[str, int] = {}
         for _ in range(runs):
             for name, arguments in launches.items():
-                seconds, lines = _launch(arguments, where)
-                if name == "kiosk" and not lines["shown"].endswith(" SignInScreen"):
-                    raise RuntimeError(f"the kiosk's first screen: {lines['shown']}")
-                times[name].append(seconds)
+                arrived, lines = _launch(arguments, where)
+                if name == "kiosk":
+                    if not lines["shown"].endswith(" SignInScreen"):
+                        raise RuntimeError(f"the kiosk's first screen: {lines['shown']}")
+                    if lines.get("started") != "ready":
+                        raise RuntimeError(f"the kiosk did not start: {lines}")
+                    times["ready"].append(arrived["started"])
+                times[name].append(arrived["shown"])
                 rss[name] = int(lines.get("maxrss", 0))
     kiosk_s, bare_s = statistics.median(times["kiosk"]), statistics.median(times["bare"])
-    floor_s = statistics.median(times["floor"])
+    floor_s, ready_s = statistics.median(times["floor"]), statistics.median(times["ready"])
     return {"runs": runs, "kiosk": kiosk_s, "bare": bare_s, "ratio": kiosk_s / bare_s,
-            "floor": floor_s, "floor_ratio": floor_s / bare_s, "times": times,
+            "floor": floor_s, "floor_ratio": floor_s / bare_s, "ready": ready_s,
+            "ready_ratio": ready_s / bare_s, "times": times,
             "kiosk_rss_kib": rss["kiosk"], "bare_rss_kib": rss["bare"]}
 
 
@@ -263,6 +273,9 @@ def budgets(cold: dict, scans: dict, offers: dict, report: dict, memory: dict,
         Budget("cold start to the first screen", f"≤ {COLD_START_RATIO:g}× bare Textual",
                f"{cold['ratio']:.2f}× ({cold['kiosk'] * ms:.0f} ms vs {cold['bare'] * ms:.0f} ms,"
                f" medians of {cold['runs']})", cold["ratio"] <= COLD_START_RATIO),
+        Budget("  kiosk ready to check a sign-in", "not a budget",
+               f"{cold['ready_ratio']:.2f}× ({cold['ready'] * ms:.0f} ms: settings, database and"
+               " keys loaded behind the first screen)", None),
         Budget("scan → ticket bytes ready (median)", f"< {SCAN_MEDIAN_S * ms:.0f} ms",
                f"{scans['median'] * ms:.1f} ms (p95 {scans['p95'] * ms:.1f} ms,"
                f" {scans['scans']} scans)", scans["median"] < SCAN_MEDIAN_S),
@@ -287,5 +300,5 @@ def table(rows: list[Budget]) -> str:
         return (f"{r.name:<{widths[0]}}  {r.target:<{widths[1]}}  {r.measured:<{widths[2]}}"
                 f"  {verdict}")
 
-    return "\n".join([line(header, "result"),
-                      *(line(r, "pass" if r.ok else "FAIL") for r in rows)])
+    verdicts = {True: "pass", False: "FAIL", None: "–"}
+    return "\n".join([line(header, "result"), *(line(r, verdicts[r.ok]) for r in rows)])

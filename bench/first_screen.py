@@ -7,14 +7,19 @@
                                       --now TIME [--warden NO:PIN]
 
 `bare` runs a Textual app of one Label; `floor` the same after importing sqlite_utils and
-pydantic (what the kiosk cannot start without); `kiosk` runs the `kiosk` command
-(kiosk.cli.main, as the console script does) with the given options. Each runs headless in
-a terminal of SIZE: Textual's App.run is wrapped so that, once the first screen and its
-widgets have processed every pending message, the whole screen is rendered as the terminal
-bytes a real driver would write, one line `shown <bytes> <screen class>` goes to file
-descriptor 1 and the app exits. The parent (budgets.py) times from just before it starts
-this process to that line, so interpreter start, imports, settings, the database and the
-first frame are inside.
+pydantic (what the kiosk needs before it can check a sign-in); `kiosk` runs the `kiosk`
+command (kiosk.cli.main, as the console script does) with the given options. Each runs
+headless in a terminal of SIZE: Textual's App.run is wrapped so that, once the first screen
+and its widgets have processed every pending message, the whole screen is rendered as the
+terminal bytes a real driver would write, one line `shown <bytes> <screen class>` goes to
+file descriptor 1 and the app exits. The parent (budgets.py) times from just before it
+starts this process to that line, so interpreter start, imports, the config file, the key
+check and the first frame are inside.
+
+The kiosk shows its sign-in screen before it has validated the settings and opened the
+database (kiosk/startup.py): those load in a thread behind the first frame. So in `kiosk`
+mode the app exits only after that thread has ended, and a second line says when:
+`started ready` (a sign-in can be checked now) or `started failed`; the parent times it too.
 
 `work` is the memory budget: the kiosk's app on a year's database, signed in as a warden,
 the report screen showing the whole year, then the scan screen checking in the bookings
@@ -44,7 +49,7 @@ def _write(line: str) -> None:
     os.write(1, (line + "\n").encode())  # past Textual's capture of sys.stdout
 
 
-async def _first_frame(pilot) -> None:
+async def _show_first_frame(pilot) -> None:
     app = pilot.app
     await pilot._wait_for_screen()
     update = app.screen._compositor.render_update(full=True)
@@ -52,7 +57,21 @@ async def _first_frame(pilot) -> None:
     _write(f"shown {len(frame.encode())} {type(app.screen).__name__}")
     if os.environ.get("FIRST_SCREEN_DUMP"):
         sys.stderr.write(frame)
-    app.exit()
+
+
+async def _first_frame(pilot) -> None:
+    await _show_first_frame(pilot)
+    pilot.app.exit()
+
+
+async def _first_frame_then_started(pilot) -> None:
+    """The first frame, then the end of the kiosk's start-up thread (KioskApp.started)."""
+    await _show_first_frame(pilot)
+    app = pilot.app
+    await app.started.wait()
+    _write(f"started {'ready' if app.ready else 'failed'}")
+    if app.ready:
+        app.exit()  # a failed start exits by itself, with its return code
 
 
 def _headless(auto_pilot) -> None:
@@ -68,9 +87,9 @@ def _headless(auto_pilot) -> None:
 
 
 def floor() -> None:
-    """The bare app in a process that has also loaded what every kiosk start needs before
-    its first screen whatever the kiosk does: sqlite_utils and pydantic with one model built
-    (its first model loads importlib.metadata to look for plugins)."""
+    """The bare app in a process that has also loaded what the kiosk needs before it can
+    check a sign-in: sqlite_utils and pydantic with one model built (its first model loads
+    importlib.metadata to look for plugins). The kiosk loads them behind its first screen."""
     import sqlite_utils  # noqa: F401
     from pydantic import BaseModel
 
@@ -95,7 +114,7 @@ def bare() -> None:
 
 
 def kiosk(options: list[str]) -> None:
-    _headless(_first_frame)
+    _headless(_first_frame_then_started)
     from kiosk.cli import main
 
     main(options, prog_name="kiosk", standalone_mode=False)

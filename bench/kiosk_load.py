@@ -214,7 +214,7 @@ class _Desk:
             mark_print_failed(db, clock, officer, ticket.id, PRINT_FAULT)
             result.print_faults += 1
         mark_printed(db, clock, officer, ticket.id)
-        start_meeting(db, clock, officer, booking_id, devices_off_confirmed=True)
+        start_meeting(db, clock, self.settings, officer, booking_id, devices_off_confirmed=True)
         result.started += 1
         self._at(max(booking.end, clock.now()), self.END, booking_id)
 

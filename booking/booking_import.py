@@ -36,6 +36,7 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlite_utils import Database
 
 from . import audit
+from .charges import needs_permission
 from .clock import Clock, iso
 from .errors import DomainError
 from .imports import CertNo, Key, Register, RowError, _read_rows, _Row, _validate
@@ -46,7 +47,6 @@ from .verification import (
     DEADLINE,
     MAX_DEFENDERS,
     OPEN_STATES,
-    PERMISSION_CHARGES,
     _current_defenders,
     _detainee,
     _lawyer,
@@ -164,7 +164,7 @@ def _open_request(db: Database, clock: Clock, officer: str, row: PlatformBooking
                   "transferred": ("已转押他所", "has been transferred")}[detainee.status]
         raise DomainError("V8", f"在押人员{row.roster_no}{zh}，不在本所羁押",
                       f"detainee {row.roster_no} {en} and is not held here")
-    if detainee.charge_category in PERMISSION_CHARGES and detainee.stage == "investigation":
+    if needs_permission(detainee.charge_category, detainee.stage):
         raise DomainError("P1", "本案须经侦查机关许可才能会见，不能网上预约：请律师到窗口办理",
                       "this case needs the investigating authority's permission: it cannot be"
                       " booked online; the lawyer comes to the desk")

@@ -9,6 +9,7 @@ from sqlite_utils import Database
 
 from . import audit
 from .calendar import OpeningCalendar
+from .charges import charge_code
 from .clock import Clock
 from .errors import DomainError
 from .qr import Keyring
@@ -45,7 +46,24 @@ def database_findings(db: Database) -> list[Finding]:
                             f"audit chain intact ({chain.entries} entries)" if chain.ok else
                             f"audit chain broken at entry {chain.broken_at}: report to the warden"
                             " and compare with a backup"))
+    findings.append(roster_finding(db))
     return findings
+
+
+def roster_finding(db: Database) -> Finding:
+    """P1: a charge category the import would refuse (kept from before the import checked
+    it) could hide a permission case: the roster should be imported again."""
+    unknown = sorted({category for (category,) in db.execute(
+        "SELECT DISTINCT charge_category FROM detainees") if charge_code(category) is None})
+    if not unknown:
+        return Finding("roster", "ok", "在押人员名册罪名类别均可识别",
+                       "every charge category of the roster is known")
+    shown = "、".join(unknown[:5]) + ("…" if len(unknown) > 5 else "")
+    return Finding("roster", "warning",
+                   f"名册中有无法识别的罪名类别：{shown}；无法判断是否须侦查机关许可，请按安装指南更正后重新导入名册",
+                   f"unknown charge categories in the roster: {', '.join(unknown[:5])}; whether"
+                   " the investigating authority's permission is needed cannot be told: correct"
+                   " them as the installer guide says and import the roster again")
 
 
 def key_findings(settings: Settings, clock: Clock) -> list[Finding]:

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 from sqlite_utils import Database
 
 from . import audit
+from .charges import charge_code, unknown_charge_message
 from .clock import Clock, iso
 from .errors import DomainError
 from .identifiers import law_firm_code, practice_cert_format, resident_id
@@ -105,6 +106,15 @@ def _iso_date(value: str) -> str:
     return value
 
 
+def _charge_category(value: str) -> str:
+    """P1: a code or a Chinese name of booking.charges, stored as its code; any other value
+    is a row error, so no spelling of a permission case passes as an ordinary charge."""
+    code = charge_code(value)
+    if code is None:
+        raise ValueError(unknown_charge_message(value))
+    return code
+
+
 Text = Annotated[str, AfterValidator(_required), AfterValidator(_no_formula)]
 Key = Annotated[Text, AfterValidator(_no_spaces)]
 CertNo = Annotated[str, AfterValidator(_required), AfterValidator(_cert_no)]
@@ -129,7 +139,7 @@ class DetaineeRow(_Row):
     name: Text
     id_no: Annotated[str, AfterValidator(_required), AfterValidator(_id_no)]
     case_no: Text
-    charge_category: Text
+    charge_category: Annotated[Text, AfterValidator(_charge_category)]
     stage: Stage
     case_unit: Text
     status: Literal["in_custody", "released", "transferred"]

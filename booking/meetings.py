@@ -243,7 +243,8 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
     return offers
 
 
-def _length(settings: Settings, length: int | None) -> int:
+def meeting_length(settings: Settings, length: int | None) -> int:
+    """B3: the length asked for, or the default; one of the configured lengths."""
     length = length or settings.meetings.default_length
     if length not in settings.meetings.lengths:
         allowed = "/".join(str(n) for n in settings.meetings.lengths)
@@ -256,7 +257,7 @@ def offer_slots(db: Database, clock: Clock, settings: Settings, request_id: int,
     """B6: the earliest meeting-room time, an earlier interrogation-room time if any, and a
     video time if asked; each against the 48-hour deadline. Reads only."""
     calendar = OpeningCalendar.from_settings(db, settings, remember=True)
-    length = _length(settings, length)
+    length = meeting_length(settings, length)
     request = _open_request(db, request_id)
     offers = _offers(db, clock, calendar, request, length, wants_video)
     deadline = parse_iso(request["deadline"], clock.zone)
@@ -274,69 +275,82 @@ def book(db: Database, clock: Clock, settings: Settings, officer: str, request_i
          room_id: str, start: datetime, length: int | None = None, *,
          delay_reason: str | None = None, delay_text: str = "", consent_signed: bool = False,
          priority: bool = False) -> Booking:
-    """Book a room for a request at a chosen time (B4, B5, C2, C3, C4)."""
+    """Book a room for a request at a chosen time (B4, B5, C2, C3, C4). At the desk, with the
+    lawyer there, queue.book_at_desk also queues a meeting that starts now (C2)."""
     calendar = OpeningCalendar.from_settings(db, settings, remember=True)
-    length = _length(settings, length)
+    length = meeting_length(settings, length)
+    with transaction(db):
+        booking_id = place_booking(db, clock, calendar, officer, request_id, room_id, start,
+                                   length, delay_reason=delay_reason, delay_text=delay_text,
+                                   consent_signed=consent_signed, priority=priority)
+    return get_booking(db, clock, booking_id)
+
+
+def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer: str,
+                  request_id: int, room_id: str, start: datetime, length: int, *,
+                  delay_reason: str | None = None, delay_text: str = "",
+                  consent_signed: bool = False, priority: bool = False) -> int:
+    """book() inside the caller's transaction (length already checked by meeting_length):
+    the checks, the booking row and its audit entry. Returns the booking's id."""
     start = start.astimezone(clock.zone).replace(microsecond=0)
     end = start + timedelta(minutes=length)
-    with transaction(db):
-        request = _open_request(db, request_id)
-        room = one(db, "SELECT * FROM rooms WHERE id = ? AND active = 1", (room_id,))
-        if room is None:
-            raise DomainError("B1", f"无此会见室{room_id}", f"no room {room_id}")
-        now = clock.now().replace(microsecond=0)
-        deadline = parse_iso(request["deadline"], clock.zone)
-        offers = _offers(db, clock, calendar, request, length, room["kind"] == "video")
-        earliest = next((o for o in offers if o.room_kind == room["kind"]), None)
-        immediate = (earliest is not None and earliest.immediate
-                     and earliest.start - NOW_STILL_MEANS_NOW <= start <= earliest.start)
-        if immediate:  # a "now" offer taken a few minutes after it was shown is still now
-            start, end = earliest.start, earliest.start + timedelta(minutes=length)
-        if start < now - timedelta(minutes=1):
-            raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
-        if not immediate and not _fits_opening(calendar, start, end):
-            raise DomainError("B2", "所选时间不在会见开放时间内", "that time is outside opening hours")
-        busy = _Busy(db, request["cert_no"], request["roster_no"], start, end)
-        if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
-            raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
-                              "the room, the detainee or the lawyer is taken at that time:"
-                              " choose another")
-        _check_interrogation_room(db, room, start, end, consent_signed)
-        earliest_any = min((o.start for o in offers if o.room_kind != "video"), default=None)
-        # C3: the booked time lies strictly before the deadline, unless the lawyer chose later
-        deferred = start >= deadline and earliest_any is not None and earliest_any < deadline
-        if start >= deadline and not deferred:
-            raise DomainError("C3", "所选时间晚于48小时期限；期限前无开放时间时请先增加值班会见",
-                              "that time is after the 48-hour deadline; if nothing opens before"
-                              " it, add a duty session first")
-        if deferred:
-            delay_reason = "lawyer_choice"
-        if not immediate:
-            _check_delay_reason(delay_reason, delay_text)
-        try:
-            booking_id = db.table("bookings").insert({
-                "request_id": request_id, "room_id": room_id, "room_kind": room["kind"],
-                "cert_no": request["cert_no"], "roster_no": request["roster_no"],
-                "starts_at": iso(start), "ends_at": iso(end),
-                "start_ts": int(start.timestamp()), "end_ts": int(end.timestamp()),
-                "state": "booked", "immediate": int(immediate), "priority": int(priority),
-                "delay_reason": None if immediate else delay_reason,
-                "delay_text": (delay_text.strip() or None) if not immediate else None,
-                "deferred_by_lawyer": int(deferred),
-                "earliest_offer_at": iso(earliest_any) if deferred else None,
-                "consent_by": officer if room["kind"] == "interrogation" else None,
-                "consent_at": iso(now) if room["kind"] == "interrogation" else None,
-                "booked_by": officer, "booked_at": iso(now),
-            }).last_pk
-        except sqlite3.IntegrityError as exc:
-            raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
-                              f"that time was just taken ({exc}); choose again") from None
-        db.execute("UPDATE meeting_requests SET state = 'booked' WHERE id = ?", (request_id,))
-        audit.record(db, clock, officer, "book", f"booking:{booking_id}", {
-            "request_id": request_id, "room": room_id, "start": iso(start), "end": iso(end),
-            "immediate": immediate, "deferred_by_lawyer": deferred, "delay_reason": delay_reason,
-            "consent": room["kind"] == "interrogation", "priority": priority})
-    return get_booking(db, clock, booking_id)
+    request = _open_request(db, request_id)
+    room = one(db, "SELECT * FROM rooms WHERE id = ? AND active = 1", (room_id,))
+    if room is None:
+        raise DomainError("B1", f"无此会见室{room_id}", f"no room {room_id}")
+    now = clock.now().replace(microsecond=0)
+    deadline = parse_iso(request["deadline"], clock.zone)
+    offers = _offers(db, clock, calendar, request, length, room["kind"] == "video")
+    earliest = next((o for o in offers if o.room_kind == room["kind"]), None)
+    immediate = (earliest is not None and earliest.immediate
+                 and earliest.start - NOW_STILL_MEANS_NOW <= start <= earliest.start)
+    if immediate:  # a "now" offer taken a few minutes after it was shown is still now
+        start, end = earliest.start, earliest.start + timedelta(minutes=length)
+    if start < now - timedelta(minutes=1):
+        raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
+    if not immediate and not _fits_opening(calendar, start, end):
+        raise DomainError("B2", "所选时间不在会见开放时间内", "that time is outside opening hours")
+    busy = _Busy(db, request["cert_no"], request["roster_no"], start, end)
+    if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
+        raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
+                          "the room, the detainee or the lawyer is taken at that time:"
+                          " choose another")
+    _check_interrogation_room(db, room, start, end, consent_signed)
+    earliest_any = min((o.start for o in offers if o.room_kind != "video"), default=None)
+    # C3: the booked time lies strictly before the deadline, unless the lawyer chose later
+    deferred = start >= deadline and earliest_any is not None and earliest_any < deadline
+    if start >= deadline and not deferred:
+        raise DomainError("C3", "所选时间晚于48小时期限；期限前无开放时间时请先增加值班会见",
+                          "that time is after the 48-hour deadline; if nothing opens before"
+                          " it, add a duty session first")
+    if deferred:
+        delay_reason = "lawyer_choice"
+    if not immediate:
+        _check_delay_reason(delay_reason, delay_text)
+    try:
+        booking_id = db.table("bookings").insert({
+            "request_id": request_id, "room_id": room_id, "room_kind": room["kind"],
+            "cert_no": request["cert_no"], "roster_no": request["roster_no"],
+            "starts_at": iso(start), "ends_at": iso(end),
+            "start_ts": int(start.timestamp()), "end_ts": int(end.timestamp()),
+            "state": "booked", "immediate": int(immediate), "priority": int(priority),
+            "delay_reason": None if immediate else delay_reason,
+            "delay_text": (delay_text.strip() or None) if not immediate else None,
+            "deferred_by_lawyer": int(deferred),
+            "earliest_offer_at": iso(earliest_any) if deferred else None,
+            "consent_by": officer if room["kind"] == "interrogation" else None,
+            "consent_at": iso(now) if room["kind"] == "interrogation" else None,
+            "booked_by": officer, "booked_at": iso(now),
+        }).last_pk
+    except sqlite3.IntegrityError as exc:
+        raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
+                          f"that time was just taken ({exc}); choose again") from None
+    db.execute("UPDATE meeting_requests SET state = 'booked' WHERE id = ?", (request_id,))
+    audit.record(db, clock, officer, "book", f"booking:{booking_id}", {
+        "request_id": request_id, "room": room_id, "start": iso(start), "end": iso(end),
+        "immediate": immediate, "deferred_by_lawyer": deferred, "delay_reason": delay_reason,
+        "consent": room["kind"] == "interrogation", "priority": priority})
+    return booking_id
 
 
 def _check_interrogation_room(db: Database, room: dict, start: datetime, end: datetime,
@@ -403,21 +417,32 @@ def release_late(db: Database, clock: Clock, settings: Settings, officer: str,
                      {"request_id": row["request_id"]})
 
 
+def _late_refusal(settings: Settings) -> DomainError:
+    minutes = settings.meetings.late_minutes
+    return DomainError("B10", f"律师迟到超过{minutes}分钟，原预约已失效，请释放后重新预约（48小时期限不变）",
+                       f"more than {minutes} minutes late: the slot is lost; release it and book"
+                       " again (same deadline)")
+
+
 def check_in(db: Database, clock: Clock, settings: Settings, officer: str,
              booking_id: int) -> Booking:
     """The lawyer has arrived. Too late (B10): the caller releases and re-books."""
     with transaction(db):
-        row = _live_booking(db, booking_id, ("booked", "arrived"))
-        if row["state"] == "booked":
-            if _is_late(row, clock.now(), settings, clock):
-                raise DomainError("B10", f"律师迟到超过{settings.meetings.late_minutes}分钟，原预约已失效，"
-                                  "请释放后重新预约（48小时期限不变）",
-                                  f"more than {settings.meetings.late_minutes} minutes late: the"
-                                  " slot is lost; release it and book again (same deadline)")
-            db.execute("UPDATE bookings SET state = 'arrived', arrived_at = ? WHERE id = ?",
-                       (iso(clock.now()), booking_id))
-            audit.record(db, clock, officer, "arrive", f"booking:{booking_id}")
+        mark_arrival(db, clock, settings, officer, booking_id)
     return get_booking(db, clock, booking_id)
+
+
+def mark_arrival(db: Database, clock: Clock, settings: Settings, officer: str,
+                 booking_id: int) -> None:
+    """check_in() inside the caller's transaction: a booked lawyer within the late limit
+    (B10) is marked arrived, once; an arrived one stays as they are."""
+    row = _live_booking(db, booking_id, ("booked", "arrived"))
+    if row["state"] == "booked":
+        if _is_late(row, clock.now(), settings, clock):
+            raise _late_refusal(settings)
+        db.execute("UPDATE bookings SET state = 'arrived', arrived_at = ? WHERE id = ?",
+                   (iso(clock.now()), booking_id))
+        audit.record(db, clock, officer, "arrive", f"booking:{booking_id}")
 
 
 def outcome_for_start(started: datetime, deadline: datetime, deferred: bool) -> str:
@@ -427,12 +452,17 @@ def outcome_for_start(started: datetime, deadline: datetime, deferred: bool) -> 
     return "deferred_by_lawyer" if deferred else "breached"
 
 
-def start_meeting(db: Database, clock: Clock, officer: str, booking_id: int,
-                  devices_off_confirmed: bool = False) -> Booking:
-    """The meeting starts; in an interrogation room only with recording and monitoring off."""
+def start_meeting(db: Database, clock: Clock, settings: Settings, officer: str,
+                  booking_id: int, devices_off_confirmed: bool = False) -> Booking:
+    """The meeting starts; in an interrogation room only with recording and monitoring off.
+    B10: a lawyer never checked in and now past the late limit has lost the slot, so the
+    meeting cannot start (release and re-book); a lawyer who arrived in time may start later,
+    the wait being the centre's, not the lawyer's."""
     with transaction(db):
         row = _live_booking(db, booking_id, ("booked", "arrived"))
         now = clock.now()
+        if row["state"] == "booked" and _is_late(row, now, settings, clock):
+            raise _late_refusal(settings)
         if row["room_kind"] == "interrogation" and not devices_off_confirmed:
             raise DomainError("B5", "讯问室会见开始前，请确认录音、监听设备已关闭",
                               "confirm that recording and monitoring devices are off before the"

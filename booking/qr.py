@@ -16,7 +16,6 @@ import json
 import os
 import re
 import secrets
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from . import audit
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
 from .meetings import Booking, get_booking
+from .preflight import exposed_key_refusal, readable_by_others
 from .queue import Ticket, admit
 from .settings import Settings
 from .storage import one, transaction
@@ -142,12 +142,8 @@ class Keyring:
             os.unlink(tmp)
 
     def _load(self, path: Path) -> SigningKey:
-        mode = path.stat().st_mode
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise KeyFileError(
-                "Q1", f"二维码签名密钥文件{path}可被其他用户读取，已拒绝使用。请执行：chmod 600 {path}",
-                f"the QR signing key file {path} is readable by group or others and is refused."
-                f" Fix: chmod 600 {path}")
+        if readable_by_others(path):
+            raise KeyFileError("Q1", *exposed_key_refusal(path))
         try:
             data = json.loads(path.read_text(encoding="ascii"))
             return SigningKey(id=data["id"], secret=base64.b64decode(data["secret"]),

@@ -1,5 +1,6 @@
-"""Queue numbers (T1, T3, T4, B8): one ticket per booking, numbered afresh each day, called in
-order (deadlines at risk first, then priority, then arrival), and their print state."""
+"""Queue numbers (T1, T3, T4, B8, C2): one ticket per booking, numbered afresh each day, given
+on arrival (a scan, or at once when a walk-in's meeting starts now), called in order
+(deadlines at risk first, then priority, then arrival), and their print state."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from . import audit
+from .calendar import OpeningCalendar
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
-from .meetings import LIVE_STATES, check_in, get_booking
+from .meetings import (
+    LIVE_STATES,
+    Booking,
+    check_in,
+    get_booking,
+    mark_arrival,
+    meeting_length,
+    place_booking,
+)
 from .settings import Settings
 from .storage import one, scalar, transaction
 
@@ -47,6 +57,14 @@ class Admission(_Model):
 
     ticket: Ticket
     repeat: bool
+
+
+class DeskBooking(_Model):
+    """A booking made with the lawyer at the desk; admission: the lawyer checked in and queued
+    with it, when the meeting starts now (C2), else None (slip and 情况说明, scan on arrival)."""
+
+    booking: Booking
+    admission: Admission | None
 
 
 class BoardEntry(_Model):
@@ -147,6 +165,29 @@ def admit(db: Database, clock: Clock, settings: Settings, officer: str,
     with transaction(db):
         ticket, created = _issue(db, clock, officer, booking_id)
     return Admission(ticket=ticket, repeat=not created)
+
+
+def book_at_desk(db: Database, clock: Clock, settings: Settings, officer: str, request_id: int,
+                 room_id: str, start: datetime, length: int | None = None, *,
+                 delay_reason: str | None = None, delay_text: str = "",
+                 consent_signed: bool = False, priority: bool = False) -> DeskBooking:
+    """meetings.book() for the lawyer standing at the desk. C2: a meeting that can start now is
+    arranged now: the booking, the lawyer's arrival and the day's next queue number are
+    written in one transaction, so a crash leaves all or none of them (and admit() completes a
+    "now" booking made without its ticket). A later meeting is only booked: the lawyer gets
+    the slip and the 情况说明 and scans the slip on arrival."""
+    calendar = OpeningCalendar.from_settings(db, settings, remember=True)
+    length = meeting_length(settings, length)
+    with transaction(db):
+        booking_id = place_booking(db, clock, calendar, officer, request_id, room_id, start,
+                                   length, delay_reason=delay_reason, delay_text=delay_text,
+                                   consent_signed=consent_signed, priority=priority)
+        ticket = None
+        if get_booking(db, clock, booking_id).immediate:
+            mark_arrival(db, clock, settings, officer, booking_id)
+            ticket, _ = _issue(db, clock, officer, booking_id)
+    return DeskBooking(booking=get_booking(db, clock, booking_id),
+                       admission=Admission(ticket=ticket, repeat=False) if ticket else None)
 
 
 # --- calling and the board ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
@@ -70,7 +71,17 @@ FROM period
 """
 
 
+# What happened to a breached request (C4), as the warden reads it.
+Happened = Literal["started_late", "booked_not_started", "released_not_rebooked",
+                   "never_booked"]
+
+
 class Breach(BaseModel):
+    """A breached request: what really happened (booked for when and where and not started,
+    started late, slot released and not booked again, never booked) in zh and en, and the
+    reason the officer gave when the meeting could not be at once (C3), `delay`. `reason`
+    is the whole account, Chinese with English beside, as the exports show it."""
+
     model_config = ConfigDict(frozen=True)
 
     request_id: int
@@ -78,6 +89,12 @@ class Breach(BaseModel):
     started: str | None
     hours_late: float
     reason: str
+    happened: Happened = "never_booked"
+    booked_for: str | None = None
+    room: str | None = None
+    zh: str = ""
+    en: str = ""
+    delay: str | None = None
 
 
 class PermissionCase(BaseModel):
@@ -257,20 +274,69 @@ def _permission_cases(db: Database, params: dict) -> list[PermissionCase]:
 
 
 def _breaches(db: Database, params: dict) -> list[Breach]:
+    """Every breached request of the period with its bookings, newest last: the booking
+    that started (late), else the live one (booked, not started), else a slot released
+    because the lawyer was late (B10) and never booked again, else none at all."""
     rows = db.execute(
-        f"SELECT s.id, s.deadline, b.started_at, b.delay_reason, b.delay_text,"
-        " (julianday(COALESCE(b.started_at, :now)) - julianday(s.deadline)) * 24"
-        f" FROM ({_STATE_SQL}) s LEFT JOIN bookings b ON b.id = (SELECT MAX(id) FROM bookings"
-        " WHERE request_id = s.id AND state NOT IN ('released_late'))"
-        " WHERE s.report_state = 'breached' ORDER BY s.id", params)
-    breaches = []
-    for request_id, deadline, started, reason, text, hours in rows:
-        zh, en = DELAY_REASONS.get(reason, ("未预约", "not booked")) if reason else \
-            ("未预约", "not booked")
-        words = f"{zh} / {en}" + (f": {text}" if text else "")
-        breaches.append(Breach(request_id=request_id, deadline=deadline, started=started,
-                               hours_late=round(hours, 2), reason=words))
-    return breaches
+        f"SELECT s.id, s.deadline,"
+        " (julianday(COALESCE((SELECT MAX(started_at) FROM bookings WHERE request_id = s.id),"
+        " :now)) - julianday(s.deadline)) * 24,"
+        " b.state, b.starts_at, b.room_id, m.name, b.arrived_at, b.started_at, b.delay_reason,"
+        " b.delay_text"
+        f" FROM ({_STATE_SQL}) s LEFT JOIN bookings b ON b.request_id = s.id"
+        " LEFT JOIN rooms m ON m.id = b.room_id"
+        " WHERE s.report_state = 'breached' ORDER BY s.id, b.id", params)
+    requests: dict[int, tuple[str, float, list[dict]]] = {}
+    for request_id, deadline, hours, *booking in rows:
+        _, _, bookings = requests.setdefault(request_id, (deadline, hours, []))
+        if booking[0] is not None:
+            bookings.append(dict(zip(("state", "starts_at", "room", "room_name", "arrived_at",
+                                      "started_at", "delay_reason", "delay_text"),
+                                     booking, strict=True)))
+    return [_breach(request_id, deadline, hours, bookings)
+            for request_id, (deadline, hours, bookings) in requests.items()]
+
+
+def _when(moment: str) -> str:
+    """'2026-11-21T09:00:00+08:00' -> '11-21 09:00' (the deadline beside it gives the year)."""
+    return moment[5:16].replace("T", " ")
+
+
+def _breach(request_id: int, deadline: str, hours: float, bookings: list[dict]) -> Breach:
+    started = next((b for b in reversed(bookings) if b["started_at"]), None)
+    live = next((b for b in reversed(bookings) if b["state"] in ("booked", "arrived")), None)
+    released = next((b for b in reversed(bookings) if b["state"] == "released_late"), None)
+    booking = started or live or released
+    if booking is None:
+        happened, zh, en = "never_booked", "期限内从未预约", "never booked before the deadline"
+    else:
+        when, room = _when(booking["starts_at"]), booking["room"]
+        zh_booked = f"预约 {when} {booking['room_name']}"
+        en_booked = f"booked for {when} in room {room}"
+        if started is not None:
+            happened = "started_late"
+            zh = f"{zh_booked}，{_when(started['started_at'])}才开始（超过期限）"
+            en = f"{en_booked}, started late at {_when(started['started_at'])}"
+        elif live is not None:
+            happened = "booked_not_started"
+            arrived = live["arrived_at"]
+            zh = zh_booked + (f"，律师{_when(arrived)}已签到" if arrived else "") + "，会见未开始"
+            en = en_booked + (f", lawyer arrived {_when(arrived)}" if arrived else "") + \
+                ", meeting not started"
+        else:
+            happened = "released_not_rebooked"
+            zh = f"{zh_booked}，律师迟到、时段释放，其后未再预约"
+            en = f"{en_booked}; slot released (lawyer late), not booked again"
+    reason, delay = f"{zh} / {en}", None
+    if booking is not None and booking["delay_reason"]:  # C3: why not at once
+        delay = " / ".join(DELAY_REASONS.get(booking["delay_reason"],
+                                             (booking["delay_reason"],) * 2))
+        delay += f": {booking['delay_text']}" if booking["delay_text"] else ""
+        reason += f"；未能当即会见 not at once: {delay}"
+    return Breach(request_id=request_id, deadline=deadline, hours_late=round(hours, 2),
+                  started=started and started["started_at"], reason=reason,
+                  happened=happened, booked_for=booking and booking["starts_at"],
+                  room=booking and booking["room"], zh=zh, en=en, delay=delay)
 
 
 def _daily(db: Database, params: dict) -> list[DayFigures]:

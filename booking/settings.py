@@ -1,4 +1,6 @@
-"""The kiosk's one settings model, read from config/kiosk.toml (pydantic-settings)."""
+"""The kiosk's one settings model, read from config/kiosk.toml (tomllib, then pydantic).
+
+Only the file is read: no environment variables or other sources override it."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
-DEFAULT_CONFIG = Path("config/kiosk.toml")
+from .preflight import DEFAULT_CONFIG, DEFAULT_KEY_FOLDER, ConfigError, read_config
+
+__all__ = ["DEFAULT_CONFIG", "ConfigError", "Settings", "load_settings", "parse_session"]
 
 _SESSION = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
@@ -131,7 +134,7 @@ class Printer(_Strict):
 class QrCodes(_Strict):
     """Q1: where the signing keys live and how long codes and retired keys stay valid."""
 
-    key_folder: Path = Path("var/keys")
+    key_folder: Path = DEFAULT_KEY_FOLDER
     valid_hours_after_start: int = Field(12, ge=1, le=48)
     grace_days: int = Field(30, ge=0, le=365)
 
@@ -142,10 +145,8 @@ class Security(_Strict):
     idle_lock_minutes: int = Field(5, ge=1, le=240)
 
 
-class Settings(BaseSettings):
+class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
-
-    model_config = SettingsConfigDict(extra="forbid", frozen=True)
 
     centre: Centre
     database: Database = Database()
@@ -169,21 +170,13 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.centre.timezone)
 
-    @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):
-        return (init_settings,)
-
-
-class ConfigError(Exception):
-    """config/kiosk.toml cannot be used; the message names the key and the fault."""
-
 
 def load_settings(path: Path | str = DEFAULT_CONFIG) -> Settings:
+    """The validated settings; ConfigError naming each wrong key (`meetings.grid_minute:
+    Extra inputs are not permitted`), or the file missing or not TOML."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"配置文件不存在 / config file not found: {path}")
+    data = read_config(path)
     try:
-        data = _TomlFile(Settings, path)()
         return Settings(**data)
     except ValidationError as exc:
         lines = [f"配置文件有误 / config file {path} is invalid:"]
@@ -191,16 +184,4 @@ def load_settings(path: Path | str = DEFAULT_CONFIG) -> Settings:
             key = ".".join(str(p) for p in err["loc"])
             lines.append(f"  {key}: {err['msg']}")
         raise ConfigError("\n".join(lines)) from None
-    except ValueError as exc:  # TOML syntax
-        raise ConfigError(f"配置文件有误 / config file {path} is invalid: {exc}") from None
-
-
-class _TomlFile(TomlConfigSettingsSource):
-    """Reads one TOML file into a dict for Settings (no env, no defaults file)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], path: Path):
-        super().__init__(settings_cls, toml_file=path)
-
-    def __call__(self) -> dict:
-        return self.toml_data
 

@@ -681,7 +681,7 @@ class Simulator:
                               f"核实〔{self.clock.now().year}〕{assistant_id}号")
 
     def _start(self, booking_id: int, rng: random.Random) -> None:
-        booking = start_meeting(self.db, self.clock, self.officer, booking_id,
+        booking = start_meeting(self.db, self.clock, self.settings, self.officer, booking_id,
                                 devices_off_confirmed=True)  # B5: confirmed for interrogation rooms
         # Meetings end by the booked end (the next lawyer has the room), at least 20 min long.
         done = booking.end - timedelta(minutes=rng.randint(0, 15))

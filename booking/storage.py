@@ -15,13 +15,17 @@ BUSY_TIMEOUT_MS = 10_000
 migrations = Migrations("kiosk")
 
 
-def open_database(path: Path | str) -> Database:
-    """Open (and create or upgrade) the kiosk database at path."""
+def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
+    """Open (and create or upgrade) the kiosk database at path.
+
+    handed_over: the thread opening it is not the one that will use it (one thread at a
+    time): the kiosk opens its file in a start-up thread, then uses it on the UI thread."""
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see transaction()).
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=not handed_over)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")

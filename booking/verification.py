@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlite_utils import Database
 
 from . import audit
+from .charges import needs_permission as charge_needs_permission
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError
 from .identifiers import law_firm_code, practice_cert_format
@@ -24,7 +25,6 @@ from .storage import one, transaction
 
 DEADLINE = timedelta(hours=48)
 MAX_DEFENDERS = 2
-PERMISSION_CHARGES = {"national_security", "terrorism"}
 OPEN_STATES = ("open", "awaiting_permission", "booked")
 
 # Document names as shown to the lawyer (zh, en).
@@ -303,8 +303,7 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
                 (cert_no, p.letter_lawyer_name.strip(), "（当面核验 inspected in person）",
                  p.letter_firm_code.strip().upper()),
             )
-        needs_permission = (detainee.charge_category in PERMISSION_CHARGES
-                            and detainee.stage == "investigation")
+        needs_permission = charge_needs_permission(detainee.charge_category, detainee.stage)
         document_no = p.aid_letter_no.strip() if p.basis == "aid_letter" else ""
         request_id = db.table("meeting_requests").insert({
             "presented_at": iso(now), "officer": officer, "cert_no": cert_no,

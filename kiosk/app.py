@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import tzinfo
 from time import monotonic
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-from textual import events
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from booking.clock import Clock
-from booking.models import StaffMember
-from booking.settings import Settings
+from booking.clock import SystemClock
 from kiosk.components.bilingual import relabel_bindings
 from kiosk.i18n import Language, other
 from kiosk.screens.sign_in import SignInScreen
-from kiosk.screens.verify import VerifyScreen
+from kiosk.startup import Loaded, Startup, StartupFailure
+
+if TYPE_CHECKING:  # loaded after the first screen (kiosk/startup.py)
+    from sqlite_utils import Database
+
+    from booking.clock import Clock
+    from booking.models import StaffMember
+    from booking.settings import Settings
 
 
 class KioskApp(App):
@@ -40,15 +48,78 @@ class KioskApp(App):
     officer: reactive[str | None] = reactive(None)
     """Staff number of the officer signed in at this kiosk, or None."""
 
+    settings: Settings
+    db: Database
+    """Both there from the start, or, for `KioskApp.starting`, once `ready` is True."""
+
     def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
-        super().__init__()
+        self._begin(settings.centre.name, settings.zone, clock, None)
         self.settings = settings
         self.db = db
+        self.ready = True
+        self.started.set()
+
+    @classmethod
+    def starting(cls, startup: Startup) -> KioskApp:
+        """The kiosk as the `kiosk` command runs it: the sign-in screen at once, the settings
+        and the database loaded in a thread after its first frame (kiosk/startup.py)."""
+        app = cls.__new__(cls)
+        preview = startup.preview
+        app._begin(preview.centre_name, preview.zone, SystemClock(preview.zone), startup)
+        return app
+
+    def _begin(self, centre_name: str, zone: tzinfo, clock: Clock,
+               startup: Startup | None) -> None:
+        super().__init__()
+        self.centre_name = centre_name
+        self.zone = zone
         self.clock = clock
         self.officer_name = ""
         self.officer_role = ""
         self.last_input = monotonic()
-        self.title = settings.centre.name
+        self.title = centre_name
+        self.ready = False
+        """True when the settings and the database are there: a sign-in can be checked."""
+        self.started = asyncio.Event()
+        """Set when the start-up has ended, ready or failed (tests and the bench wait on it)."""
+        self.startup_failure: StartupFailure | None = None
+        self._startup = startup
+
+    # --- start-up: the domain loads while the officer types (kiosk/startup.py) ---------------
+
+    class Started(Message):
+        """From the start-up thread: what it loaded, or why the kiosk cannot start."""
+
+        def __init__(self, outcome: Loaded | StartupFailure) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: load the rest behind it."""
+        if self._startup is not None and not self.started.is_set():
+            self._load()
+
+    @work(thread=True, exit_on_error=False, group="start-up")
+    def _load(self) -> None:
+        try:
+            outcome: Loaded | StartupFailure = self._startup.load()
+        except StartupFailure as failure:
+            outcome = failure
+        self.post_message(self.Started(outcome))  # thread-safe; ignored once the app has gone
+
+    def on_kiosk_app_started(self, message: Started) -> None:
+        outcome = message.outcome
+        if isinstance(outcome, StartupFailure):
+            self.startup_failure = outcome  # the command prints it after the screen is gone
+            self.started.set()
+            self.exit(return_code=outcome.code)
+            return
+        self.settings, self.db, self.clock = outcome.settings, outcome.db, outcome.clock
+        self.ready = True
+        self.started.set()
+        sign_in = self.screen_stack[0]
+        if isinstance(sign_in, SignInScreen):
+            sign_in.started()
 
     # --- idle lock: a desk left signed in locks itself (security.idle_lock_minutes) -----------
 
@@ -89,6 +160,8 @@ class KioskApp(App):
         if member.role == "warden":
             self.action_open_desk("report")
         else:
+            from kiosk.screens.verify import VerifyScreen
+
             self.push_screen(VerifyScreen())
 
     # --- the desk's screens, opened by function keys (see BINDINGS) -------------------------

@@ -6,16 +6,19 @@ import sys
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlite_utils import Database
 
-from booking import audit
-from booking.clock import Clock, SystemClock
+from booking.clock import SystemClock
 from booking.errors import DomainError
-from booking.rooms import sync_rooms
-from booking.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
-from booking.storage import open_database
+from booking.preflight import DEFAULT_CONFIG, ConfigError, exposed_key, read_config
+
+if TYPE_CHECKING:  # the screens start without them (kiosk/startup.py)
+    from sqlite_utils import Database
+
+    from booking.clock import Clock
+    from booking.settings import Settings
 
 CLI_ACTOR = "cli"
 
@@ -30,6 +33,9 @@ class Context:
     @property
     def db(self) -> Database:
         if self._db is None:
+            from booking.rooms import sync_rooms
+            from booking.storage import open_database
+
             self._db = open_database(self.db_path)
             sync_rooms(self._db, self.clock, CLI_ACTOR, self.settings.rooms)
         return self._db
@@ -75,20 +81,41 @@ def fail(message: str, code: int = 1) -> None:
 @click.pass_context
 def main(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
     """看守所律师会见自助终端 lawyer-meeting kiosk."""
+    if ctx.invoked_subcommand is None:
+        open_screens(config_path, db_path)
+        return
+    from booking.settings import load_settings
+
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
         fail(str(exc), 2)
     ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone))
-    if ctx.invoked_subcommand is None:
-        from booking.health import key_findings
-        from kiosk.app import KioskApp
 
-        for finding in key_findings(settings, ctx.obj.clock):
-            if finding.status == "fault":  # S3/Q1: never run with a key others can read
-                fail(f"{finding.zh}\n{finding.en}", 2)
 
-        KioskApp(ctx.obj.settings, ctx.obj.db, ctx.obj.clock).run()
+def open_screens(config_path: Path, db_path: Path | None) -> None:
+    """The kiosk's screens: the sign-in screen first, the settings (validated), the database
+    and the rest loaded behind it (kiosk/startup.py). Exit code 2 with the message when the
+    config file cannot be read or is invalid, or a QR key cannot be trusted; 1 when the start
+    fails otherwise."""
+    try:
+        config = read_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    from kiosk.startup import Preview, Startup
+
+    preview = Preview.of(config)
+    refusal = exposed_key(preview.key_folder) if preview.key_folder else None
+    if refusal:  # S3/Q1: the screens never open with a key others can read
+        fail("\n".join(refusal), 2)
+    from kiosk.app import KioskApp
+
+    app = KioskApp.starting(Startup(config_path, db_path, preview))
+    app.run()
+    if app.startup_failure is not None:
+        fail(app.startup_failure.text, app.startup_failure.code)
+    if app.return_code:
+        sys.exit(app.return_code)
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -221,6 +248,8 @@ def audit_group() -> None:
 @pass_context
 def audit_verify(c: Context) -> None:
     """校验哈希链 check the hash chain; exit 1 naming the first broken entry."""
+    from booking import audit
+
     report = audit.verify(c.db)
     if report.ok:
         click.echo(f"审计链完整 audit chain intact: {report.entries} entries")

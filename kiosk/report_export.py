@@ -143,9 +143,10 @@ def to_csv(report: ComplianceReport) -> str:
     for rule, count in report.refused_by_rule.items():
         rows.append([f"refused_by_rule.{rule}", count, rule_name(rule, "zh"),
                      rule_name(rule, "en")])
-    rows += [[], ["breach.request_id", "deadline", "started", "hours_late", "reason"]]
-    rows += [[b.request_id, b.deadline, b.started or "", b.hours_late, b.reason]
-             for b in report.breaches]
+    rows += [[], ["breach.request_id", "deadline", "started", "hours_late", "reason",
+                  "happened", "booked_for", "room"]]
+    rows += [[b.request_id, b.deadline, b.started or "", b.hours_late, b.reason, b.happened,
+              b.booked_for or "", b.room or ""] for b in report.breaches]
     rows += [[], ["permission.request_id", "presented_at", "decided_at", "decision_hours",
                   "outcome"]]
     rows += [[c.request_id, c.presented_at, c.decided_at or "",
@@ -193,7 +194,7 @@ def to_table(report: ComplianceReport, centre: str, width: int = 110) -> str:
     refusals.add_row("", "合计", "total", str(report.refused))
     console.print(refusals)
     breaches = table(f"超过48小时 Breaches ({report.breached})", "申请 Request",
-                     "期限 Deadline", "开始 Started", "超时 Late h", "原因 Reason",
+                     "期限 Deadline", "开始 Started", "超时 Late h", "经过 What happened",
                      numbers=(3,))
     for b in report.breaches:
         breaches.add_row(f"#{b.request_id}", local(b.deadline), local(b.started),

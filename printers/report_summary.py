@@ -63,6 +63,8 @@ def report_summary(report: ComplianceReport, centre: str, paper_mm: int,
     for breach in worst:
         sheet.line(f"#{breach.request_id} 期限{_moment(breach.deadline)}"
                    f" 开始{_moment(breach.started)} 超{breach.hours_late:.1f}小时")
+        if breach.zh:  # what happened: booked when and where, started late, never booked
+            sheet.line(f"  {breach.zh}")
     if report.breached > len(worst):
         sheet.line(f"另有{report.breached - len(worst)}项，详见HTML报表"
                    f" ({report.breached - len(worst)} more in the HTML report)")

@@ -77,7 +77,8 @@ def test_r3_json_has_the_issues_keys_and_the_reports_values(kiosk_report, histor
     assert data == expected(history).summary()
     assert data["breached"] > 0 and len(data["breaches"]) == data["breached"]
     assert set(data["breaches"][0]) == {"request_id", "deadline", "started", "hours_late",
-                                        "reason"}
+                                        "reason", "happened", "booked_for", "room", "zh", "en",
+                                        "delay"}
 
 
 def test_r3_table_is_bilingual_and_is_the_default(kiosk_report, history):
@@ -100,8 +101,13 @@ def test_r3_csv_figures_and_breaches(kiosk_report, history, tmp_path):
     report_ = expected(history)
     assert figures["met"] == str(report_.met) and figures["breached"] == str(report_.breached)
     assert figures["compliance_rate"] == str(report_.compliance_rate)
-    header = rows.index(["breach.request_id", "deadline", "started", "hours_late", "reason"])
-    assert len(rows[header + 1:rows.index([], header)]) == report_.breached
+    header = rows.index(["breach.request_id", "deadline", "started", "hours_late", "reason",
+                         "happened", "booked_for", "room"])
+    breaches = rows[header + 1:rows.index([], header)]
+    assert len(breaches) == report_.breached
+    # R1/C4: each breach says what happened, not "not booked" for a booked request
+    assert [row[5] for row in breaches] == [b.happened for b in report_.breaches]
+    assert all(row[7] for row in breaches if row[5] != "never_booked")
 
 
 def test_r3_csv_neutralises_formula_cells(history):

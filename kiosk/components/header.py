@@ -22,7 +22,8 @@ def local_time(moment: datetime, language: Language) -> str:
 
 
 class KioskHeader(Horizontal):
-    """Reads the centre, officer and clock from the app; the title is a label key."""
+    """Reads the centre, officer and clock from the app (KioskApp: centre_name, zone, clock,
+    officer, before its settings are loaded too); the title is a label key."""
 
     def __init__(self, title_key: str) -> None:
         super().__init__(id="header")
@@ -31,7 +32,7 @@ class KioskHeader(Horizontal):
         self._status = Static(id="header-status", markup=False)
 
     def compose(self) -> ComposeResult:
-        yield Static(self.app.settings.centre.name, id="header-centre", markup=False)
+        yield Static(self.app.centre_name, id="header-centre", markup=False)
         yield self._title
         yield self._status
 
@@ -44,7 +45,7 @@ class KioskHeader(Horizontal):
     def refresh_text(self) -> None:
         app = self.app
         language = app.language
-        now = app.clock.now().astimezone(app.settings.zone)
+        now = app.clock.now().astimezone(app.zone)
         officer = (f"{label('header.officer', language)} {app.officer} {app.officer_name}"
                    if app.officer else label("header.not_signed_in", language))
         self._title.update(label(self.title_key, language))

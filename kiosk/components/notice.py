@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import ValidationError
 from textual.widgets import Static
 
 from booking.errors import DomainError
@@ -71,12 +70,15 @@ def attempt(notice: Notice, use_case: Callable[..., T], *args) -> T | None:
         return use_case(*args)
     except DomainError as exc:
         notice.show(exc.zh, exc.en)
-    except ValidationError as exc:
+    except Exception as exc:
+        from pydantic import ValidationError  # loaded by then; not before the first screen
+
+        if not isinstance(exc, ValidationError):
+            log.exception("use case %s failed", getattr(use_case, "__name__", use_case))
+            notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
+            return None
         fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                            for e in exc.errors())
         notice.show(label("error.invalid_input", "zh") + fields,
                     label("error.invalid_input", "en") + fields)
-    except Exception:
-        log.exception("use case %s failed", getattr(use_case, "__name__", use_case))
-        notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
     return None

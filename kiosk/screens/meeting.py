@@ -1,12 +1,13 @@
-"""One booking at the desk: the lawyer arrives (B10 when late), the meeting starts (B5:
-devices off in an interrogation room) and ends, or does not happen (C4); the assistant
-(A1-A3)."""
+"""One booking at the desk: the lawyer arrives, the meeting starts (B10: neither for a lawyer
+never checked in and past the late limit; B5: devices off in an interrogation room) and
+ends, or does not happen (C4); the assistant (A1-A3)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -31,6 +32,9 @@ from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import AssistantConfirmationDialog, AssistantDialog, ConfirmDialog
 from kiosk.screens.offers import OffersScreen, booking_lines
+
+if TYPE_CHECKING:  # the printers load when the first job prints
+    from kiosk.printing import PrintFinished
 
 log = logging.getLogger(__name__)
 
@@ -194,13 +198,17 @@ class MeetingScreen(Screen):
         booking, app = self.booking, self.app
         if booking is None:
             return
-        if booking.room_kind != "interrogation":
-            self._use(start_meeting, app.officer, self.booking_id, done_key="meeting.started_note")
+        if booking.room_kind != "interrogation" or self._late():
+            # B10: a lawyer never checked in and past the limit is refused, as by 1
+            self._use(start_meeting, app.settings, app.officer, self.booking_id,
+                      done_key="meeting.started_note")
+            if self.booking is not None and self.booking.state == "booked" and self._late():
+                self.action_release()  # the slot is lost; offer the release and a new booking
             return
 
         def confirmed(devices_off: bool | None) -> None:
             if devices_off:
-                self._use(start_meeting, app.officer, self.booking_id, True,
+                self._use(start_meeting, app.settings, app.officer, self.booking_id, True,
                           done_key="meeting.started_note")
             else:
                 self.notice.show(label("meeting.not_started", "zh"),
@@ -261,6 +269,11 @@ class MeetingScreen(Screen):
             self.notice.show(label("meeting.assistant_recorded", "zh"),
                              label("meeting.assistant_recorded", "en"), kind="info")
         self._show(self.app.language)
+
+    def on_print_finished(self, message: PrintFinished) -> None:
+        """T4: the queue ticket printed or failed: its print state shows with the booking."""
+        if message.booking_id == self.booking_id:
+            self._show(self.app.language)
 
     def action_reprint(self) -> None:
         try:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -27,7 +28,8 @@ from textual.widgets import (
 
 from booking.calendar import OpeningCalendar, parse_day
 from booking.desk_queries import free_room, request_card, rooms
-from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, book, offer_slots
+from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, offer_slots
+from booking.queue import book_at_desk, ticket_of
 from booking.watch import RED_UNDER, format_left
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader, local_time
@@ -41,6 +43,9 @@ from kiosk.screens.dialogs import (
     parse_clock,
     show_value_error,
 )
+
+if TYPE_CHECKING:  # the printers load when the first job prints
+    from kiosk.printing import PrintFinished
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,13 @@ def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
              f"{room_text(booking.room_kind, booking.room_id, names.get(booking.room_id, ''), language)}"
              f" · {span(booking.start, booking.end, zone, language)}"
              f" · {state_name(booking.state, language)}"]
+    ticket = ticket_of(app.db, app.clock, booking.id)
+    if ticket is not None:  # T1: queued (at once for a meeting now, C2; else by a scan)
+        printed = (f" · ✔ {label('booking.ticket_printed', language)}" if ticket.printed_at
+                   and not ticket.print_error else
+                   f" · ✘ {label('booking.ticket_not_printed', language)}"
+                   if ticket.print_error else "")
+        lines.append(f"{label('booking.queue', language)} {ticket.label}{printed}")
     if booking.immediate:
         lines.append(label("booking.immediate", language))
     elif booking.deferred_by_lawyer and booking.earliest_offer_at is not None:
@@ -396,17 +408,25 @@ class OffersScreen(Screen):
         return "rooms_busy" if fits_now else "outside_hours"
 
     def _book(self, room_id: str, start: datetime, **choices) -> None:
+        """Book with the lawyer at the desk: a meeting now also checks the lawyer in and
+        queues them (C2), and the queue ticket prints; a later one prints the slip and the
+        情况说明 (C3)."""
         app = self.app
-        booking = attempt(self.notice, partial(book, priority=self.priority, **choices), app.db,
-                          app.clock, app.settings, app.officer, self.request_id, room_id, start,
-                          self.length)
-        if booking is None:
+        made = attempt(self.notice, partial(book_at_desk, priority=self.priority, **choices),
+                       app.db, app.clock, app.settings, app.officer, self.request_id, room_id,
+                       start, self.length)
+        if made is None:
             return
-        self.booking = booking
+        booking = self.booking = made.booking
         self.notice.clear()
         self._print(lambda: app.print_booking(booking.id))
         self._render_booking(app.language)
         self.query_one("#open-meeting", Button).focus()
+
+    def on_print_finished(self, message: PrintFinished) -> None:
+        """T4: the ticket printed or failed: show its print state with the booking."""
+        if self.booking is not None and message.booking_id == self.booking.id:
+            self._render_booking(self.app.language)
 
     def _print(self, job: Callable[[], None]) -> None:
         """Printing never undoes a booking (T4): a fault is shown, the booking stays."""

@@ -1,38 +1,71 @@
-"""R1-R3 on screen: the warden picks a period and reads the 48-hour compliance report, opens
-a breach's history, and exports the report (CSV, HTML) or prints its summary."""
+"""R1-R3 on screen: the warden picks a period and reads the 48-hour compliance report (the
+rate, the interrogation-room and permission checks, the breaches with what happened, the
+refusals by rule and the authority's decision times), opens a breach's history, and exports
+the report (CSV, HTML) or prints its summary."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Digits, Footer, Input, Sparkline, Static
+from textual.widgets import (
+    Button,
+    DataTable,
+    Digits,
+    Footer,
+    Input,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from booking.calendar import parse_day
-from booking.report import FIGURES, ComplianceReport, compliance_report, request_history
+from booking.report import (
+    FIGURES,
+    Breach,
+    ComplianceReport,
+    PermissionCase,
+    compliance_report,
+    request_history,
+)
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
 from kiosk.report_export import (
     DEFAULT_DAYS,
+    NONE,
+    OUTCOMES,
+    PERMISSION_DECISION_HOURS,
     Format,
     every_day,
     export_name,
     local,
+    rule_name,
     shown_value,
     write_report,
 )
 
-BREACH_COLUMNS = ("report.request", "report.deadline", "report.started", "report.hours_late",
-                  "report.reason")
+# The three lists under the checks, one tab each: breaches, refusals by rule (V9), the
+# investigating authority's decisions (P2). Each: tab id, table id, label key.
+LISTS = (("report-tab-breaches", "report-breaches", "report.breaches"),
+         ("report-tab-refusals", "report-refusals", "report.refusals"),
+         ("report-tab-permission", "report-permission", "report.permission"))
+BREACH_COLUMNS = ("report.request", "report.deadline", "report.hours_late")
+HAPPENED_WIDTH = 36  # below this the deadline column gives way to what happened
+REFUSAL_COLUMNS = ("report.rule", "report.document", "report.count")
+PERMISSION_COLUMNS = ("report.request", "report.presented", "report.decision_hours",
+                      "report.outcome")
+OK, BAD = ("✔", "bold green"), ("✘", "bold red")
 HISTORY_COLUMNS = (("report.at", 16), ("report.actor", 8), ("report.action", 16),
                    ("report.subject", 11))
 # What the audit log's actions on a request and its bookings mean to a warden.
@@ -72,6 +105,7 @@ class ReportScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.report: ComplianceReport | None = None
+        self._breach_width = -1
 
     def compose(self) -> ComposeResult:
         yield KioskHeader("report.title")
@@ -96,14 +130,20 @@ class ReportScreen(Screen):
                         yield labelled(Static(id="report-rate-caption"), "report.rate")
                         yield Static(id="report-rate-detail", markup=False)
                     yield Digits("", id="report-rate")
-                yield Static(id="report-spark-rate-caption", classes="report-spark-caption",
-                             markup=False)
-                yield Sparkline([], id="report-spark-rate", classes="report-spark")
-                yield Static(id="report-spark-load-caption", classes="report-spark-caption",
-                             markup=False)
-                yield Sparkline([], id="report-spark-load", classes="report-spark")
-                yield Static(id="report-breaches-caption", markup=False)
-                yield DataTable(id="report-breaches", cursor_type="row", zebra_stripes=True)
+                yield Static(id="report-checks")
+                with Horizontal(id="report-sparks"):
+                    with Vertical(classes="report-spark-box"):
+                        yield Static(id="report-spark-rate-caption",
+                                     classes="report-spark-caption", markup=False)
+                        yield Sparkline([], id="report-spark-rate", classes="report-spark")
+                    with Vertical(classes="report-spark-box"):
+                        yield Static(id="report-spark-load-caption",
+                                     classes="report-spark-caption", markup=False)
+                        yield Sparkline([], id="report-spark-load", classes="report-spark")
+                with TabbedContent(id="report-lists"):
+                    for tab, table, key in LISTS:
+                        with TabPane(label(key, "zh"), id=tab):
+                            yield DataTable(id=table, cursor_type="row", zebra_stripes=True)
         yield Notice(id="report-message")
         with Horizontal(id="report-exports"):
             yield labelled(Button(id="report-csv", compact=True), "report.export_csv")
@@ -215,22 +255,89 @@ class ReportScreen(Screen):
         self.query_one("#report-spark-load", Sparkline).data = [d.presented for d in days]
         low = f"{min(decided):.0%}" if decided else "—"
         self.query_one("#report-spark-rate-caption", Static).update(
-            f"{label('report.daily_rate', language)}  ({label('report.lowest', language)}"
-            f" {low})")
+            f"{label('report.daily_rate', language)}, {label('report.lowest', language)}"
+            f" {low}")
         busiest = max(days, key=lambda d: d.presented)
         self.query_one("#report-spark-load-caption", Static).update(
-            f"{label('report.daily_load', language)}  ({label('report.busiest', language)}"
-            f" {busiest.day[5:]}: {busiest.presented})")
-        self.query_one("#report-breaches-caption", Static).update(
-            f"{label('report.breaches', language)}: {report.breached}")
+            f"{label('report.daily_load', language)}, {label('report.busiest', language)}"
+            f" {busiest.day[5:]}: {busiest.presented}")
+        self.query_one("#report-checks", Static).update(checks(report, language))
+        lists = self.query_one("#report-lists", TabbedContent)
+        counts = (report.breached, report.refused, len(report.permission_cases))
+        for (tab, _table, key), count in zip(LISTS, counts, strict=True):
+            lists.get_tab(tab).label = f"{label(key, language)} {count}"
+        self._render_breaches(report, language)
+        self._render_refusals(report, language)
+        self._render_permission(report, language)
+
+    def _render_breaches(self, report: ComplianceReport, language: Language) -> None:
+        """Each breach with what happened (C4: booked for when and where and not started,
+        started late, released and not booked again, never booked), wrapped to the table."""
         breaches = self.query_one("#report-breaches", DataTable)
         breaches.clear(columns=True)
-        for key in BREACH_COLUMNS:
-            breaches.add_column(label(key, language), key=key)
-        for b in report.breaches:
-            breaches.add_row(f"#{b.request_id}", local(b.deadline), local(b.started),
-                             Text(f"{b.hours_late:.2f}", style="bold red", justify="right"),
-                             b.reason, key=str(b.request_id))
+        rows = [(f"#{b.request_id}", short(b.deadline), f"{b.hours_late:.1f}")
+                for b in report.breaches]
+        widths = {key: max([cell_len(label(key, language))] + [cell_len(row[n]) for row in rows])
+                  for n, key in enumerate(BREACH_COLUMNS)}
+        pad = 2 * breaches.cell_padding
+        # What happened takes the rest of the width (less a scroll bar) and wraps; on a
+        # narrow screen the deadline goes (the history, Enter, has it).
+        table_width = breaches.scrollable_content_region.width - pad - 2
+        rest = table_width - sum(width + pad for width in widths.values())
+        if rest < HAPPENED_WIDTH:
+            rest += widths.pop("report.deadline") + pad
+        for key, width in widths.items():
+            breaches.add_column(label(key, language), key=key, width=width)
+        breaches.add_column(label("report.happened", language), key="report.happened",
+                            width=max(12, rest))
+        for b, (request, deadline, hours) in zip(report.breaches, rows, strict=True):
+            cells = [request, deadline] if "report.deadline" in widths else [request]
+            breaches.add_row(*cells, Text(hours, style="bold red", justify="right"),
+                             Text(happened(b, language)), key=str(b.request_id),
+                             height=None)
+        self._breach_width = breaches.scrollable_content_region.width
+
+    def _render_refusals(self, report: ComplianceReport, language: Language) -> None:
+        """V9: which rule (which document) failed how often."""
+        refusals = self.query_one("#report-refusals", DataTable)
+        refusals.clear(columns=True)
+        for key in REFUSAL_COLUMNS:
+            refusals.add_column(label(key, language), key=key)
+        for rule, count in report.refused_by_rule.items():
+            refusals.add_row(rule, rule_name(rule, language), Text(str(count), justify="right"),
+                             key=rule)
+        refusals.add_row("", Text(label("report.total", language), style="bold"),
+                         Text(str(report.refused), style="bold", justify="right"), key="total")
+
+    def _render_permission(self, report: ComplianceReport, language: Language) -> None:
+        """P2: when each case was presented and how long the authority took to decide (so
+        far, for an undecided case), with the outcome; red over its 72 hours."""
+        table = self.query_one("#report-permission", DataTable)
+        table.clear(columns=True)
+        for key in PERMISSION_COLUMNS:
+            table.add_column(label(key, language), key=key)
+        for case in report.permission_cases:
+            hours = decision_hours(case, report.made_at)
+            late = hours is not None and hours > PERMISSION_DECISION_HOURS
+            zh, en = OUTCOMES[case.outcome]
+            so_far = "…" if case.decided_at is None else ""  # awaiting: hours so far
+            table.add_row(f"#{case.request_id}", short(case.presented_at),
+                          Text(NONE if hours is None else f"{hours:.1f}{so_far}",
+                               justify="right", style="bold red" if late else ""),
+                          Text(zh if language == "zh" else en,
+                               style="bold red" if late else ""),
+                          key=str(case.request_id))
+
+    def on_resize(self) -> None:
+        # Below 36 lines the margins go, so that the 24 figures fit on 30 lines.
+        self.set_class(self.size.height < 36, "-compact")
+        self.call_after_refresh(self._fit_breaches)
+
+    def _fit_breaches(self) -> None:
+        """The breach account wraps to the table's width, known once it is laid out."""
+        width = self.query_one("#report-breaches", DataTable).scrollable_content_region.width
+        if self.report is not None and width != self._breach_width:
+            self._render_breaches(self.report, self.app.language)
 
     # --- a breach's history ---------------------------------------------------------------
 
@@ -238,8 +345,10 @@ class ReportScreen(Screen):
     def _open_history(self, event: DataTable.RowSelected) -> None:
         request_id = int(event.row_key.value)
         entries = attempt(self.query_one(Notice), request_history, self.app.db, request_id)
+        breach = next((b for b in self.report.breaches if b.request_id == request_id), None) \
+            if self.report is not None else None
         if entries is not None:
-            self.app.push_screen(BreachHistory(request_id, entries))
+            self.app.push_screen(BreachHistory(request_id, entries, breach))
 
     # --- exports, written in worker threads -------------------------------------------------
 
@@ -300,19 +409,74 @@ class ReportScreen(Screen):
                              f"summary printed {where}", "info")
 
 
+def short(moment: str | None) -> str:
+    """'2026-11-22T09:50:00+08:00' -> '11-22 09:50' (the period above gives the year)."""
+    return moment[5:16].replace("T", " ") if moment else NONE
+
+
+def happened(breach: Breach, language: Language) -> str:
+    """What happened to a breached request, in the screen's language (Enter shows both
+    languages, the reason given for the delay and the history)."""
+    return (breach.zh if language == "zh" else breach.en) or breach.reason
+
+
+def decision_hours(case: PermissionCase, made_at: str) -> float | None:
+    """P2: hours the authority took, or has taken so far when it has not decided."""
+    if case.decision_hours is not None or case.outcome != "awaiting":
+        return case.decision_hours
+    presented = datetime.fromisoformat(case.presented_at)
+    return (datetime.fromisoformat(made_at) - presented).total_seconds() / 3600
+
+
+def checks(report: ComplianceReport, language: Language) -> Text:
+    """Two lines a warden signs off: every interrogation-room meeting had the lawyer's
+    written consent and devices off (B5), and the authority decided within 72 hours (P2)."""
+    zh = language == "zh"
+    rooms, consent, off = (report.interrogation_room_meetings, report.consent_recorded,
+                           report.devices_off_confirmed)
+    mark, style = OK if consent == off == rooms else BAD
+    line = Text.assemble((mark, style), " ")
+    line.append(f"讯问室会见 {rooms} 次：书面同意 {consent}/{rooms}，设备关闭 {off}/{rooms}" if zh
+                else f"Interrogation room {rooms}: consent {consent}/{rooms}, devices off"
+                     f" {off}/{rooms}")
+    cases = report.permission_cases
+    limit = PERMISSION_DECISION_HOURS
+    decided = [c.decision_hours for c in cases if c.decision_hours is not None]
+    late = sum(1 for hours in decided if hours > limit)
+    awaiting = [c for c in cases if c.outcome == "awaiting"]
+    overdue = sum(1 for c in awaiting if (decision_hours(c, report.made_at) or 0) > limit)
+    mark, style = OK if late == overdue == 0 else BAD
+    line.append("\n")
+    line.append_text(Text.assemble((mark, style), " "))
+    longest = f"{max(decided):.1f}" if decided else NONE
+    if not cases:
+        line.append("侦查机关许可：无" if zh else "Permission (P2): none")
+    elif zh:
+        line.append(f"侦查机关许可 {len(cases)} 件（{limit}小时内决定）：已决定 {len(decided)}，"
+                    f"最长 {longest} 小时，超时 {late}"
+                    + (f"；待决定 {len(awaiting)}，已超时 {overdue}" if awaiting else ""))
+    else:
+        line.append(f"Permission {len(cases)} (decide within {limit} h): {len(decided)}"
+                    f" decided, longest {longest} h, {late} late"
+                    + (f"; {len(awaiting)} awaiting, {overdue} overdue" if awaiting else ""))
+    return line
+
+
 class BreachHistory(ModalScreen[None]):
     """What happened to one request: its audit entries and those of its bookings."""
 
     BINDINGS = [Binding("escape", "dismiss", "关闭", id="report.close")]
 
-    def __init__(self, request_id: int, entries) -> None:
+    def __init__(self, request_id: int, entries, breach: Breach | None = None) -> None:
         super().__init__()
         self.request_id = request_id
         self.entries = entries
+        self.breach = breach
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box"):
             yield Static(id="history-title", markup=False)
+            yield Static(id="history-happened", markup=False)
             yield DataTable(id="history-entries", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="history-buttons"):
                 yield labelled(Button(id="history-close", compact=True, variant="primary"),
@@ -327,6 +491,8 @@ class BreachHistory(ModalScreen[None]):
         self.query_one("#history-title", Static).update(
             f"{label('report.history', language)} #{self.request_id}"
             f"  ({len(self.entries)})")
+        self.query_one("#history-happened", Static).update(
+            self.breach.reason if self.breach is not None else "")
         table = self.query_one("#history-entries", DataTable)
         table.clear(columns=True)
         for key, width in HISTORY_COLUMNS:

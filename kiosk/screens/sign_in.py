@@ -1,4 +1,7 @@
-"""S1: an officer or warden signs in with staff number and PIN."""
+"""S1: an officer or warden signs in with staff number and PIN.
+
+The kiosk's first screen: it imports nothing of the domain before a sign-in is checked
+(kiosk/startup.py loads the domain behind it while the officer types)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
-from booking.staff import sign_in
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
@@ -28,6 +30,9 @@ class SignInScreen(Screen):
             yield labelled(Button(variant="primary", id="sign-in"), "sign_in.submit")
             yield Notice(id="sign-in-message")
         yield Footer()
+
+    waiting = False
+    """A sign-in was submitted before the kiosk had started: checked once it has."""
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", lambda language: translate(self, language))
@@ -56,6 +61,13 @@ class SignInScreen(Screen):
             self.query_one("#pin" if staff_no else "#staff-no", Input).focus()
             return
         app = self.app
+        if not app.ready:  # the settings and the database are still loading (kiosk/startup.py)
+            self.waiting = True
+            notice.show("正在启动，请稍候…", "starting…, one moment", "info")
+            return
+        self.waiting = False
+        from booking.staff import sign_in
+
         member = attempt(
             notice, sign_in, app.db, app.clock, staff_no, pin,
             app.settings.security.max_pin_attempts)
@@ -66,3 +78,8 @@ class SignInScreen(Screen):
         notice.clear()
         self.query_one("#staff-no", Input).clear()
         app.start_shift(member)
+
+    def started(self) -> None:
+        """The kiosk has started (KioskApp): check a sign-in submitted while it was starting."""
+        if self.waiting:
+            self.submit()

@@ -317,3 +317,90 @@ def test_e3_cli_file_error_is_bilingual(tmp_path):
     result = run_cli(tmp_path / "x.db", "import", "lawyers", str(path))
     assert result.exit_code == 1
     assert "缺少列" in result.output and "missing column" in result.output
+
+
+# --- P1: the roster's charge category ------------------------------------------------------
+
+def roster_row(roster_no: str, charge: str, stage: str = "investigation") -> str:
+    return (f"{roster_no},郑毅,31010119850312121x,沪国安立字〔2026〕{roster_no}号,{charge},{stage},"
+            "上海市国家安全局,in_custody")
+
+
+@pytest.mark.parametrize("charge, code", [
+    ("national_security", "national_security"), ("危害国家安全", "national_security"),
+    ("危害国家安全罪", "national_security"), ("危害国家安全犯罪案件", "national_security"),
+    ("涉嫌间谍罪", "national_security"), ("National Security", "national_security"),
+    ("terrorism", "terrorism"), ("恐怖活动", "terrorism"), ("恐怖活动犯罪", "terrorism"),
+    ("组织、领导、参加恐怖组织罪", "terrorism"), ("诈骗罪", "fraud"), ("fraud", "fraud"),
+    ("其他", "other")])
+def test_p1_charge_categories_in_chinese_are_stored_as_codes(db, clock, tmp_path, charge, code):
+    report = import_file(db, clock, "cli", "detainees",
+                         write(tmp_path, "roster.csv", DETAINEES_HEADER, roster_row("2026030", charge)))
+    assert report.errors == [] and table(db, "detainees")[0]["charge_category"] == code
+
+
+def test_p1_a_roster_in_chinese_asks_for_permission(db, clock, tmp_path):
+    """P1: 危害国家安全罪 under investigation needs the authority's permission, as the code does;
+    a stored label from before the import mapped them is read through the same table."""
+    from support import OFFICER, presentation
+
+    from booking.staff import add_staff
+    from booking.verification import verify_documents
+
+    add_staff(db, clock, "test", OFFICER, "陈警官", "officer", "246810")
+    import_file(db, clock, "cli", "lawyers", write(tmp_path, "l.csv", LAWYERS_HEADER, WANG))
+    import_file(db, clock, "cli", "detainees", write(
+        tmp_path, "r.csv", DETAINEES_HEADER, roster_row("2026030", "危害国家安全罪"),
+        roster_row("2026031", "危害国家安全罪", "prosecution")))
+    zheng = dict(roster_no="2026030", letter_detainee_name="郑毅", poa_signed_by="郑毅")
+    assert verify_documents(db, clock, OFFICER, presentation(**zheng)).request.state == \
+        "awaiting_permission"
+    later = dict(zheng, roster_no="2026031")  # P3: after investigation nobody asks
+    assert verify_documents(db, clock, OFFICER, presentation(**later)).request.state == "open"
+    db.table("detainees").insert(dict(  # written before the import checked the category
+        next(db.query("SELECT * FROM detainees WHERE roster_no = '2026030'")),
+        roster_no="2026032", charge_category="恐怖活动犯罪"))
+    legacy = dict(zheng, roster_no="2026032")
+    assert verify_documents(db, clock, OFFICER, presentation(**legacy)).request.state == \
+        "awaiting_permission"
+
+
+def test_p1_unknown_charge_category_is_a_bilingual_row_error_and_nothing_is_imported(
+        db, clock, tmp_path):
+    path = write(tmp_path, "roster.csv", DETAINEES_HEADER, LI, roster_row("2026030", "极端主义"),
+                 roster_row("2026031", "国安案"))
+    report = import_file(db, clock, "cli", "detainees", path)
+    assert [(e.line, e.field) for e in report.errors] == [(3, "charge_category"),
+                                                          (4, "charge_category")]
+    reason = report.errors[0].reason
+    assert "未知的罪名类别“极端主义”" in reason and "unknown charge category '极端主义'" in reason
+    assert "national_security" in reason and "terrorism" in reason and "other" in reason
+    assert table(db, "detainees") == []
+
+
+def test_p1_cli_names_the_line_of_an_unknown_charge_category(tmp_path):
+    path = write(tmp_path, "roster.csv", DETAINEES_HEADER, roster_row("2026030", "危害国家安全类犯罪"),
+                 roster_row("2026031", "国家安全罪名"))
+    result = run_cli(tmp_path / "x.db", "import", "detainees", str(path))
+    assert result.exit_code != 0 and "nothing imported" in result.output
+    assert "line 3: charge_category: 未知的罪名类别“国家安全罪名”" in result.output
+    assert "line 2" not in result.output  # 危害国家安全类犯罪 is a known name
+
+
+def test_p1_doctor_warns_of_a_stored_charge_category_it_does_not_know(db):
+    from booking.health import roster_finding
+
+    assert roster_finding(db).status == "ok"
+    db.table("detainees").insert(dict(
+        roster_no="2026030", name="郑毅", id_no="31010119850312121X", case_no="案",
+        charge_category="国安", stage="investigation", case_unit="单位", status="in_custody"))
+    finding = roster_finding(db)
+    assert finding.status == "warning" and "国安" in finding.zh and "国安" in finding.en
+
+
+def test_p1_the_installer_guide_lists_every_charge_category():
+    from booking.charges import CATEGORIES
+
+    guide = (ROOT / "docs" / "installer-guide.md").read_text(encoding="utf-8")
+    for code, (name, aliases) in CATEGORIES.items():
+        assert f"| `{code}` | {'；'.join((name, *aliases))} |" in guide, code

@@ -128,9 +128,9 @@ def test_b5_b6_interrogation_room_only_when_earlier_and_never_without_consent(
                    interrogation.start, consent_signed=True)
     assert booking.consent_at == clock.now()
     with pytest.raises(DomainError) as info:  # devices must be confirmed off
-        start_meeting(centre, clock, OFFICER, booking.id)
+        start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert info.value.rule == "B5"
-    started = start_meeting(centre, clock, OFFICER, booking.id, devices_off_confirmed=True)
+    started = start_meeting(centre, clock, settings, OFFICER, booking.id, devices_off_confirmed=True)
     assert started.devices_off_at == clock.now()
     assert audit.verify(centre).ok
 
@@ -171,7 +171,7 @@ def test_c4_lawyer_choosing_later_time_is_deferred_with_offer_kept(centre, clock
     assert booking.deferred_by_lawyer and booking.delay_reason == "lawyer_choice"
     assert booking.earliest_offer_at == at(2026, 11, 24, 9, 0)
     clock.set(later)
-    start_meeting(centre, clock, OFFICER, booking.id)
+    start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert centre.table("meeting_requests").get(request.id)["state"] == "deferred_by_lawyer"
 
 
@@ -181,7 +181,7 @@ def test_c4_met_breached_no_show(centre, clock, settings):
                    delay_reason="in_court")
     clock.set(at(2026, 11, 25, 8, 35))
     check_in(centre, clock, settings, OFFICER, booking.id)
-    start_meeting(centre, clock, OFFICER, booking.id)
+    start_meeting(centre, clock, settings, OFFICER, booking.id)
     clock.advance(timedelta(minutes=50))
     assert end_meeting(centre, clock, OFFICER, booking.id).state == "done"
     assert centre.table("meeting_requests").get(request.id)["state"] == "met"
@@ -237,3 +237,43 @@ def test_c2_now_offer_taken_a_little_later_is_still_immediate(centre, clock, set
     booking = book(centre, clock, settings, OFFICER, request.id, offer.room_id, offer.start)
     assert booking.immediate and booking.delay_reason is None
     assert booking.start == at(2026, 11, 24, 9, 5)  # the meeting starts when booked
+
+
+def test_b10_lawyer_never_checked_in_and_past_the_limit_cannot_start(centre, clock, settings):
+    request = request_at(centre, clock, at(2026, 11, 24, 9, 0))
+    booking = book(centre, clock, settings, OFFICER, request.id, "M1", at(2026, 11, 24, 13, 0),
+                   delay_reason="rooms_busy")
+    clock.set(at(2026, 11, 24, 13, 16))  # not checked in, 16 minutes after the booked start
+    before = (centre.table("audit_log").count, centre.table("bookings").get(booking.id),
+              centre.table("meeting_requests").get(request.id))
+    with pytest.raises(DomainError) as info:
+        start_meeting(centre, clock, settings, OFFICER, booking.id)
+    assert info.value.rule == "B10"
+    assert "释放后重新预约" in info.value.zh and "release it and book again" in info.value.en
+    assert (centre.table("audit_log").count, centre.table("bookings").get(booking.id),
+            centre.table("meeting_requests").get(request.id)) == before  # E1: nothing changed
+    release_late(centre, clock, settings, OFFICER, booking.id)  # the way on: release, re-book
+    assert get_booking(centre, clock, booking.id).state == "released_late"
+
+
+def test_b10_lawyer_checked_in_on_time_may_start_after_the_limit(centre, clock, settings):
+    """The centre's delay (room or detainee not ready) is not the lawyer's lateness."""
+    request = request_at(centre, clock, at(2026, 11, 24, 9, 0))
+    booking = book(centre, clock, settings, OFFICER, request.id, "M1", at(2026, 11, 24, 13, 0),
+                   delay_reason="rooms_busy")
+    clock.set(at(2026, 11, 24, 13, 10))
+    check_in(centre, clock, settings, OFFICER, booking.id)
+    clock.set(at(2026, 11, 24, 13, 50))  # the detainee was brought 50 minutes late
+    started = start_meeting(centre, clock, settings, OFFICER, booking.id)
+    assert started.state == "in_progress" and started.started_at == clock.now()
+    assert centre.table("meeting_requests").get(request.id)["state"] == "met"
+
+
+def test_b10_lawyer_within_the_limit_may_start_without_checking_in(centre, clock, settings):
+    request = request_at(centre, clock, at(2026, 11, 24, 9, 0))
+    booking = book(centre, clock, settings, OFFICER, request.id, "M1", at(2026, 11, 24, 13, 0),
+                   delay_reason="rooms_busy")
+    clock.set(at(2026, 11, 24, 13, 15))  # exactly at the limit: not more than 15 minutes
+    started = start_meeting(centre, clock, settings, OFFICER, booking.id)
+    assert started.state == "in_progress"
+    assert centre.table("bookings").get(booking.id)["arrived_at"] == "2026-11-24T13:15:00+08:00"

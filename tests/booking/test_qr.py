@@ -94,7 +94,7 @@ def test_q4_second_scan_returns_the_same_ticket_and_changes_nothing(centre, cloc
     assert again.repeat and again.ticket == first.ticket
     assert state(centre) == before
     assert centre.table("tickets").count == 1
-    start_meeting(centre, clock, OFFICER, first.booking.id)  # still shown once started
+    start_meeting(centre, clock, settings, OFFICER, first.booking.id)  # still shown once started
     assert check_in_by_code(centre, clock, settings, OFFICER, code).ticket == first.ticket
 
 

@@ -1,4 +1,5 @@
-"""T1, T3, T4, B8: queue numbers per day, calling order, the board, print state."""
+"""T1, T3, T4, B8, C2: queue numbers per day, a walk-in met now queued at once, calling order,
+the board, print state."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import threading
 from datetime import timedelta
 
 import pytest
-from support import FIRM, LAWYER, OFFICER, at
+from support import FIRM, LAWYER, OFFICER, at, presentation
 
+from booking import queue
 from booking.clock import FixedClock, iso
 from booking.errors import DomainError
-from booking.meetings import check_in, get_booking
+from booking.meetings import book, check_in, get_booking
+from booking.qr import check_in_by_code, code_for
 from booking.queue import (
     admit,
     board,
+    book_at_desk,
     call_next,
     issue_ticket,
     label_for,
@@ -22,6 +26,7 @@ from booking.queue import (
     mark_printed,
 )
 from booking.storage import open_database
+from booking.verification import verify_documents
 
 
 def seat(db, start, *, deadline=None, priority=False, state="booked", deferred=False,
@@ -121,6 +126,83 @@ def test_t1_admit_marks_arrival_once_and_finishes_an_interrupted_admission(centr
     check_in(centre, clock, settings, OFFICER, interrupted)  # arrived, then the power went
     second = admit(centre, clock, settings, OFFICER, interrupted)
     assert not second.repeat and second.ticket.label == "A002"
+
+
+# Another lawyer of the small registers, for 张三.
+LIU_YANG = dict(cert_no="13101200910123457", letter_lawyer_name="刘洋", roster_no="2026002",
+                letter_detainee_name="张三", poa_signed_by="张三")
+
+
+def walk_in(db, clock, **changes) -> int:
+    """A walk-in lawyer's documents pass now: the open request's id."""
+    result = verify_documents(db, clock, OFFICER, presentation(**changes))
+    assert result.passed, result.failures
+    return result.request.id
+
+
+def test_c2_t1_a_meeting_now_queues_the_lawyer_at_the_desk_at_once(centre, clock, settings):
+    first = book_at_desk(centre, clock, settings, OFFICER, walk_in(centre, clock, **LIU_YANG),
+                         "M2", clock.now())
+    assert first.admission.ticket.label == "A001"  # another walk-in, queued before
+    request_id = walk_in(centre, clock)
+    made = book_at_desk(centre, clock, settings, OFFICER, request_id, "M1", clock.now())
+    assert made.booking.immediate and made.booking.state == "arrived"
+    assert made.admission is not None and not made.admission.repeat
+    ticket = made.admission.ticket
+    assert (ticket.label, ticket.booking_id, ticket.issued_at) == ("A002", made.booking.id,
+                                                                   clock.now())
+    row = centre.table("bookings").get(made.booking.id)
+    assert row["arrived_at"] == iso(clock.now())
+    assert [r["action"] for r in centre.query(
+        "SELECT action FROM audit_log WHERE subject = ? ORDER BY id",
+        (f"booking:{made.booking.id}",))] == ["book", "arrive", "issue_ticket"]
+    # Repeat safe: asking again, or scanning the ticket's code, gives the same ticket (Q4).
+    assert admit(centre, clock, settings, OFFICER, made.booking.id) == made.admission.model_copy(
+        update={"repeat": True})
+    scan = check_in_by_code(centre, clock, settings, OFFICER,
+                            code_for(settings, clock, made.booking))
+    assert scan.repeat and scan.ticket == ticket
+    with pytest.raises(DomainError):  # the request is booked: no second booking either
+        book_at_desk(centre, clock, settings, OFFICER, request_id, "M2", clock.now())
+    assert centre.table("tickets").count == 2 and centre.table("bookings").count == 2
+    assert first.booking.state == "arrived"
+
+
+def test_c3_a_meeting_later_is_only_booked_the_lawyer_scans_on_arrival(centre, clock, settings):
+    request_id = walk_in(centre, clock)
+    made = book_at_desk(centre, clock, settings, OFFICER, request_id, "M1",
+                        at(2026, 11, 24, 14, 0), delay_reason="rooms_busy")
+    assert not made.booking.immediate and made.booking.state == "booked"
+    assert made.admission is None and centre.table("tickets").count == 0
+
+
+def test_c2_e2_booking_and_admission_are_one_transaction(centre, clock, settings, monkeypatch):
+    """A failure (or a kill) while queuing leaves no booking without its ticket: nothing is
+    written, and the next call does it all."""
+    request_id = walk_in(centre, clock)
+    before = {t: centre.table(t).count for t in ("bookings", "tickets", "audit_log")}
+
+    def power_cut(*args):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(queue, "_issue", power_cut)
+    with pytest.raises(RuntimeError):
+        book_at_desk(centre, clock, settings, OFFICER, request_id, "M1", clock.now())
+    assert {t: centre.table(t).count for t in before} == before
+    assert centre.table("meeting_requests").get(request_id)["state"] == "open"
+    monkeypatch.undo()
+    made = book_at_desk(centre, clock, settings, OFFICER, request_id, "M1", clock.now())
+    assert made.admission.ticket.label == "A001" and made.booking.state == "arrived"
+
+
+def test_c2_a_meeting_now_booked_without_its_ticket_is_completed_by_admit(centre, clock,
+                                                                        settings):
+    """A "now" booking made by book() alone (an import, an older kiosk) is queued by admit()."""
+    booking = book(centre, clock, settings, OFFICER, walk_in(centre, clock), "M1", clock.now())
+    assert booking.immediate and booking.state == "booked"
+    admission = admit(centre, clock, settings, OFFICER, booking.id)
+    assert admission.ticket.label == "A001" and not admission.repeat
+    assert get_booking(centre, clock, booking.id).state == "arrived"
 
 
 def queue_of(db, clock, bookings):

@@ -3,10 +3,16 @@
 from datetime import date, timedelta
 
 import pytest
-from support import OFFICER, at, presentation
+from support import OFFICER, add_long_named_detainees, at, presentation
 
 from booking.errors import DomainError
-from booking.meetings import book, close_without_meeting, start_meeting
+from booking.meetings import (
+    book,
+    check_in,
+    close_without_meeting,
+    release_late,
+    start_meeting,
+)
 from booking.report import STATES, compliance_report
 from booking.rooms import sync_rooms
 from booking.verification import verify_documents
@@ -24,7 +30,7 @@ def week(registers, clock, settings):
 
     r1 = verify().request  # met at once
     b1 = book(db, clock, settings, OFFICER, r1.id, "M1", clock.now())
-    start_meeting(db, clock, OFFICER, b1.id)
+    start_meeting(db, clock, settings, OFFICER, b1.id)
     assert not verify(cert_no="13101201510234567", letter_lawyer_name="赵敏").passed  # V4
     assert not verify(cert_no="23101200910123456").passed  # V2
     zhang = dict(roster_no="2026002", letter_detainee_name="张三", poa_signed_by="张三")
@@ -43,7 +49,7 @@ def week(registers, clock, settings):
     clock.set(at(2026, 11, 24, 13, 20))
     close_without_meeting(db, clock, OFFICER, b4.id, "no_show")
     clock.set(at(2026, 11, 25, 9, 5))
-    start_meeting(db, clock, OFFICER, b2.id)
+    start_meeting(db, clock, settings, OFFICER, b2.id)
     clock.set(at(2026, 11, 27, 12, 0))
     return db, (r1, r2, r3, r4, r5)
 
@@ -61,7 +67,8 @@ def test_r1_known_figures(week, clock):
     assert report.median_hours == 0.0 and report.p90_hours == pytest.approx(24.08, abs=0.01)
     [breach] = report.breaches
     assert breach.request_id == r5.id and breach.started is None
-    assert breach.hours_late == pytest.approx(27.0) and "not booked" in breach.reason
+    assert breach.hours_late == pytest.approx(27.0) and breach.happened == "never_booked"
+    assert breach.reason == "期限内从未预约 / never booked before the deadline"
     assert [c.outcome for c in report.permission_cases] == ["awaiting"]
     assert report.saturday_meetings == report.sunday_meetings == 0
 
@@ -91,3 +98,79 @@ def test_e1_bad_period(week, clock):
         compliance_report(db, clock, date(2026, 11, 30), date(2026, 11, 1))
     with pytest.raises(DomainError):
         compliance_report(db, clock, date(2000, 1, 1), date(2026, 1, 1) + timedelta(days=1))
+
+
+@pytest.fixture
+def four_breaches(centre, clock, settings):
+    """Tue 2026-11-24 09:00, four requests (deadline Thu 09:00), each breached differently;
+    the report is made on Fri 12:00."""
+    db = centre
+    add_long_named_detainees(db)
+
+    def verify(**changes):
+        return verify_documents(db, clock, OFFICER, presentation(**changes)).request
+
+    at_once = verify()  # booked for now (no delay reason: it was immediate), never started
+    book(db, clock, settings, OFFICER, at_once.id, "M1", clock.now())
+    late = verify(cert_no="13101200910123457", letter_lawyer_name="刘洋", roster_no="2026002",
+                  letter_detainee_name="张三", poa_signed_by="张三")
+    late_booking = book(db, clock, settings, OFFICER, late.id, "M2", at(2026, 11, 25, 10, 0),
+                        delay_reason="in_court")
+    released = verify(cert_no="13101200910123458", letter_lawyer_name="陈静",
+                      roster_no="2026101", letter_detainee_name="张三丰", poa_signed_by="张三丰")
+    slot = book(db, clock, settings, OFFICER, released.id, "M3", at(2026, 11, 24, 13, 0),
+                delay_reason="other", delay_text="停电")
+    never = verify(cert_no="131012009101", letter_firm_code="31310115T3KB1E2BDA",
+                   letter_lawyer_name="吴德", roster_no="2026102",
+                   letter_detainee_name="欧阳娜娜", poa_signed_by="欧阳娜娜")
+    clock.set(at(2026, 11, 24, 13, 30))
+    release_late(db, clock, settings, OFFICER, slot.id)
+    clock.set(at(2026, 11, 25, 9, 55))
+    check_in(db, clock, settings, OFFICER, late_booking.id)  # in time, then kept waiting
+    clock.set(at(2026, 11, 26, 10, 0))
+    start_meeting(db, clock, settings, OFFICER, late_booking.id)
+    clock.set(at(2026, 11, 27, 12, 0))
+    return db, (at_once, late, released, never)
+
+
+def test_r1_c4_each_breach_says_what_really_happened(four_breaches, clock):
+    """A booked request that never started is not "not booked" (an immediate booking has no
+    delay reason): each breach says whether it was booked, when and where, started late,
+    released, or never booked; Chinese with English beside."""
+    db, (at_once, late, released, never) = four_breaches
+    report = compliance_report(db, clock, date(2026, 11, 24), date(2026, 11, 24))
+    assert report.breached == 4
+    got = {b.request_id: b for b in report.breaches}
+    b = got[at_once.id]
+    assert (b.happened, b.booked_for, b.room, b.started) == (
+        "booked_not_started", "2026-11-24T09:00:00+08:00", "M1", None)
+    assert b.reason == ("预约 11-24 09:00 会见室1，会见未开始"
+                        " / booked for 11-24 09:00 in room M1, meeting not started")
+    assert b.delay is None  # it was booked for at once
+    assert b.hours_late == pytest.approx(27.0)
+    b = got[late.id]
+    assert (b.happened, b.room, b.started) == ("started_late", "M2",
+                                               "2026-11-26T10:00:00+08:00")
+    assert b.reason == ("预约 11-25 10:00 会见室2，11-26 10:00才开始（超过期限） / booked for"
+                        " 11-25 10:00 in room M2, started late at 11-26 10:00；未能当即会见 not at"
+                        " once: 在押人员出庭 / the detainee is in court")
+    assert b.hours_late == pytest.approx(1.0)
+    b = got[released.id]
+    assert (b.happened, b.room) == ("released_not_rebooked", "M3")
+    assert b.zh == "预约 11-24 13:00 会见室3，律师迟到、时段释放，其后未再预约"
+    assert b.en == "booked for 11-24 13:00 in room M3; slot released (lawyer late), not booked again"
+    assert b.delay == "其他 / other: 停电"
+    b = got[never.id]
+    assert (b.happened, b.booked_for, b.room) == ("never_booked", None, None)
+    assert b.reason == "期限内从未预约 / never booked before the deadline"
+
+
+def test_r3_the_printed_summary_says_what_happened_to_each_breach(four_breaches, clock):
+    from printers.report_summary import report_summary
+
+    db, _ = four_breaches
+    report = compliance_report(db, clock, date(2026, 11, 24), date(2026, 11, 24))
+    slip = "".join(getattr(block, "text", "") for block in
+                   report_summary(report, "上海市第一看守所", 80, clock.now()).blocks)
+    for words in ("会见未开始", "才开始（超过期限）", "其后未再预约", "期限内从未预约"):
+        assert words in slip, words

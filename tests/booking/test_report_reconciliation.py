@@ -164,3 +164,10 @@ def test_r2_breaches_are_late_and_explained(history):
             assert breach.hours_late > 0, (name, breach)
             assert breach.started is None or breach.started > breach.deadline, (name, breach)
             assert " / " in breach.reason, (name, breach)  # zh / en
+            # R1/C4: what happened agrees with the times (a booked request is never "not
+            # booked"): started late has a start, anything booked names its time and room.
+            assert (breach.happened == "started_late") == (breach.started is not None), \
+                (name, breach)
+            booked = breach.happened != "never_booked"
+            assert (breach.booked_for is not None, breach.room is not None) == (booked, booked)
+            assert breach.reason.startswith(f"{breach.zh} / {breach.en}"), (name, breach)

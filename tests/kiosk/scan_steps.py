@@ -3,12 +3,15 @@ network printer they print to is tests/fake_printer.py."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
 from datetime import datetime
+from pathlib import Path
 
 from kiosk_steps import sign_in
 from rich.console import Console
-from support import OFFICER, presentation
+from support import OFFICER, ROOT, presentation
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -28,6 +31,19 @@ ZHANG_WEI = dict(cert_no="13101200610567892", letter_lawyer_name="张伟",
 
 def at(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+def printout(job: Path | bytes):
+    """What a printer would make of a job (the file printer's file, or the bytes a network
+    printer got): tests/printers/escpos_reader.py, loaded here when only kiosk tests run."""
+    reader = sys.modules.get("escpos_reader")
+    if reader is None:
+        spec = importlib.util.spec_from_file_location(
+            "escpos_reader", ROOT / "tests" / "printers" / "escpos_reader.py")
+        reader = importlib.util.module_from_spec(spec)
+        sys.modules["escpos_reader"] = reader
+        spec.loader.exec_module(reader)
+    return reader.read(job.read_bytes() if isinstance(job, Path) else job)
 
 
 def booked(db, clock, settings: Settings, start: datetime, room: str = "M1",

@@ -60,15 +60,20 @@ async def test_c2_demo_lawyer_verified_then_booked_now_and_ticket_printed(
         await pilot.press("enter")
         await settle(pilot)
         booked = text(app, "#offers-booked-text")
-        assert "预约号 #1 · 会见室1 (M1) · 2026-11-24 周二 09:00–10:00" in booked
-        assert "当即会见" in booked and "48小时期限 2026-11-26 周四 09:00" in booked
+        assert "预约号 #1 · 会见室1 (M1) · 2026-11-24 周二 09:00–10:00 · 已到达" in booked
+        assert "排队号 A001" in booked  # C2: queued at once, the lawyer being here
+        assert "当即会见：律师已登记到达并取号" in booked
+        assert "48小时期限 2026-11-26 周四 09:00" in booked
         await pilot.press("ctrl+o")
         await settle(pilot)
         assert isinstance(app.screen, MeetingScreen) and app.screen.booking_id == 1
     [booking] = bookings(demo_db)
     assert (booking["room_id"], booking["immediate"], booking["delay_reason"],
-            booking["starts_at"]) == ("M1", 1, None, "2026-11-24T09:00:00+08:00")
-    assert printed == [("booking", 1)]
+            booking["starts_at"], booking["state"], booking["arrived_at"]) == (
+        "M1", 1, None, "2026-11-24T09:00:00+08:00", "arrived", "2026-11-24T09:00:00+08:00")
+    assert [(t["booking_id"], t["label"]) for t in demo_db.query("SELECT * FROM tickets")] == [
+        (1, "A001")]
+    assert printed == [("booking", 1)]  # what prints is the queue ticket (test_printing_ui)
     assert request_row(demo_db)["state"] == "booked"
 
 
@@ -202,7 +207,8 @@ async def test_b5_interrogation_room_needs_the_signed_consent(app, demo_db, monk
     assert request_row(demo_db)["state"] == "met"
 
 
-async def test_c4_meeting_arrives_starts_and_ends(app, demo_db, monkeypatch):
+async def test_c4_meeting_now_starts_and_ends_the_lawyer_already_checked_in(
+        app, demo_db, monkeypatch):
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
@@ -212,11 +218,10 @@ async def test_c4_meeting_arrives_starts_and_ends(app, demo_db, monkeypatch):
         await settle(pilot)
         screen = app.screen
         assert "王建国 13101200910123456" in text(app, "#meeting-people")  # Q3: compare
+        assert "排队号 A001" in text(app, "#meeting-booking")
+        # C2: checked in and queued when booked, so no "arrived" key
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
-            "arrive", "start", "cancelled", "assistant", "reprint"]
-        await pilot.press("1")
-        await settle(pilot)
-        assert "已登记律师到达" in screen.notice.text
+            "start", "cancelled", "assistant", "reprint"]
         await pilot.press("2")
         await settle(pilot)
         await pilot.press("3")
@@ -225,6 +230,38 @@ async def test_c4_meeting_arrives_starts_and_ends(app, demo_db, monkeypatch):
         assert "已结束" in text(app, "#meeting-booking")
     [booking] = bookings(demo_db)
     assert booking["state"] == "done" and booking["devices_off_at"] is None
+    assert request_row(demo_db)["state"] == "met"
+
+
+async def book_later_today(pilot, clock_time: str = "09:30") -> None:
+    """The lawyer asks for a later time today (C4: lawyer's choice), then the meeting desk."""
+    await to_offers(pilot)
+    await type_into(pilot, "#later-date", "2026-11-24")
+    await pilot.press("enter")
+    await pilot.press(*clock_time, "enter")
+    await settle(pilot)
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+
+
+async def test_c4_meeting_later_arrives_starts_and_ends(app, demo_db, clock, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await book_later_today(pilot)
+        screen = app.screen
+        assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
+            "arrive", "start", "cancelled", "assistant", "reprint"]
+        clock.set(at(2026, 11, 24, 9, 25))
+        await pilot.press("1")
+        await settle(pilot)
+        assert "已登记律师到达" in screen.notice.text
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
+    [booking] = bookings(demo_db)
+    assert booking["state"] == "done" and booking["arrived_at"] == "2026-11-24T09:25:00+08:00"
     assert request_row(demo_db)["state"] == "met"
 
 
@@ -246,12 +283,8 @@ async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
         app, demo_db, clock, monkeypatch):
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
-        await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        clock.advance(timedelta(minutes=20))
+        await book_later_today(pilot)
+        clock.set(at(2026, 11, 24, 9, 50))
         await pilot.press("1")  # arrives 20 minutes late
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
@@ -259,26 +292,65 @@ async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline").startswith("48小时期限 2026-11-26 周四 09:00")
-        assert offer_rows(app)[0][2] == "2026-11-24 周二 09:20–10:20"
-        await pilot.press("enter")
+        assert offer_rows(app)[0][2] == "2026-11-24 周二 09:50–10:50"
+        await pilot.press("enter")  # re-booked now: the lawyer is here, so queued at once
         await settle(pilot)
     assert [(b["state"], b["starts_at"]) for b in bookings(demo_db)] == [
-        ("released_late", "2026-11-24T09:00:00+08:00"),
-        ("booked", "2026-11-24T09:20:00+08:00")]
+        ("released_late", "2026-11-24T09:30:00+08:00"),
+        ("arrived", "2026-11-24T09:50:00+08:00")]
     assert request_row(demo_db)["deadline"] == "2026-11-26T09:00:00+08:00"
+
+
+async def test_b10_a_lawyer_never_checked_in_and_late_cannot_start(
+        app, demo_db, clock, monkeypatch):
+    """Key 2 on a booking whose lawyer never arrived and is past the limit: refused (B10),
+    the release dialog opens as for key 1; nothing is started."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await book_later_today(pilot)
+        screen = app.screen
+        clock.set(at(2026, 11, 24, 9, 46))
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # release and re-book, or cancel
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        assert ("律师迟到超过15分钟，原预约已失效，请释放后重新预约（48小时期限不变）"
+                in screen.notice.text)
+        assert "release it and book again (same deadline)" in screen.notice.text
+        assert "律师迟到已超过15分钟" in text(app, "#meeting-times")
+    [booking] = bookings(demo_db)
+    assert (booking["state"], booking["started_at"]) == ("booked", None)
+    assert request_row(demo_db)["state"] == "booked"
+
+
+async def test_b10_a_lawyer_checked_in_on_time_starts_after_the_limit(
+        app, demo_db, clock, monkeypatch):
+    """The centre made the lawyer wait: that is not lateness (B10)."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await book_later_today(pilot)
+        clock.set(at(2026, 11, 24, 9, 30))
+        await pilot.press("1")
+        await settle(pilot)
+        clock.set(at(2026, 11, 24, 10, 10))  # the room was not ready for 40 minutes
+        app.screen.reload()
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert "会见开始已记录" in app.screen.notice.text
+    [booking] = bookings(demo_db)
+    assert booking["state"] == "in_progress"
 
 
 async def test_c4_no_show_offered_once_the_lawyer_is_late(app, demo_db, clock, monkeypatch):
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
-        await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await book_later_today(pilot)
         screen = app.screen
         assert not screen.query_one("#no_show").display
-        clock.advance(timedelta(minutes=16))
+        clock.set(at(2026, 11, 24, 9, 46))
         screen.reload()
         await settle(pilot)
         assert screen.query_one("#no_show").display and screen.query_one("#release").display
@@ -475,7 +547,7 @@ async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(
             "2026-11-24 周二 · 开放时段 08:30–11:30 13:00–17:00")
         grid = rows(app.screen.query_one(DataTable))
         assert [row[0] for row in grid][:3] == ["08:30", "09:00", "09:30"]
-        assert grid[1][1] == grid[2][1] == "王建国 已预约"
+        assert grid[1][1] == grid[2][1] == "王建国 已到达"  # C2: queued when booked now
         assert grid[3][1] == "" and grid[6][1] == "·"  # 10:00 free; 11:30 closed
         app.screen.query_one(DataTable).move_cursor(row=1, column=1)
         await pilot.press("enter")

@@ -72,11 +72,12 @@ def codes(demo_db, clock, settings) -> dict[str, str]:
                 for name, (start, room, changes) in BOOKINGS.items()}
     codes = {name: code_for(settings, clock, booking) for name, booking in bookings.items()}
     codes["missing"] = code_for(settings, clock, bookings["李四"].model_copy(update={"id": 999}))
+    clock.set(at(2026, 11, 24, 10, 30))  # on time (B10: later, it could not start)
+    start_meeting(demo_db, clock, settings, OFFICER, bookings["started"].id)
     clock.set(at(2026, 11, 24, 12, 50))
     close_without_meeting(demo_db, clock, OFFICER, bookings["cancelled"].id, "cancelled")
     close_without_meeting(demo_db, clock, OFFICER, bookings["no_show"].id, "no_show")
     release_late(demo_db, clock, settings, OFFICER, bookings["released"].id)
-    start_meeting(demo_db, clock, OFFICER, bookings["started"].id)
     return codes
 
 

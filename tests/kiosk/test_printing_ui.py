@@ -1,18 +1,21 @@
 """T2/T4 from the screens: the printer runs in a worker, the ticket's print state is kept, a
-fault reaches the officer with the booking untouched, and F9 prints again once fixed."""
+fault reaches the officer with the booking untouched, and F9 prints again once fixed. C2: a
+walk-in booked for now gets the queue ticket at once."""
 
 from __future__ import annotations
 
 import pytest
 import zxingcpp
+from booking_steps import settle, to_offers
 from fake_printer import PAPER_END, PAPER_NEAR_END, STATUS_OK, network_printer
 from kiosk_steps import SIZE, sign_in
 from PIL import Image
-from scan_steps import at, booked
+from scan_steps import at, booked, printout
 from support import OFFICER, presentation
 
+from booking.meetings import get_booking
 from booking.qr import code_for
-from booking.queue import admit, get_ticket
+from booking.queue import admit, get_ticket, ticket_of
 from booking.verification import verify_documents
 from kiosk.app import KioskApp
 
@@ -166,3 +169,66 @@ async def test_t4_a_booking_that_does_not_exist_is_named(app, demo_db):
         assert app.print_booking(999) is None
         await pilot.pause()
         assert any("无此预约999" in m for m in messages(app))
+
+
+async def test_c2_t2_a_walk_in_booked_now_gets_the_queue_ticket_at_once(app, demo_db, clock,
+                                                                        settings):
+    """Enter on the "now" offer: the lawyer at the desk is checked in and queued, and the paper
+    is the queue ticket (it carries the booking and its QR), not a slip to scan later."""
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await printed(pilot)
+        assert "已打印排队号A001\nprinted ticket A001" in messages(app)
+        booked_text = str(app.screen.query_one("#offers-booked-text").render())
+        assert "排队号 A001 · ✔ 排队单已打印" in booked_text
+    booking = get_booking(demo_db, clock, 1)
+    assert booking.immediate and booking.state == "arrived"
+    files = sorted(settings.printer.folder.iterdir())
+    assert [f.name for f in files] == ["20261124-090000-ticket.bin",
+                                       "20261124-090000-ticket.png"]  # no 情况说明: it is now
+    paper = printout(files[0])
+    assert paper.texts[1:4] == ["律师会见排队号", "Queue ticket", "-" * 48]
+    assert "A001" in paper.texts and "取号时间：2026年11月24日 09:00" in paper.texts
+    assert "预约时间：2026年11月24日 09:00-10:00" in paper.texts
+    assert "请留意叫号屏幕 Please watch the screen" in paper.texts
+    assert not any("扫码签到" in line for line in paper.texts)  # no "scan at the desk"
+    assert paper.cuts == 1
+    assert paper.qr_codes == [code_for(settings, clock, booking)]  # a rescan: same ticket (Q4)
+    ticket = ticket_of(demo_db, clock, 1)
+    assert ticket.printed_at == clock.now() and ticket.print_error is None
+
+
+async def test_c2_t4_printer_offline_at_a_walk_in_ticket_kept_f9_prints_it(
+        demo_db, clock, settings, fake_printer):
+    fake_printer.switch_off()
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await printed(pilot)
+        [fault] = [m for m in messages(app) if "未打印" in m]
+        assert fault.startswith("排队号A001未打印。打印机未连接")
+        assert "然后按F9重新打印。预约已保存，排队号不变。" in fault
+        await pilot.pause()
+        booked_text = str(app.screen.query_one("#offers-booked-text").render())
+        assert "排队号 A001 · ✘ 排队单未打印：修好打印机后按F9重打" in booked_text
+        ticket = ticket_of(demo_db, clock, 1)
+        assert ticket.label == "A001" and ticket.printed_at is None and ticket.print_error
+        assert get_booking(demo_db, clock, 1).state == "arrived"  # T4: booking and number kept
+
+        fake_printer.switch_on()
+        await pilot.press("f9")
+        await printed(pilot)
+        [job] = fake_printer.wait_for(1)
+        paper = printout(job)
+        assert "律师会见排队号" in paper.texts and "A001" in paper.texts
+        assert "已打印排队号A001\nprinted ticket A001" in messages(app)
+        await pilot.pause()
+        assert "排队号 A001 · ✔ 排队单已打印" in str(
+            app.screen.query_one("#offers-booked-text").render())
+    assert demo_db.table("tickets").count == 1  # the reprint made no second number
+    fixed = ticket_of(demo_db, clock, 1)
+    assert fixed.printed_at == clock.now() and fixed.print_error is None

@@ -6,17 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from booking_steps import fill_meeting_rooms, rows
 from fake_printer import COVER_OPEN, network_printer
-from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, sign_in, steady_cursor
-from textual.widgets import DataTable, Input
+from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, screen_text, sign_in, steady_cursor
+from textual.widgets import DataTable, Input, TabbedContent
 
 from booking.clock import SHANGHAI
 from booking.meetings import book, end_meeting, release_late, start_meeting
 from booking.models import Presentation
+from booking.permission import record_permission
+from booking.report import FIGURES
 from booking.verification import verify_documents
 from kiosk.app import KioskApp
 from kiosk.components.notice import Notice
-from kiosk.screens.report import BreachHistory, ReportScreen
+from kiosk.screens.report import BreachHistory, ReportScreen, checks
 from kiosk.screens.verify import VerifyScreen
 
 WARDEN, WARDEN_PIN = "9001", "135790"
@@ -50,7 +53,7 @@ def week(demo_db, clock, settings):
     clock.set(at(2026, 11, 20, 9, 0))
     met = verify_documents(db, clock, OFFICER, presented(GOOD_POA)).request
     booking = book(db, clock, settings, OFFICER, met.id, "M1", clock.now())
-    start_meeting(db, clock, OFFICER, booking.id)
+    start_meeting(db, clock, settings, OFFICER, booking.id)
     clock.set(at(2026, 11, 20, 9, 50))
     end_meeting(db, clock, OFFICER, booking.id)
     assert not verify_documents(db, clock, OFFICER, presented(SUSPENDED_POA)).passed
@@ -71,6 +74,50 @@ def week(demo_db, clock, settings):
 @pytest.fixture
 def report_app(week, clock, settings):
     return KioskApp(settings, week[0], clock)
+
+
+SMALL = (100, 30)  # the smallest screen the report must stay readable on
+
+
+@pytest.fixture
+def permission_week(week, clock, settings):
+    """The week, then on Tue 11-24: two national-security cases (P1), 郑毅's granted after
+    6 hours and booked for Wed 10:00 in M1 but never started, the other still undecided on
+    Fri 11-27 12:00 (75 h: over the authority's 72); a V8 refusal beside the V4 one; and
+    Monday's open request met at 13:00 in interrogation room I1, every meeting room being
+    taken (B5: consent and devices off confirmed)."""
+    db, _ = week
+    db.table("detainees").insert(dict(
+        roster_no="2026031", name="冯军", id_no="310104197602134061",
+        case_no="沪国安立字〔2026〕031号", charge_category="national_security",
+        stage="investigation", case_unit="上海市国家安全局", status="in_custody"))
+    clock.set(at(2026, 11, 24, 9, 5))
+    zheng = GOOD_POA | {"roster-no": "2026030", "letter-detainee": "郑毅",
+                        "poa-signed-by": "郑毅"}
+    granted = verify_documents(db, clock, OFFICER, presented(zheng)).request
+    feng = GOOD_POA | {"cert-no": "13101201210456781", "letter-lawyer": "刘洋",
+                       "roster-no": "2026031", "letter-detainee": "冯军", "poa-signed-by": "冯军"}
+    assert verify_documents(db, clock, OFFICER, presented(feng)).request.state == \
+        "awaiting_permission"
+    assert not verify_documents(db, clock, OFFICER,
+                                presented(GOOD_POA | {"roster-no": "2026099"})).passed  # V8
+    fill_meeting_rooms(db, at(2026, 11, 24, 13, 0), hours=2)
+    [(monday,)] = db.execute("SELECT id FROM meeting_requests WHERE roster_no = '2026005'")
+    interrogation = book(db, clock, settings, OFFICER, monday, "I1", at(2026, 11, 24, 13, 0),
+                         delay_reason="rooms_busy", consent_signed=True)
+    clock.set(at(2026, 11, 24, 13, 0))
+    start_meeting(db, clock, settings, OFFICER, interrogation.id, devices_off_confirmed=True)
+    clock.set(at(2026, 11, 24, 15, 5))
+    record_permission(db, clock, OFFICER, granted.id, True, "沪国安许〔2026〕7号")
+    book(db, clock, settings, OFFICER, granted.id, "M1", at(2026, 11, 25, 10, 0),
+         delay_reason="rooms_busy")
+    clock.set(at(2026, 11, 27, 12, 0))
+    return db
+
+
+@pytest.fixture
+def permission_app(permission_week, clock, settings):
+    return KioskApp(settings, permission_week, clock)
 
 
 def figure(screen, key: str) -> str:
@@ -108,6 +155,12 @@ async def test_r1_enter_on_a_breach_shows_its_history(report_app, week):
         assert f"request:{late_id}" in subjects and any(s.startswith("booking:")
                                                         for s in subjects)
         assert history.query_one("#history-entries", DataTable).row_count == 3
+        # R1/C4: it was booked, then released because the lawyer came late; never "not booked"
+        assert history.breach.happened == "released_not_rebooked"
+        assert str(history.query_one("#history-happened").render()) == (
+            "预约 11-21 09:00 会见室2，律师迟到、时段释放，其后未再预约 / booked for 11-21 09:00 in"
+            " room M2; slot released (lawyer late), not booked again；未能当即会见 not at once:"
+            " 在押人员出庭 / the detainee is in court")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ReportScreen)
@@ -205,3 +258,79 @@ def test_snapshot_report_history_in_english(snap_compare, report_app):
         steady_cursor(pilot)
 
     assert snap_compare(report_app, terminal_size=SIZE, run_before=history)
+
+
+async def test_r1_p2_b5_one_screen_of_100x30_has_the_checks_breaches_refusals_and_decisions(
+        permission_app):
+    """R1-R3 on the smallest screen: every figure without scrolling; the interrogation-room
+    proof (B5) and the authority's decision times (P2) as two checked lines; breaches with
+    what happened, refusals by rule (V9) and the permission cases as tabs."""
+    async with permission_app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        screen = pilot.app.screen
+        await pilot.click("#report-month")
+        await pilot.pause()
+        figures = screen.query_one("#report-figures", DataTable)
+        assert figures.row_count == len(FIGURES) and figures.max_scroll_y == 0
+        assert checks(screen.report, "zh").plain == (
+            "✔ 讯问室会见 1 次：书面同意 1/1，设备关闭 1/1\n"
+            "✘ 侦查机关许可 2 件（72小时内决定）：已决定 1，最长 6.0 小时，超时 0；待决定 1，已超时 1")
+        shown = screen_text(pilot.app)
+        assert "✔ 讯问室会见 1 次：书面同意 1/1，设备关闭 1/1" in shown
+        lists = screen.query_one("#report-lists", TabbedContent)
+        assert [str(lists.get_tab(tab).label) for tab in
+                ("report-tab-breaches", "report-tab-refusals", "report-tab-permission")] == [
+            "超过48小时 2", "材料未通过 2", "侦查机关许可 2"]
+        # C4: a booked request that never started says so (the deadline column gives way)
+        assert rows(screen.query_one("#report-breaches", DataTable)) == [
+            ["#2", "122.2", "预约 11-21 09:00 会见室2，律师迟到、时段释放，其后未再预约"],
+            ["#4", "20.9", "预约 11-25 10:00 会见室1，会见未开始"]]
+        assert rows(screen.query_one("#report-refusals", DataTable)) == [
+            ["V4", "律师名册（停止执业、吊销或未登记）", "1"], ["V8", "在押人员不在本所", "1"],
+            ["", "合计", "2"]]
+        assert rows(screen.query_one("#report-permission", DataTable)) == [
+            ["#4", "11-24 09:05", "6.0", "许可"], ["#5", "11-24 09:05", "74.9…", "待决定"]]
+        await pilot.press("f2")
+        await pilot.pause()
+        assert [str(lists.get_tab(tab).label) for tab in
+                ("report-tab-breaches", "report-tab-refusals", "report-tab-permission")] == [
+            "Breaches 2", "Refusals 2", "Permission 2"]
+        assert rows(screen.query_one("#report-breaches", DataTable))[1] == [
+            "#4", "20.9", "booked for 11-25 10:00 in room M1, meeting not started"]
+        assert rows(screen.query_one("#report-permission", DataTable))[1][3] == "awaiting"
+
+
+def test_b5_the_check_fails_when_a_confirmation_is_missing(permission_week, clock):
+    """B5: one interrogation-room meeting without its devices-off confirmation is a cross."""
+    from booking.report import compliance_report
+
+    report = compliance_report(permission_week, clock, at(2026, 11, 1).date(),
+                               at(2026, 11, 27).date())
+    missing = report.model_copy(update={"devices_off_confirmed": 0})
+    assert checks(missing, "en").plain.splitlines()[0] == \
+        "✘ Interrogation room 1: consent 1/1, devices off 0/1"
+    none = report.model_copy(update={"permission_cases": []})
+    assert checks(none, "en").plain.splitlines()[1] == "✔ Permission (P2): none"
+
+
+def test_snapshot_report_at_100x30(snap_compare, permission_app):
+    async def warden(pilot):
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.click("#report-month")
+        await pilot.pause()
+        steady_cursor(pilot)
+
+    assert snap_compare(permission_app, terminal_size=SMALL, run_before=warden)
+
+
+def test_snapshot_report_permission_tab_in_english_at_100x30(snap_compare, permission_app):
+    async def permission(pilot):
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.click("#report-month")
+        await pilot.press("f2")
+        pilot.app.screen.query_one("#report-lists", TabbedContent).active = \
+            "report-tab-permission"
+        await pilot.pause()
+        steady_cursor(pilot)
+
+    assert snap_compare(permission_app, terminal_size=SMALL, run_before=permission)

@@ -1,5 +1,5 @@
-"""E2: a kiosk killed with SIGKILL at random points while it books, imports and checks
-lawyers in, 100 times over; after every kill the database is consistent (every booking
+"""E2: a kiosk killed with SIGKILL at random points while it books (a meeting now queues the
+lawyer in the same transaction, C2), imports and checks lawyers in, 100 times over; after every kill the database is consistent (every booking
 complete or absent, no orphans, audit chain whole) and the interrupted work can be done
 again."""
 
@@ -21,9 +21,9 @@ from booking.demo import load_demo
 from booking.errors import DomainError
 from booking.imports import import_file
 from booking.integrity import consistency_problems
-from booking.meetings import book, end_meeting, offer_slots, release_late, start_meeting
+from booking.meetings import end_meeting, offer_slots, release_late, start_meeting
 from booking.models import Presentation
-from booking.queue import admit
+from booking.queue import admit, book_at_desk
 from booking.settings import load_settings
 from booking.storage import open_database, scalar
 from booking.verification import verify_documents
@@ -69,23 +69,26 @@ def book_one(db, clock, settings, rng) -> None:
         return
     offers = offer_slots(db, clock, settings, result.request.id)
     offer = next(o for o in offers.offers if o.room_kind != "video")
-    book(db, clock, settings, OFFICER, result.request.id, offer.room_id, offer.start,
-         delay_reason=None if offer.immediate else "rooms_busy",
-         consent_signed=offer.room_kind == "interrogation")
+    made = book_at_desk(db, clock, settings, OFFICER, result.request.id, offer.room_id,
+                        offer.start, delay_reason=None if offer.immediate else "rooms_busy",
+                        consent_signed=offer.room_kind == "interrogation")
+    # C2: a meeting now is booked, checked in and queued together, or not at all
+    assert (made.admission is not None) == made.booking.immediate
 
 
 def serve_one(db, clock, settings) -> None:
-    row = db.execute("SELECT id, starts_at FROM bookings WHERE state = 'booked'"
-                     " ORDER BY start_ts LIMIT 1").fetchone()
+    row = db.execute("SELECT id, starts_at, state FROM bookings WHERE state IN"
+                     " ('booked', 'arrived') ORDER BY start_ts LIMIT 1").fetchone()
     if row is None:
         return
     start = parse_iso(row[1])
     clock.set(max(clock.now(), start))
-    if clock.now() > start + timedelta(minutes=settings.meetings.late_minutes):
+    late = clock.now() > start + timedelta(minutes=settings.meetings.late_minutes)
+    if row[2] == "booked" and late:  # B10; a lawyer queued at booking (C2) is not late
         release_late(db, clock, settings, OFFICER, row[0])
         return
     admit(db, clock, settings, OFFICER, row[0])
-    start_meeting(db, clock, OFFICER, row[0], devices_off_confirmed=True)
+    start_meeting(db, clock, settings, OFFICER, row[0], devices_off_confirmed=True)
     clock.advance(timedelta(minutes=45))
     end_meeting(db, clock, OFFICER, row[0])
 
@@ -139,6 +142,10 @@ def test_e2_sigkill_100_times_leaves_the_database_consistent(tmp_path):
         try:
             problems = consistency_problems(db)
             assert problems == [], f"after kill {kill + 1}: {problems[:5]}"
+            # C2: no meeting booked for now is left without its arrival and queue number
+            assert scalar(db, "SELECT COUNT(*) FROM bookings b WHERE b.immediate = 1 AND"
+                              " (b.arrived_at IS NULL OR NOT EXISTS (SELECT 1 FROM tickets t"
+                              " WHERE t.booking_id = b.id))") == 0, f"after kill {kill + 1}"
             # The interrupted work can simply be done again.
             clock = FixedClock(parse_iso(scalar(db, "SELECT MAX(at) FROM audit_log")))
             report = import_file(db, clock, "crash", "detainees", tmp_path / "detainees.csv")
