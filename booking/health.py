@@ -14,7 +14,6 @@ from .clock import Clock
 from .errors import DomainError
 from .qr import Keyring
 from .settings import Settings
-from .storage import migrations
 
 Status = Literal["ok", "warning", "fault"]
 
@@ -33,12 +32,6 @@ def database_findings(db: Database) -> list[Finding]:
                         "数据库完整" if result == "ok" else f"数据库损坏：{result}；请从备份恢复（kiosk restore）",
                         "database intact" if result == "ok" else
                         f"database damaged: {result}; restore a backup (kiosk restore)")]
-    pending = [m.name for m in migrations.pending(db)]
-    findings.append(Finding("migrations", "fault" if pending else "ok",
-                            f"有未执行的数据库升级：{', '.join(pending)}；请重启终端" if pending
-                            else "数据库结构为最新",
-                            f"pending migrations: {', '.join(pending)}; restart the kiosk"
-                            if pending else "schema up to date"))
     chain = audit.verify(db)
     findings.append(Finding("audit", "ok" if chain.ok else "fault",
                             f"审计链完整（{chain.entries}条）" if chain.ok else
@@ -48,6 +41,40 @@ def database_findings(db: Database) -> list[Finding]:
                             " and compare with a backup"))
     findings.append(roster_finding(db))
     return findings
+
+
+def migration_finding(pending: list[str], unknown: list[str]) -> Finding:
+    """The schema as it was before doctor opened the file (storage.schema_state). Opening
+    applies pending migrations (every kiosk command does), so they are reported as applied
+    now; migrations this version does not know mean a newer kiosk upgraded the file, which
+    doctor then does not open for writing."""
+    if unknown:
+        names = ", ".join(unknown)
+        return Finding("migrations", "fault",
+                       f"数据库已被更新版本的终端升级（{names}）：请安装该版本，或恢复升级前的备份",
+                       f"the database was upgraded by a newer kiosk version ({names}): install"
+                       " that version, or restore the backup taken before the upgrade")
+    if pending:
+        names = ", ".join(pending)
+        return Finding("migrations", "warning",
+                       f"数据库有待执行的升级，已在本次检查打开数据库时执行：{names}",
+                       f"migrations were pending and were applied as doctor opened the"
+                       f" database: {names}")
+    return Finding("migrations", "ok", "数据库结构为最新", "schema up to date")
+
+
+def file_mode_findings(paths: list) -> list[Finding]:
+    """The database and its backups hold names and ID numbers: owner-only (0600). The kiosk
+    creates them so, but never changes the mode of a file it finds: this says how."""
+    loose = [p for p in paths if p.is_file() and p.stat().st_mode & 0o077]
+    if not loose:
+        return [Finding("file_modes", "ok", "数据库及备份文件仅所有者可读",
+                        "database and backup files are owner-only")]
+    names = " ".join(str(p) for p in loose)
+    return [Finding("file_modes", "warning",
+                    f"以下文件其他用户可读（含身份证号）：请执行：chmod 600 {names}",
+                    f"files readable by group or others (they hold ID numbers); fix: chmod 600"
+                    f" {names}")]
 
 
 def roster_finding(db: Database) -> Finding:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +16,48 @@ BUSY_TIMEOUT_MS = 10_000
 migrations = Migrations("kiosk")
 
 
+def new_private_file(path: Path) -> None:
+    """Create path as an empty owner-only (0600) file; refuse if it exists. A folder the
+    kiosk has to make for it is owner-only (0700). The database, backups and exports hold
+    names and ID numbers; SQLite gives a database's -wal and -shm its mode."""
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def migration_names() -> list[str]:
+    """Every migration of this version, in order."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
+def schema_state(path: Path | str) -> tuple[list[str], list[str]]:
+    """(pending, unknown) migrations of the file at path, read without opening it for
+    writing (open_database would apply the pending ones): unknown are those a newer kiosk
+    applied. A missing file has every migration pending."""
+    path = Path(path)
+    names = migration_names()
+    if not path.is_file():
+        return names, []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        applied = [m.name for m in migrations.applied(Database(conn))]
+    finally:
+        conn.close()
+    return [n for n in names if n not in applied], [n for n in applied if n not in names]
+
+
 def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
     """Open (and create or upgrade) the kiosk database at path.
 
     handed_over: the thread opening it is not the one that will use it (one thread at a
     time): the kiosk opens its file in a start-up thread, then uses it on the UI thread."""
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if str(path) != ":memory:" and not path.exists():
+        try:
+            new_private_file(path)  # owner-only; an existing file's mode is left to doctor
+        except FileExistsError:  # another kiosk made it just now
+            pass
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see transaction()).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=not handed_over)

@@ -40,6 +40,13 @@ class Context:
             sync_rooms(self._db, self.clock, CLI_ACTOR, self.settings.rooms)
         return self._db
 
+    def close(self) -> None:
+        """Close the database when the command ends (a restore right after, in the same
+        process, would otherwise see it still open)."""
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
 
 class _LazyGroup(click.Group):
     """A group whose subcommands' modules are imported when a command is looked up (run, or
@@ -91,6 +98,7 @@ def main(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
     except ConfigError as exc:
         fail(str(exc), 2)
     ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone))
+    ctx.call_on_close(ctx.obj.close)
 
 
 def open_screens(config_path: Path, db_path: Path | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,8 +12,16 @@ import click
 
 from booking.backup import backup, restore
 from booking.errors import DomainError
-from booking.health import Finding, calendar_findings, database_findings, key_findings
+from booking.health import (
+    Finding,
+    calendar_findings,
+    database_findings,
+    file_mode_findings,
+    key_findings,
+    migration_finding,
+)
 from booking.settings import Settings
+from booking.storage import schema_state
 
 MARK = {"ok": "✔", "warning": "!", "fault": "✘"}
 
@@ -36,18 +45,25 @@ def backup_command(c, dest: Path) -> None:
 @click.option("--yes", is_flag=True, help="不再确认 do not ask")
 @click.pass_obj
 def restore_command(c, backup_file: Path, yes: bool) -> None:
-    """从备份恢复 restore a backup over the database (stop every kiosk first)."""
+    """从备份恢复 restore a checked backup over the database (stop every kiosk first).
+
+    The backup is checked on a copy (integrity, migrations, audit chain) and only read; the
+    database it replaces is moved aside as it is, unchecked, even if damaged."""
     if not yes:
         click.confirm(f"用 {backup_file} 替换 {c.db_path}？所有终端须先关闭。"
                       f" Replace {c.db_path} with {backup_file}? Every kiosk must be stopped.",
                       abort=True)
     try:
-        kept = restore(backup_file, c.db_path)
+        result = restore(backup_file, c.db_path)
     except DomainError as exc:
         click.echo(f"{exc.zh}\n{exc.en}", err=True)
         sys.exit(1)
-    click.echo(f"已恢复 restored {c.db_path} from {backup_file}"
-               + (f"; the previous database is kept as {kept}" if kept else ""))
+    click.echo(f"已恢复 restored {c.db_path} from {backup_file}: audit chain intact"
+               f" ({result.audit_entries} entries)")
+    if result.kept:
+        kept = " ".join(str(p) for p in result.kept)
+        click.echo(f"原数据库未经检查，原样保留以备调查 the previous database was moved aside"
+                   f" as it was, unchecked, for investigation: {kept}")
 
 
 def printer_findings(settings: Settings) -> list[Finding]:
@@ -85,14 +101,46 @@ def printer_findings(settings: Settings) -> list[Finding]:
     return findings
 
 
+def _unreadable(path: Path, exc: Exception) -> Finding:
+    return Finding("database", "fault",
+                   f"无法读取数据库{path}：{exc}；请从备份恢复（kiosk restore）",
+                   f"cannot read the database {path}: {exc}; restore a backup (kiosk restore)")
+
+
 @click.command("doctor")
+@click.option("--backups", "backup_folder", type=click.Path(path_type=Path), default=None,
+              help="备份文件夹，检查其文件权限 a backup folder whose files' modes to check")
 @click.pass_obj
-def doctor_command(c) -> None:
+def doctor_command(c, backup_folder: Path | None) -> None:
     """健康检查 check config, database, audit chain, QR keys, calendar, printer and font."""
     findings = [Finding("config", "ok", "配置文件有效", "settings valid")]
-    findings += database_findings(c.db)
+    try:
+        pending, unknown = schema_state(c.db_path)  # before c.db applies the pending ones
+    except sqlite3.DatabaseError as exc:
+        findings.append(_unreadable(c.db_path, exc))
+        usable = False
+    else:
+        usable = not unknown  # a newer kiosk's file: not opened for writing here
+        try:
+            if usable:
+                findings += database_findings(c.db)
+            findings.append(migration_finding(pending, unknown))
+        except sqlite3.DatabaseError as exc:
+            usable = False
+            findings.append(Finding(
+                "migrations", "fault",
+                f"数据库升级失败（{', '.join(pending)}）：{exc}；请恢复升级前的备份（kiosk restore）",
+                f"migrating the database failed ({', '.join(pending)}): {exc}; restore the"
+                " backup taken before the upgrade (kiosk restore)")
+                if pending else _unreadable(c.db_path, exc))
+    files = [c.db_path, *(Path(f"{c.db_path}{s}") for s in ("-wal", "-shm")),
+             *sorted(c.db_path.parent.glob(f"{c.db_path.name}.before-restore*"))]
+    if backup_folder is not None:
+        files += sorted(p for p in backup_folder.glob("*") if p.is_file())
+    findings += file_mode_findings(files)
     findings += key_findings(c.settings, c.clock)
-    findings += calendar_findings(c.db, c.settings, c.clock)
+    if usable:
+        findings += calendar_findings(c.db, c.settings, c.clock)
     findings += printer_findings(c.settings)
     for f in findings:
         click.echo(f"{MARK[f.status]} {f.part:<11} {f.zh}\n  {'':<11} {f.en}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -313,8 +314,13 @@ def write_report(report: ComplianceReport, fmt: Format, centre: str, path: Path)
     """Write the report to path (made first into a neighbour file, so a half-written report
     never has the final name). CSV gets a BOM so spreadsheet programs read it as UTF-8."""
     text = render(report, fmt, centre)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)  # a folder made for it: owner-only
     partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+    partial.unlink(missing_ok=True)
+    # Owner-only (0600) from the start: the report holds names and ID numbers.
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(fd, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
+        out.write(text)
     partial.replace(path)
     return path

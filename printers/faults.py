@@ -87,7 +87,9 @@ CABLES = {"network": ("网线", "network cable"), "usb": ("USB线", "USB cable")
           "serial": ("串口线", "serial cable")}
 DEVICES = {"network": ("网络", "network"), "usb": ("USB", "USB"), "serial": ("串口", "serial"),
            "file": ("文件", "file")}
-INSTALL = {"pyusb": "pip install pyusb", "pyserial": "pip install pyserial",
+INSTALL = {"pyusb": "pip install 'lawyer-meeting-kiosk[usb]' / .venv/bin/pip install pyusb",
+           "pyserial": "pip install 'lawyer-meeting-kiosk[serial]' / .venv/bin/pip install"
+                       " pyserial",
            "libusb": "apt install libusb-1.0-0"}
 
 

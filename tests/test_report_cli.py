@@ -174,3 +174,23 @@ def test_kiosk_report_is_registered_and_refuses_a_missing_database(tmp_path):
     assert result.exit_code == 1
     assert "数据库文件不存在" in result.output and "no database" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_s3_an_exported_report_is_owner_only(kiosk_report, tmp_path):
+    """The CSV holds names: owner-only (0600) in a folder made owner-only (0700), whatever
+    the umask, and also when it replaces an earlier export."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "exports" / "r.csv"
+        for _ in range(2):
+            result = kiosk_report("--from", FIRST, "--to", LAST, "--format", "csv",
+                                  "--out", str(out))
+            assert result.exit_code == 0, result.output
+            assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+        assert not list(out.parent.glob("*.part"))
+    finally:
+        os.umask(old)

@@ -202,3 +202,20 @@ def test_t4_the_officer_is_told_the_booking_and_queue_number_are_kept():
     assert zh == "同意书未打印。打印机缺纸：请装入新纸卷并合上打印机盖，然后按F9重新打印。"
     assert en == ("The consent form did not print. Printer out of paper: load a new roll and"
                   " close the cover, then press F9 to reprint.")
+
+
+@pytest.mark.parametrize("connection, package, extra", [("usb", "pyusb", "usb"),
+                                                         ("serial", "pyserial", "serial")])
+def test_e1_a_missing_printer_library_names_the_install_command(connection, package, extra):
+    import tomllib
+    from pathlib import Path
+
+    made = fault("driver_missing", f"{package} is not installed", connection=connection,
+                 package=package)
+    for text in (made.zh, made.en):
+        assert f"pip install 'lawyer-meeting-kiosk[{extra}]'" in text
+        assert f".venv/bin/pip install {package}" in text
+    assert_clear(made)
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    extras = project["project"]["optional-dependencies"][extra]
+    assert any(req.startswith(package) for req in extras)
