@@ -18,7 +18,6 @@ from .errors import DomainError, NotFound
 from .meetings import (
     LIVE_STATES,
     Booking,
-    check_in,
     get_booking,
     mark_arrival,
     meeting_length,
@@ -153,16 +152,16 @@ def issue_ticket(db: Database, clock: Clock, officer: str, booking_id: int) -> T
 
 def admit(db: Database, clock: Clock, settings: Settings, officer: str,
           booking_id: int) -> Admission:
-    """The lawyer of a booking for today is at the desk: mark the arrival (meetings.check_in,
-    which refuses a lawyer past the late limit, B10) and queue the booking (T1). Safe to repeat:
-    a booking is queued once (Q4); after an interruption between the two steps, the next call
-    completes the admission."""
+    """The lawyer of a booking for today is at the desk (a scan, or key 1 on the meeting desk):
+    mark the arrival (meetings.mark_arrival, which refuses a lawyer past the late limit, B10)
+    and queue the booking (T1), in one transaction: a refusal (late, another day, a closed
+    booking) records no arrival either. Safe to repeat: a booking is queued once (Q4); a
+    booking marked arrived without its ticket (an older check_in) is queued by the next call."""
     existing = ticket_of(db, clock, booking_id)
     if existing:
         return Admission(ticket=existing, repeat=True)
-    if get_booking(db, clock, booking_id).state == "booked":
-        check_in(db, clock, settings, officer, booking_id)
     with transaction(db):
+        mark_arrival(db, clock, settings, officer, booking_id)
         ticket, created = _issue(db, clock, officer, booking_id)
     return Admission(ticket=ticket, repeat=not created)
 

@@ -1,5 +1,6 @@
 """The desk's small questions, each a modal dialog: confirmations the officer must tick
-(B5 consent and devices off, no-show, release), the delay reason (C3), the authority's
+(B5 consent and devices off, no-show, release), whether the lawyer is at the desk for a
+meeting now (C2), the delay reason (C3), the authority's
 permission (P2), a duty session (B2), and the assistant (A1-A3).
 
 Every dialog dismisses with its result, or None when the officer cancels (Esc). Dialogs
@@ -132,6 +133,46 @@ class ConfirmDialog(Dialog[bool]):
             self.query_one("#statement", Checkbox).focus()
             return
         self.dismiss(True)
+
+
+class LawyerPresentDialog(Dialog[bool]):
+    """C2/B10: a "now" offer chosen away from the verify screen (watch list, permission, a
+    release): is the lawyer at the desk? True: book, check in and queue now; False: book the
+    room now without arrival (the lawyer checks in on coming, within the late limit); None
+    (Esc): nothing is booked. Neither answer is preselected: the officer must say which."""
+
+    TITLE_KEY = "present.title"
+    HINT_KEY = "present.hint"
+
+    def __init__(self, details: Details, late_minutes: int) -> None:
+        super().__init__()
+        self.details = details
+        self.late_minutes = late_minutes
+
+    def body(self) -> ComposeResult:
+        yield Static(id="dialog-details", classes="dialog-details", markup=False)
+        yield Static(id="present-explain", classes="dialog-details", markup=False)
+        yield RadioSet(labelled(RadioButton(id="present"), "present.yes"),
+                       labelled(RadioButton(id="absent"), "present.no"),
+                       id="presence", compact=True)
+
+    def set_language(self, language: Language) -> None:
+        super().set_language(language)
+        self.query_one("#dialog-details", Static).update(self.details(language))
+        self.query_one("#present-explain", Static).update(
+            label("present.explain", language).format(minutes=self.late_minutes))
+
+    def on_mount(self) -> None:
+        self.query_one("#presence", RadioSet).focus()
+
+    def confirm(self) -> None:
+        if self.query_one("#present", RadioButton).value:
+            self.dismiss(True)
+        elif self.query_one("#absent", RadioButton).value:
+            self.dismiss(False)
+        else:
+            self.notice.show(label("present.choose", "zh"), label("present.choose", "en"))
+            self.query_one("#presence", RadioSet).focus()
 
 
 class DelayReasonDialog(Dialog[tuple[str, str]]):

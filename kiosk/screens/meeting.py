@@ -1,4 +1,5 @@
-"""One booking at the desk: the lawyer arrives, the meeting starts (B10: neither for a lawyer
+"""One booking at the desk: the lawyer arrives and is queued (key 1, as a QR scan: the day's
+next queue number and its ticket, T1/Q4), the meeting starts (B10: neither for a lawyer
 never checked in and past the late limit; B5: devices off in an interrogation room) and
 ends, or does not happen (C4); the assistant (A1-A3)."""
 
@@ -19,13 +20,13 @@ from textual.widgets import Button, Footer, Static
 from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
     Booking,
-    check_in,
     close_without_meeting,
     end_meeting,
     get_booking,
     release_late,
     start_meeting,
 )
+from booking.queue import admit, ticket_of
 from kiosk.components.bilingual import translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
@@ -158,7 +159,8 @@ class MeetingScreen(Screen):
             return action == "back"
         state = booking.state
         allowed = {
-            "arrive": state == "booked",
+            # an arrival recorded without its queue number (before key 1 queued) is completed
+            "arrive": state == "booked" or (state == "arrived" and not self._queued()),
             "start": state in ("booked", "arrived"),
             "end": state == "in_progress",
             "no_show": self._late(),
@@ -168,6 +170,9 @@ class MeetingScreen(Screen):
             "reprint": state in ("booked", "arrived"),
         }
         return allowed.get(action, True)
+
+    def _queued(self) -> bool:
+        return ticket_of(self.app.db, self.app.clock, self.booking_id) is not None
 
     def _assistant_done(self) -> bool:
         assistant = assistant_of(self.app.db, self.booking_id)
@@ -189,10 +194,31 @@ class MeetingScreen(Screen):
         self._show(app.language)
 
     def action_arrive(self) -> None:
+        """The lawyer is here without the slip or phone: the same as a scan (Q2-Q4), the
+        arrival and the day's next queue number in one step, and the queue ticket prints;
+        faults keep the ticket (T4: F9, or 8, prints it again)."""
         app = self.app
-        self._use(check_in, app.settings, app.officer, self.booking_id, done_key="meeting.arrived")
+        admission = attempt(self.notice, admit, app.db, app.clock, app.settings, app.officer,
+                            self.booking_id)
+        if admission is not None:
+            self.booking = get_booking(app.db, app.clock, self.booking_id)
+            key = "meeting.already_queued" if admission.repeat else "meeting.admitted"
+            self.notice.show(label(key, "zh").format(label=admission.ticket.label),
+                             label(key, "en").format(label=admission.ticket.label), kind="info")
+            if not admission.repeat:  # Q4: a repeat shows the same number; 8 reprints
+                self._print_queue_ticket()
+        self._show(app.language)
         if self.booking is not None and self.booking.state == "booked" and self._late():
-            self.action_release()  # B10: too late; offer the release and a new booking
+            self._release(lawyer_present=True)  # B10: too late; release and book again
+
+    def _print_queue_ticket(self) -> None:
+        from kiosk.printing import print_queue_ticket
+
+        try:
+            print_queue_ticket(self.app, self.booking_id)
+        except Exception:  # printing never undoes the admission (T4)
+            log.exception("printing the queue ticket failed")
+            self.notice.show(label("offers.print_failed", "zh"), label("offers.print_failed", "en"))
 
     def action_start(self) -> None:
         booking, app = self.booking, self.app
@@ -203,7 +229,7 @@ class MeetingScreen(Screen):
             self._use(start_meeting, app.settings, app.officer, self.booking_id,
                       done_key="meeting.started_note")
             if self.booking is not None and self.booking.state == "booked" and self._late():
-                self.action_release()  # the slot is lost; offer the release and a new booking
+                self._release(lawyer_present=True)  # the slot is lost; release, book again
             return
 
         def confirmed(devices_off: bool | None) -> None:
@@ -237,7 +263,12 @@ class MeetingScreen(Screen):
         self._close("cancelled", "meeting.cancelled_statement")
 
     def action_release(self) -> None:
-        """B10: the slot is lost; the request is open again with the same deadline."""
+        """Key 6: the lawyer may not be here; a new booking "now" asks (LawyerPresentDialog)."""
+        self._release(lawyer_present=False)
+
+    def _release(self, lawyer_present: bool) -> None:
+        """B10: the slot is lost; the request is open again with the same deadline. After 1 or
+        2 the lawyer is at the desk, so a new booking now queues them at once."""
         app, booking = self.app, self.booking
         if booking is None:
             return
@@ -247,7 +278,7 @@ class MeetingScreen(Screen):
                 return
             released = attempt(self.notice, _released, app, self.booking_id)
             if released:
-                app.switch_screen(OffersScreen(booking.request_id))
+                app.switch_screen(OffersScreen(booking.request_id, lawyer_present=lawyer_present))
 
         app.push_screen(ConfirmDialog("meeting.release_title", "meeting.release_statement",
                                       self._details), confirmed)

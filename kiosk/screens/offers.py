@@ -28,7 +28,7 @@ from textual.widgets import (
 
 from booking.calendar import OpeningCalendar, parse_day
 from booking.desk_queries import free_room, request_card, rooms
-from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, offer_slots
+from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, book, offer_slots
 from booking.queue import book_at_desk, ticket_of
 from booking.watch import RED_UNDER, format_left
 from kiosk.components.bilingual import labelled, translate
@@ -39,6 +39,7 @@ from kiosk.screens.dialogs import (
     ConfirmDialog,
     DelayReasonDialog,
     DutySessionDialog,
+    LawyerPresentDialog,
     PermissionDialog,
     parse_clock,
     show_value_error,
@@ -93,7 +94,11 @@ def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
                    f" · ✘ {label('booking.ticket_not_printed', language)}"
                    if ticket.print_error else "")
         lines.append(f"{label('booking.queue', language)} {ticket.label}{printed}")
-    if booking.immediate:
+    if booking.immediate and ticket is None and booking.state == "booked":
+        # booked "now" with the lawyer away from the desk: the room is held, B10 applies
+        lines.append(label("booking.immediate_absent", language).format(
+            minutes=app.settings.meetings.late_minutes))
+    elif booking.immediate:
         lines.append(label("booking.immediate", language))
     elif booking.deferred_by_lawyer and booking.earliest_offer_at is not None:
         earliest = local_time(booking.earliest_offer_at.astimezone(zone), language)
@@ -112,8 +117,11 @@ def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
 
 # --- from a request to the right screen -----------------------------------------------------
 
-def open_request(app: App, notice: Notice, request_id: int) -> None:
-    """A request's next step: the permission (P2), its booking's meeting desk, or offers."""
+def open_request(app: App, notice: Notice, request_id: int, *,
+                 lawyer_present: bool = False) -> None:
+    """A request's next step: the permission (P2), its booking's meeting desk, or offers.
+    lawyer_present: opened from the verify screen, the lawyer standing at the desk; from
+    anywhere else (the watch list, a permission just recorded) a "now" booking first asks."""
     card = attempt(notice, request_card, app.db, app.clock, request_id)
     if card is None:
         return
@@ -136,7 +144,7 @@ def open_request(app: App, notice: Notice, request_id: int) -> None:
 
         app.push_screen(MeetingScreen(card.live_booking_id))
     elif card.state == "open":
-        app.push_screen(OffersScreen(request_id))
+        app.push_screen(OffersScreen(request_id, lawyer_present=lawyer_present))
     else:
         notice.show(f"{label('offers.closed_request', 'zh')}{state_name(card.state, 'zh')}",
                     f"{label('offers.closed_request', 'en')}{state_name(card.state, 'en')}")
@@ -150,7 +158,11 @@ OFFER_COLUMNS = (("offers.kind", 16), ("offers.room", 14), ("offers.time", 30),
 
 
 class OffersScreen(Screen):
-    """One request: its deadline, the earliest times, and the booking once made."""
+    """One request: its deadline, the earliest times, and the booking once made.
+
+    lawyer_present: the screen was opened with the lawyer at the desk (from the verify
+    screen, or a late lawyer's release at the meeting desk). Otherwise a "now" offer asks the
+    officer first (LawyerPresentDialog): only a lawyer at the desk is checked in and queued."""
 
     BINDINGS = [
         Binding("escape", "back", "返回", id="key.back"),
@@ -158,9 +170,10 @@ class OffersScreen(Screen):
         Binding("ctrl+o", "open_meeting", "会见登记", id="key.open_meeting", priority=True),
     ]
 
-    def __init__(self, request_id: int) -> None:
+    def __init__(self, request_id: int, *, lawyer_present: bool = False) -> None:
         super().__init__()
         self.request_id = request_id
+        self.lawyer_present = lawyer_present
         self.offers: Offers | None = None
         self.booking: Booking | None = None
         self._choosing = False
@@ -352,6 +365,19 @@ class OffersScreen(Screen):
         if not offer.before_deadline and offers is not None and offers.no_opening_before_deadline:
             notice.show(label("offers.no_opening", "zh"), label("offers.no_opening", "en"))
             return
+        at_desk = True
+        if offer.immediate and not self.lawyer_present:
+            present = await app.push_screen_wait(LawyerPresentDialog(
+                self._offer_details(offer), app.settings.meetings.late_minutes))
+            if present is None:
+                notice.show(label("offers.nothing_booked", "zh"),
+                            label("offers.nothing_booked", "en"), kind="info")
+                return
+            at_desk = present
+            if not at_desk and offer.room_kind == "interrogation":  # B5: the lawyer signs
+                notice.show(label("offers.absent_consent", "zh"),
+                            label("offers.absent_consent", "en"))
+                return
         reason, text = None, ""
         if not offer.before_deadline:
             reason = "lawyer_choice"  # C4: a later time than another offer; book() records it
@@ -374,7 +400,7 @@ class OffersScreen(Screen):
                 return
         if offer.immediate:  # the consent may have taken minutes: "now" is when it is booked
             start = self._now_minute()
-        self._book(offer.room_id, start, delay_reason=reason, delay_text=text,
+        self._book(offer.room_id, start, at_desk=at_desk, delay_reason=reason, delay_text=text,
                    consent_signed=consent)
 
     def _offer_details(self, offer: Offer, note_key: str | None = None
@@ -407,18 +433,28 @@ class OffersScreen(Screen):
         fits_now = any(opens <= now and end <= closes for opens, closes in day.sessions)
         return "rooms_busy" if fits_now else "outside_hours"
 
-    def _book(self, room_id: str, start: datetime, **choices) -> None:
+    def _book(self, room_id: str, start: datetime, *, at_desk: bool = True, **choices) -> None:
         """Book with the lawyer at the desk: a meeting now also checks the lawyer in and
         queues them (C2), and the queue ticket prints; a later one prints the slip and the
-        情况说明 (C3)."""
+        情况说明 (C3). at_desk=False (the officer said the lawyer is not here): only booked,
+        a meeting now included; the lawyer checks in on coming (key 1 or a scan, B10)."""
         app = self.app
-        made = attempt(self.notice, partial(book_at_desk, priority=self.priority, **choices),
-                       app.db, app.clock, app.settings, app.officer, self.request_id, room_id,
-                       start, self.length)
-        if made is None:
+        if at_desk:
+            made = attempt(self.notice, partial(book_at_desk, priority=self.priority, **choices),
+                           app.db, app.clock, app.settings, app.officer, self.request_id,
+                           room_id, start, self.length)
+            booking = made.booking if made is not None else None
+        else:
+            booking = attempt(self.notice, partial(book, priority=self.priority, **choices),
+                              app.db, app.clock, app.settings, app.officer, self.request_id,
+                              room_id, start, self.length)
+        if booking is None:
             return
-        booking = self.booking = made.booking
+        self.booking = booking
         self.notice.clear()
+        if not at_desk and booking.immediate:
+            self.notice.show(label("offers.booked_absent", "zh"),
+                             label("offers.booked_absent", "en"), kind="info")
         self._print(lambda: app.print_booking(booking.id))
         self._render_booking(app.language)
         self.query_one("#open-meeting", Button).focus()

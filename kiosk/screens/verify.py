@@ -222,4 +222,5 @@ class VerifyScreen(Screen):
         if verification is not None and verification.request is not None:
             from kiosk.screens.offers import open_request
 
-            open_request(self.app, self.query_one(Notice), verification.request.id)
+            open_request(self.app, self.query_one(Notice), verification.request.id,
+                         lawyer_present=True)  # the lawyer is at the desk with the documents

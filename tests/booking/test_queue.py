@@ -128,6 +128,20 @@ def test_t1_admit_marks_arrival_once_and_finishes_an_interrupted_admission(centr
     assert not second.repeat and second.ticket.label == "A002"
 
 
+def test_b10_t1_a_refused_admission_records_no_arrival(centre, clock, settings):
+    """admit() is one transaction: key 1 on the meeting desk for a lawyer past the late limit,
+    or on another day's booking, leaves the booking as it was (no arrival without a number)."""
+    late = seat(centre, at(2026, 11, 24, 8, 30))
+    tomorrow = seat(centre, at(2026, 11, 25, 9, 0), room="M2")
+    for booking_id, rule in ((late, "B10"), (tomorrow, "T1")):
+        with pytest.raises(DomainError) as info:
+            admit(centre, clock, settings, OFFICER, booking_id)
+        assert info.value.rule == rule
+        row = centre.table("bookings").get(booking_id)
+        assert (row["state"], row["arrived_at"]) == ("booked", None)
+    assert centre.table("tickets").count == 0
+
+
 # Another lawyer of the small registers, for 张三.
 LIU_YANG = dict(cert_no="13101200910123457", letter_lawyer_name="刘洋", roster_no="2026002",
                 letter_detainee_name="张三", poa_signed_by="张三")

@@ -16,7 +16,7 @@ from booking_steps import (
     to_offers,
     verified,
 )
-from kiosk_steps import SIZE, type_into
+from kiosk_steps import SIZE, screen_text, type_into
 from textual.widgets import Checkbox, DataTable, OptionList, Static
 
 from kiosk.components.notice import Notice
@@ -27,6 +27,7 @@ from kiosk.screens.dialogs import (
     ConfirmDialog,
     DelayReasonDialog,
     DutySessionDialog,
+    LawyerPresentDialog,
     PermissionDialog,
 )
 from kiosk.screens.meeting import MeetingScreen
@@ -298,6 +299,8 @@ async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
     assert [(b["state"], b["starts_at"]) for b in bookings(demo_db)] == [
         ("released_late", "2026-11-24T09:30:00+08:00"),
         ("arrived", "2026-11-24T09:50:00+08:00")]
+    assert [(t["booking_id"], t["label"]) for t in demo_db.query("SELECT * FROM tickets")] == [
+        (2, "A001")]  # key 1 refused the late lawyer a number; the new booking has one
     assert request_row(demo_db)["deadline"] == "2026-11-26T09:00:00+08:00"
 
 
@@ -515,6 +518,13 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline") == "48小时期限 2026-11-26 周四 14:00 · 剩余 48:00"
+        await pilot.press("enter")  # now: permission is recorded when it comes, lawyer or not
+        await settle(pilot)
+        assert isinstance(app.screen, LawyerPresentDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "未预约" in app.screen.notice.text
+    assert bookings(demo_db) == []
     request = request_row(demo_db)
     assert (request["state"], request["permission_ref"], request["clock_start"]) == (
         "open", "沪国安许字2026-7号", "2026-11-24T14:00:00+08:00")
@@ -660,3 +670,106 @@ async def test_c2_now_offer_booked_a_little_later_is_still_immediate(
     [booking] = bookings(demo_db)
     assert booking["immediate"] == 1 and booking["delay_reason"] is None
     assert booking["starts_at"] == "2026-11-24T09:05:00+08:00"
+
+
+async def watch_to_now_offer(pilot) -> None:
+    """Verified at 09:00, then (the lawyer gone, say) F4 and Enter: the offers, "now" first;
+    Enter on it."""
+    await verified(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, OffersScreen)
+    assert offer_rows(pilot.app)[0][3] == "当即会见"
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_c2_now_from_the_watch_list_asks_and_an_absent_lawyer_is_only_booked(
+        app, demo_db, clock, monkeypatch):
+    """Not from the verify screen: "now" asks whether the lawyer is at the desk. Not here: the
+    room is held now, with no arrival and no queue number; key 1 on the lawyer's coming
+    checks in and queues as a scan would."""
+    printed = record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await watch_to_now_offer(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LawyerPresentDialog)
+        shown = screen_text(app)
+        assert "当即会见 — 律师是否在窗口？" in shown
+        assert "律师在窗口  The lawyer is at the desk" in shown
+        assert "律师不在窗口  The lawyer is not here" in shown
+        await pilot.press("ctrl+s")  # neither chosen: the dialog asks
+        await settle(pilot)
+        assert app.screen is dialog and "请选择律师是否在窗口" in dialog.notice.text
+        await pilot.press("down", "enter", "ctrl+s")  # not here
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OffersScreen)
+        assert "未登记到达、未取号" in screen.notice.text
+        booked = text(app, "#offers-booked-text")
+        assert "09:00–10:00 · 已预约" in booked and "排队号" not in booked
+        assert "当即会见（律师不在窗口）：会见室已保留" in booked
+        assert "迟到超过15分钟则失效" in booked
+        [booking] = bookings(demo_db)
+        assert (booking["immediate"], booking["state"], booking["arrived_at"],
+                booking["delay_reason"]) == (1, "booked", None, None)
+        assert demo_db.table("tickets").count == 0
+        assert printed == [("booking", 1)]  # the slip with its QR, kept for the lawyer
+
+        clock.set(at(2026, 11, 24, 9, 10))  # the lawyer comes back, without the slip
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press("1")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "排队号A001" in app.screen.notice.text
+        assert "排队号 A001 · ✔ 排队单已打印" in text(app, "#meeting-booking")
+    [booking] = bookings(demo_db)
+    assert (booking["state"], booking["arrived_at"]) == ("arrived", "2026-11-24T09:10:00+08:00")
+    assert [t["label"] for t in demo_db.query("SELECT label FROM tickets")] == ["A001"]
+
+
+async def test_c2_now_from_the_watch_list_with_the_lawyer_present_queues_at_once(
+        app, demo_db, monkeypatch):
+    printed = record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await watch_to_now_offer(pilot)
+        assert isinstance(app.screen, LawyerPresentDialog)
+        await pilot.press("enter", "ctrl+s")  # at the desk
+        await settle(pilot)
+        booked = text(app, "#offers-booked-text")
+        assert "排队号 A001" in booked and "当即会见：律师已登记到达并取号" in booked
+    [booking] = bookings(demo_db)
+    assert (booking["immediate"], booking["state"]) == (1, "arrived")
+    assert printed == [("booking", 1)]
+
+
+async def test_c2_now_question_cancelled_books_nothing(app, demo_db, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await watch_to_now_offer(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        assert "未预约：请重新选择" in app.screen.notice.text
+    assert bookings(demo_db) == [] and request_row(demo_db)["state"] == "open"
+
+
+async def test_b10_release_by_key_6_then_now_asks_for_the_lawyer(
+        app, demo_db, clock, monkeypatch):
+    """Key 6 releases a slot whose lawyer may be anywhere; 1 or 2 (the lawyer at the desk,
+    late) books now without asking (test_b10_late_lawyer_loses_the_slot...)."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await book_later_today(pilot)
+        clock.set(at(2026, 11, 24, 9, 50))
+        app.screen.reload()
+        await settle(pilot)
+        await pilot.press("6", "space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OffersScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LawyerPresentDialog)

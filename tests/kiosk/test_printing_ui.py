@@ -10,14 +10,16 @@ from booking_steps import settle, to_offers
 from fake_printer import PAPER_END, PAPER_NEAR_END, STATUS_OK, network_printer
 from kiosk_steps import SIZE, sign_in
 from PIL import Image
-from scan_steps import at, booked, printout
+from scan_steps import LIU_YANG, at, booked, printout
 from support import OFFICER, presentation
 
 from booking.meetings import get_booking
-from booking.qr import code_for
+from booking.qr import check_in_by_code, code_for
 from booking.queue import admit, get_ticket, ticket_of
 from booking.verification import verify_documents
 from kiosk.app import KioskApp
+from kiosk.screens.dialogs import ConfirmDialog
+from kiosk.screens.meeting import MeetingScreen
 
 
 def messages(app) -> list[str]:
@@ -232,3 +234,111 @@ async def test_c2_t4_printer_offline_at_a_walk_in_ticket_kept_f9_prints_it(
     assert demo_db.table("tickets").count == 1  # the reprint made no second number
     fixed = ticket_of(demo_db, clock, 1)
     assert fixed.printed_at == clock.now() and fixed.print_error is None
+
+
+async def desk(pilot, booking_id: int) -> MeetingScreen:
+    """Sign in and open the meeting desk of a booking (Ctrl+O after booking, Enter in F5/F4)."""
+    await sign_in(pilot)
+    pilot.app.push_screen(MeetingScreen(booking_id))
+    await settle(pilot)
+    return pilot.app.screen
+
+
+def desk_text(screen: MeetingScreen) -> str:
+    return str(screen.query_one("#meeting-booking").render())
+
+
+async def test_q4_t2_key_1_admits_a_lawyer_without_the_slip_as_a_scan_does(
+        app, demo_db, clock, settings):
+    """A booking made earlier for 09:30; the lawyer comes at 09:25 without the slip or phone.
+    Key 1 checks in and queues (the day's next number) and the queue ticket prints; the code
+    scanned later finds the same ticket (Q4)."""
+    booking = booked(demo_db, clock, settings, at(2026, 11, 24, 9, 30))
+    walk_in = booked(demo_db, clock, settings, clock.now(), room="M2", **LIU_YANG)
+    admit(demo_db, clock, settings, OFFICER, walk_in.id)  # A001 went to a walk-in at 09:00
+    clock.set(at(2026, 11, 24, 9, 25))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await desk(pilot, booking.id)
+        assert screen.query_one("#arrive").display
+        await pilot.press("1")
+        await printed(pilot)
+        assert screen.notice.text.startswith("已登记律师到达，排队号A002，排队单打印中")
+        assert "已打印排队号A002\nprinted ticket A002" in messages(app)
+        assert "排队号 A002 · ✔ 排队单已打印" in desk_text(screen)
+        assert not screen.query_one("#arrive").display  # arrived and queued: 1 is done
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Queue number A002 · ✔ ticket printed" in desk_text(screen)
+    files = sorted(f.name for f in settings.printer.folder.iterdir())
+    assert files == ["20261124-092500-ticket.bin", "20261124-092500-ticket.png"]  # no 情况说明
+    paper = printout(settings.printer.folder / files[0])
+    assert paper.texts[1:3] == ["律师会见排队号", "Queue ticket"]
+    assert "A002" in paper.texts and "取号时间：2026年11月24日 09:25" in paper.texts
+    assert "预约时间：2026年11月24日 09:30-10:30" in paper.texts
+    assert paper.qr_codes == [code_for(settings, clock, booking)]
+    after = get_booking(demo_db, clock, booking.id)
+    assert (after.state, demo_db.table("bookings").get(booking.id)["arrived_at"]) == (
+        "arrived", "2026-11-24T09:25:00+08:00")
+    ticket = ticket_of(demo_db, clock, booking.id)
+    assert ticket.label == "A002" and ticket.printed_at == clock.now()
+    rescan = check_in_by_code(demo_db, clock, settings, OFFICER,
+                              code_for(settings, clock, booking))
+    assert rescan.repeat and rescan.ticket.label == "A002"  # Q4: no second number
+    assert demo_db.table("tickets").count == 2
+
+
+async def test_t4_key_1_printer_offline_keeps_the_number_f9_prints_it(
+        demo_db, clock, settings, fake_printer):
+    booking = booked(demo_db, clock, settings, at(2026, 11, 24, 9, 30))
+    clock.set(at(2026, 11, 24, 9, 40))  # ten minutes late: within the limit (B10)
+    fake_printer.switch_off()
+    app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await desk(pilot, booking.id)
+        await pilot.press("1")
+        await printed(pilot)
+        await pilot.pause()
+        [fault] = [m for m in messages(app) if "未打印" in m]
+        assert fault.startswith("排队号A001未打印。打印机未连接")
+        assert "排队号 A001 · ✘ 排队单未打印：修好打印机后按F9重打" in desk_text(screen)
+        assert get_booking(demo_db, clock, booking.id).state == "arrived"  # T4: kept
+
+        fake_printer.switch_on()
+        await pilot.press("f9")
+        await printed(pilot)
+        await pilot.pause()
+        [job] = fake_printer.wait_for(1)
+        assert "A001" in printout(job).texts
+        assert "排队号 A001 · ✔ 排队单已打印" in desk_text(screen)
+    assert demo_db.table("tickets").count == 1
+    assert ticket_of(demo_db, clock, booking.id).print_error is None
+
+
+async def test_b10_key_1_too_late_gives_no_number_and_offers_the_release(
+        app, demo_db, clock, settings):
+    booking = booked(demo_db, clock, settings, at(2026, 11, 24, 9, 30))
+    clock.set(at(2026, 11, 24, 9, 46))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await desk(pilot, booking.id)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)  # release and book again (B10)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "律师迟到超过15分钟" in screen.notice.text
+        assert "排队号" not in desk_text(screen)
+    assert demo_db.table("tickets").count == 0
+    assert demo_db.table("bookings").get(booking.id)["arrived_at"] is None
+    assert not settings.printer.folder.exists()  # nothing printed
+
+
+async def test_t1_key_1_on_tomorrows_booking_is_refused_and_records_nothing(
+        app, demo_db, clock, settings):
+    booking = booked(demo_db, clock, settings, at(2026, 11, 25, 9, 0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await desk(pilot, booking.id)
+        await pilot.press("1")
+        await settle(pilot)
+        assert "只能在当天取号" in screen.notice.text
+    assert demo_db.table("bookings").get(booking.id)["state"] == "booked"
+    assert demo_db.table("tickets").count == 0
