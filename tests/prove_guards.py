@@ -56,8 +56,9 @@ B4_UNIT = "tests/booking/test_meetings.py::test_b4_no_double_booking_of_room_det
 
 NEXT_NUMBER = ('number = (scalar(db, "SELECT MAX(number) FROM tickets WHERE day = ?", (day,))'
                ' or 0) + 1')
-ADMIT = ("    with transaction(db):\n        ticket, created = _issue(db, clock, officer,"
-         " booking_id)\n    return Admission(ticket=ticket, repeat=not created)")
+ADMIT = ("    with transaction(db):\n        mark_arrival(db, clock, settings, officer, booking_id)\n"
+         "        ticket, created = _issue(db, clock, officer, booking_id)\n"
+         "    return Admission(ticket=ticket, repeat=not created)")
 
 MUTANTS = (
     Mutant("b4-both", "B4", "both double-booking guards removed (the check in book() and the"
