@@ -35,18 +35,22 @@ async def settle(pilot: Pilot) -> None:
         await pilot.pause()
 
 
+async def press(pilot: Pilot, *keys: str) -> None:
+    """Press the keys, then let the app settle (the step almost every pilot test repeats)."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
 async def verified(pilot: Pilot, fields: dict[str, str] = GOOD_POA) -> None:
     await sign_in(pilot)
     await fill(pilot, fields)
-    await pilot.press("ctrl+s")
-    await settle(pilot)
+    await press(pilot, "ctrl+s")
 
 
 async def to_offers(pilot: Pilot, fields: dict[str, str] = GOOD_POA) -> None:
     """Verify the documents, then F3 (book) on the verify screen."""
     await verified(pilot, fields)
-    await pilot.press("f3")
-    await settle(pilot)
+    await press(pilot, "f3")
 
 
 def rows(table: DataTable) -> list[list[str]]:

@@ -10,6 +10,7 @@ from booking_steps import (
     at,
     bookings,
     fill_meeting_rooms,
+    press,
     record_prints,
     rows,
     settle,
@@ -58,15 +59,13 @@ async def test_c2_demo_lawyer_verified_then_booked_now_and_ticket_printed(
         assert offer_rows(app) == [
             ["会见室", "会见室1 (M1)", "2026-11-24 周二 09:00–10:00", "当即会见", "✔ 期限内"]]
         assert not app.screen.query_one("#offers-no-opening").display
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         booked = text(app, "#offers-booked-text")
         assert "预约号 #1 · 会见室1 (M1) · 2026-11-24 周二 09:00–10:00 · 已到达" in booked
         assert "排队号 A001" in booked  # C2: queued at once, the lawyer being here
         assert "当即会见：律师已登记到达并取号" in booked
         assert "48小时期限 2026-11-26 周四 09:00" in booked
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await press(pilot, "ctrl+o")
         assert isinstance(app.screen, MeetingScreen) and app.screen.booking_id == 1
     [booking] = bookings(demo_db)
     assert (booking["room_id"], booking["immediate"], booking["delay_reason"],
@@ -87,8 +86,7 @@ async def test_b8_priority_and_b3_length_are_booked_as_chosen(app, demo_db, monk
         await settle(pilot)
         assert offer_rows(app)[0][2] == "2026-11-24 周二 09:00–10:30"
         app.screen.query_one("#offers-table").focus()
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
     [booking] = bookings(demo_db)
     assert booking["ends_at"] == "2026-11-24T10:30:00+08:00" and booking["priority"] == 1
 
@@ -110,8 +108,7 @@ async def test_c3_friday_evening_offer_needs_a_delay_reason(app, demo_db, clock,
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
         assert offer_rows(app)[0][2:4] == ["2026-11-28 周六 08:30–09:30", "预约"]
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         dialog = app.screen
         assert isinstance(dialog, DelayReasonDialog)
         reasons = dialog.query_one("#reasons", OptionList)
@@ -122,20 +119,16 @@ async def test_c3_friday_evening_offer_needs_a_delay_reason(app, demo_db, clock,
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
         assert "未预约" in app.screen.query_one(Notice).text
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         reasons = app.screen.query_one("#reasons", OptionList)
         reasons.highlighted = reasons.option_count - 1  # "other" needs words
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert app.screen.focused.id == "other-text"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert "请写明具体情况" in app.screen.query_one(Notice).text
         assert bookings(demo_db) == []
         await type_into(pilot, "#other-text", "监区检修")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, OffersScreen)
         assert "情况说明（已打印交律师）：其他：监区检修" in text(app, "#offers-booked-text")
     [booking] = bookings(demo_db)
@@ -149,8 +142,7 @@ async def test_c3_picking_a_listed_reason_books_at_once(app, demo_db, clock, mon
     clock.set(at(2026, 11, 27, 20, 0))
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         await pilot.press("enter")  # the suggested reason
         await settle(pilot)
     assert [b["delay_reason"] for b in bookings(demo_db)] == ["outside_hours"]
@@ -161,13 +153,11 @@ async def test_b5_interrogation_room_needs_the_signed_consent(app, demo_db, monk
     async with app.run_test(size=SIZE) as pilot:
         await verified(pilot)
         fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         assert [row[:4] for row in offer_rows(app)] == [
             ["会见室", "会见室1 (M1)", "2026-11-25 周三 08:30–09:30", "预约"],
             ["讯问室", "讯问室1 (I1)", "2026-11-24 周二 09:00–10:00", "当即会见"]]
-        await pilot.press("down", "enter")
-        await settle(pilot)
+        await press(pilot, "down", "enter")
         assert printed == [("consent", 1, "I1", at(2026, 11, 24, 9, 0))]
         dialog = app.screen
         assert isinstance(dialog, ConfirmDialog)
@@ -175,31 +165,25 @@ async def test_b5_interrogation_room_needs_the_signed_consent(app, demo_db, monk
         await pilot.press("ctrl+s")  # not ticked: refused in the dialog
         await settle(pilot)
         assert app.screen is dialog and "请先勾选" in dialog.notice.text
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
         assert "未签署" in app.screen.query_one(Notice).text
         await pilot.press("enter")  # the interrogation row is still chosen
         await settle(pilot)
-        await pilot.press("space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "space", "ctrl+s")
         assert "讯问室：律师书面同意已确认" in text(app, "#offers-booked-text")
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await press(pilot, "ctrl+o")
         meeting = app.screen
         assert isinstance(meeting, MeetingScreen)
         await pilot.press("2")  # start: devices off must be confirmed first
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert "录音、监听设备已关闭" in str(app.screen.query_one("#statement").label)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is meeting and "会见未开始" in meeting.notice.text
         assert bookings(demo_db)[0]["started_at"] is None
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "2")
+        await press(pilot, "space", "ctrl+s")
         assert "录音、监听设备关闭已确认" in text(app, "#meeting-times")
     [booking] = bookings(demo_db)
     assert booking["room_id"] == "I1" and booking["consent_by"] == "1001"
@@ -213,20 +197,16 @@ async def test_c4_meeting_now_starts_and_ends_the_lawyer_already_checked_in(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "ctrl+o")
         screen = app.screen
         assert "王建国 13101200910123456" in text(app, "#meeting-people")  # Q3: compare
         assert "排队号 A001" in text(app, "#meeting-booking")
         # C2: checked in and queued when booked, so no "arrived" key
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
             "start", "cancelled", "assistant", "reprint"]
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "2")
+        await press(pilot, "3")
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
         assert "已结束" in text(app, "#meeting-booking")
     [booking] = bookings(demo_db)
@@ -239,10 +219,8 @@ async def book_later_today(pilot, clock_time: str = "09:30") -> None:
     await to_offers(pilot)
     await type_into(pilot, "#later-date", "2026-11-24")
     await pilot.press("enter")
-    await pilot.press(*clock_time, "enter")
-    await settle(pilot)
-    await pilot.press("ctrl+o")
-    await settle(pilot)
+    await press(pilot, *clock_time, "enter")
+    await press(pilot, "ctrl+o")
 
 
 async def test_c4_meeting_later_arrives_starts_and_ends(app, demo_db, clock, monkeypatch):
@@ -253,13 +231,10 @@ async def test_c4_meeting_later_arrives_starts_and_ends(app, demo_db, clock, mon
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
             "arrive", "start", "cancelled", "assistant", "reprint"]
         clock.set(at(2026, 11, 24, 9, 25))
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         assert "已登记律师到达" in screen.notice.text
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
+        await press(pilot, "2")
+        await press(pilot, "3")
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
     [booking] = bookings(demo_db)
     assert booking["state"] == "done" and booking["arrived_at"] == "2026-11-24T09:25:00+08:00"
@@ -270,12 +245,9 @@ async def test_c4_cancelled_by_the_lawyer_after_confirmation(app, demo_db, monke
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press("5", "space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "ctrl+o")
+        await press(pilot, "5", "space", "ctrl+s")
         assert "已记录律师撤销会见" in app.screen.notice.text
     assert request_row(demo_db)["state"] == "cancelled"
 
@@ -289,8 +261,7 @@ async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
         await pilot.press("1")  # arrives 20 minutes late
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "space", "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline").startswith("48小时期限 2026-11-26 周四 09:00")
         assert offer_rows(app)[0][2] == "2026-11-24 周二 09:50–10:50"
@@ -313,11 +284,9 @@ async def test_b10_a_lawyer_never_checked_in_and_late_cannot_start(
         await book_later_today(pilot)
         screen = app.screen
         clock.set(at(2026, 11, 24, 9, 46))
-        await pilot.press("2")
-        await settle(pilot)
+        await press(pilot, "2")
         assert isinstance(app.screen, ConfirmDialog)  # release and re-book, or cancel
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert app.screen is screen
         assert ("律师迟到超过15分钟，原预约已失效，请释放后重新预约（48小时期限不变）"
                 in screen.notice.text)
@@ -335,13 +304,11 @@ async def test_b10_a_lawyer_checked_in_on_time_starts_after_the_limit(
     async with app.run_test(size=SIZE) as pilot:
         await book_later_today(pilot)
         clock.set(at(2026, 11, 24, 9, 30))
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         clock.set(at(2026, 11, 24, 10, 10))  # the room was not ready for 40 minutes
         app.screen.reload()
         await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
+        await press(pilot, "2")
         assert "会见开始已记录" in app.screen.notice.text
     [booking] = bookings(demo_db)
     assert booking["state"] == "in_progress"
@@ -357,8 +324,7 @@ async def test_c4_no_show_offered_once_the_lawyer_is_late(app, demo_db, clock, m
         screen.reload()
         await settle(pilot)
         assert screen.query_one("#no_show").display and screen.query_one("#release").display
-        await pilot.press("4", "space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "4", "space", "ctrl+s")
     assert request_row(demo_db)["state"] == "no_show"
 
 
@@ -368,8 +334,7 @@ async def test_c4_lawyer_asks_for_a_later_time_recorded_as_deferred(app, demo_db
         await to_offers(pilot)
         await type_into(pilot, "#later-date", "2026-11-27")
         await pilot.press("enter")
-        await pilot.press(*"14:00", "enter")
-        await settle(pilot)
+        await press(pilot, *"14:00", "enter")
         assert "律师选择较晚时间，最早可约 2026-11-24 周二 09:00" in text(
             app, "#offers-booked-text")
     [booking] = bookings(demo_db)
@@ -384,12 +349,10 @@ async def test_e1_later_time_badly_typed_says_what_to_write(app, demo_db, monkey
         await to_offers(pilot)
         await type_into(pilot, "#later-date", "2026-11-27")
         await type_into(pilot, "#later-time", "25:00")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert "HH:MM" in app.screen.query_one(Notice).text
         await type_into(pilot, "#later-date", "2026-11")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
     assert bookings(demo_db) == []
 
 
@@ -405,14 +368,12 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
         await pilot.press("enter")  # never booked past the deadline
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
-        await pilot.press("ctrl+d")
-        await settle(pilot)
+        await press(pilot, "ctrl+d")
         dialog = app.screen
         assert isinstance(dialog, DutySessionDialog)
         assert dialog.query_one("#duty-day").value == "2026-10-01"
         assert dialog.query_one("#duty-sessions").value == "09:00-11:30"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
         assert not app.screen.query_one("#offers-no-opening").display
         assert offer_rows(app)[0][2:] == ["2026-10-01 周四 09:00–10:00", "预约", "✔ 期限内"]
@@ -424,11 +385,9 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
 async def test_b2_a_bad_duty_session_is_refused_in_the_dialog(app, demo_db, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("ctrl+d")
-        await settle(pilot)
+        await press(pilot, "ctrl+d")
         await type_into(pilot, "#duty-sessions", "-9")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, DutySessionDialog)
         assert "HH:MM-HH:MM" in app.screen.notice.text
     assert demo_db.execute("SELECT count(*) FROM calendar_days").fetchone()[0] == 0
@@ -448,8 +407,7 @@ async def test_c5_watch_list_counts_down_and_marks_the_request_at_risk(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await verified(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "f4")
         assert isinstance(app.screen, WatchScreen)
         table = app.screen.query_one(DataTable)
         assert rows(table) == [["#1", "王建国", "李四 2026001", "未预约", "2026-11-26 周四 09:00",
@@ -468,10 +426,8 @@ async def test_c5_watch_list_counts_down_and_marks_the_request_at_risk(
         assert isinstance(app.screen, OffersScreen)
         await pilot.press("enter")  # Thursday 08:30: not now, so a reason
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "escape")
         assert isinstance(app.screen, WatchScreen)
         assert rows(app.screen.query_one(DataTable))[0][3:] == [
             "M1 2026-11-26 周四 08:30", "2026-11-26 周四 09:00", "11:00", "已预约"]
@@ -482,12 +438,9 @@ async def test_c5_watch_list_opens_the_meeting_desk_of_a_booked_request(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "f4")
+        await press(pilot, "enter")
         assert isinstance(app.screen, MeetingScreen) and app.screen.booking_id == 1
 
 
@@ -497,16 +450,13 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
     async with app.run_test(size=SIZE) as pilot:
         await verified(pilot, NATIONAL_SECURITY_POA)
         assert request_row(demo_db)["state"] == "awaiting_permission"
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "f4")
         assert rows(app.screen.query_one(DataTable)) == [
             ["#1", "王建国", "郑毅 2026030", "—", "2026-11-27 周五 09:00", "72:00",
              "待侦查机关许可"]]
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         clock.advance(timedelta(hours=5))
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         dialog = app.screen
         assert isinstance(dialog, PermissionDialog)
         assert "侦查机关应于此前决定 2026-11-27 周五 09:00" in text(app, "#permission-details")
@@ -514,15 +464,13 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
         await settle(pilot)
         assert app.screen is dialog and "文号" in dialog.notice.text
         await type_into(pilot, "#reference", "沪国安许字2026-7号")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline") == "48小时期限 2026-11-26 周四 14:00 · 剩余 48:00"
         await pilot.press("enter")  # now: permission is recorded when it comes, lawyer or not
         await settle(pilot)
         assert isinstance(app.screen, LawyerPresentDialog)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert "未预约" in app.screen.notice.text
     assert bookings(demo_db) == []
     request = request_row(demo_db)
@@ -533,12 +481,10 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
 async def test_p2_permission_refused_closes_the_request(app, demo_db, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await verified(pilot, NATIONAL_SECURITY_POA)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         app.screen.query_one("#refused").value = True
         await type_into(pilot, "#reference", "沪国安不许字2026-1号")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, VerifyScreen)
     assert request_row(demo_db)["state"] == "permission_denied"
 
@@ -548,10 +494,8 @@ async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "f5")
         assert isinstance(app.screen, DayViewScreen)
         assert text(app, "#day-summary") == (
             "2026-11-24 周二 · 开放时段 08:30–11:30 13:00–17:00")
@@ -560,18 +504,14 @@ async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(
         assert grid[1][1] == grid[2][1] == "王建国 已到达"  # C2: queued when booked now
         assert grid[3][1] == "" and grid[6][1] == "·"  # 10:00 free; 11:30 closed
         app.screen.query_one(DataTable).move_cursor(row=1, column=1)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, MeetingScreen)
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("pagedown")
-        await settle(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "pagedown")
         assert text(app, "#day-summary").startswith("2026-11-25 周三")
         assert all(cell in ("", "·") for row in rows(app.screen.query_one(DataTable))
                    for cell in row[1:])
-        await pilot.press("pageup", "pageup", "pageup")
-        await settle(pilot)
+        await press(pilot, "pageup", "pageup", "pageup")
         assert text(app, "#day-summary") == "2026-11-22 周日 · 周日不开放"
 
 
@@ -580,26 +520,20 @@ async def test_a1_a3_assistant_added_then_confirmed_by_the_case_unit(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press("7")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "ctrl+o")
+        await press(pilot, "7")
         assert isinstance(app.screen, AssistantDialog)
         await type_into(pilot, "#assistant-name", "张小明")
         await type_into(pilot, "#assistant-firm", "3131010142QXJNP17A")
         await type_into(pilot, "#assistant-cert", "31010806110001")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, MeetingScreen)
         assert "待办案单位核实，暂不能进入" in text(app, "#meeting-assistant")
-        await pilot.press("7")
-        await settle(pilot)
+        await press(pilot, "7")
         assert isinstance(app.screen, AssistantConfirmationDialog)
         await type_into(pilot, "#assistant-ref", "黄公核2026-12号")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert "已核实，可以进入 黄公核2026-12号" in text(app, "#meeting-assistant")
         assert not app.screen.query_one("#assistant").display
     assert demo_db.execute("SELECT name, cert_kind, confirmation_ref FROM assistants").fetchall() \
@@ -611,15 +545,12 @@ async def test_a2_assistant_from_another_firm_is_refused_in_the_dialog(
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("ctrl+o", "7")
-        await settle(pilot)
+        await press(pilot, "enter")
+        await press(pilot, "ctrl+o", "7")
         await type_into(pilot, "#assistant-name", "张小明")
         await type_into(pilot, "#assistant-firm", "31310104AD8CGTM4JQ")
         await type_into(pilot, "#assistant-cert", "31010806110001")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, AssistantDialog)
         assert "另一" in app.screen.notice.text or "其他" in app.screen.notice.text \
             or "不同" in app.screen.notice.text
@@ -631,14 +562,12 @@ async def test_offers_and_dialogs_follow_the_language_switch(app, demo_db, clock
     clock.set(at(2026, 11, 27, 20, 0))
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
+        await press(pilot, "f2")
         assert text(app, "#offers-deadline") == (
             "48-hour deadline 2026-11-29 Sun 20:00 · left 48:00")
         assert offer_rows(app)[0] == ["Meeting room", "会见室1 (M1)",
                                       "2026-11-28 Sat 08:30–09:30", "later", "✔ in time"]
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert "Not now" in str(app.screen.query_one(".dialog-title", Static).render())
 
 
@@ -649,8 +578,7 @@ async def test_printer_fault_never_loses_the_booking(app, demo_db, monkeypatch):
     monkeypatch.setattr(app, "print_booking", broken)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert "预约已保存，但打印失败" in app.screen.query_one(Notice).text
         assert app.screen.query_one("#offers-booked").display
     assert len(bookings(demo_db)) == 1
@@ -664,8 +592,7 @@ async def test_c2_now_offer_booked_a_little_later_is_still_immediate(
         await to_offers(pilot)
         assert offer_rows(app)[0][2:4] == ["2026-11-24 周二 09:03–10:03", "当即会见"]
         clock.advance(timedelta(seconds=95))  # the officer reads the offer out, then books
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, OffersScreen) and app.screen.booking is not None
     [booking] = bookings(demo_db)
     assert booking["immediate"] == 1 and booking["delay_reason"] is None
@@ -676,14 +603,11 @@ async def watch_to_now_offer(pilot) -> None:
     """Verified at 09:00, then (the lawyer gone, say) F4 and Enter: the offers, "now" first;
     Enter on it."""
     await verified(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "f4")
+    await press(pilot, "enter")
     assert isinstance(pilot.app.screen, OffersScreen)
     assert offer_rows(pilot.app)[0][3] == "当即会见"
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
 
 
 async def test_c2_now_from_the_watch_list_asks_and_an_absent_lawyer_is_only_booked(
@@ -719,8 +643,7 @@ async def test_c2_now_from_the_watch_list_asks_and_an_absent_lawyer_is_only_book
         assert printed == [("booking", 1)]  # the slip with its QR, kept for the lawyer
 
         clock.set(at(2026, 11, 24, 9, 10))  # the lawyer comes back, without the slip
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await press(pilot, "ctrl+o")
         await pilot.press("1")
         await app.workers.wait_for_complete()
         await settle(pilot)
@@ -750,8 +673,7 @@ async def test_c2_now_question_cancelled_books_nothing(app, demo_db, monkeypatch
     record_prints(app, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await watch_to_now_offer(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, OffersScreen)
         assert "未预约：请重新选择" in app.screen.notice.text
     assert bookings(demo_db) == [] and request_row(demo_db)["state"] == "open"
@@ -767,9 +689,7 @@ async def test_b10_release_by_key_6_then_now_asks_for_the_lawyer(
         clock.set(at(2026, 11, 24, 9, 50))
         app.screen.reload()
         await settle(pilot)
-        await pilot.press("6", "space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "6", "space", "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert isinstance(app.screen, LawyerPresentDialog)

@@ -10,6 +10,7 @@ from booking_steps import (
     NATIONAL_SECURITY_POA,
     at,
     fill_meeting_rooms,
+    press,
     record_prints,
     settle,
     to_offers,
@@ -19,8 +20,7 @@ from kiosk_steps import GOOD_AID, SIZE, fill, steady_cursor, type_into
 
 
 async def _book_now(pilot) -> None:
-    await pilot.press("enter")
-    await settle(pilot)
+    await press(pilot, "enter")
 
 
 def test_snapshot_offers_with_an_earlier_interrogation_room(snap_compare, app, demo_db,
@@ -30,8 +30,7 @@ def test_snapshot_offers_with_an_earlier_interrogation_room(snap_compare, app, d
     async def offers(pilot):
         await verified(pilot)
         fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "f3")
         steady_cursor(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=offers)
@@ -43,8 +42,7 @@ def test_snapshot_delay_reason_dialog(snap_compare, app, clock, monkeypatch):
 
     async def delay(pilot):
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         steady_cursor(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=delay)
@@ -56,10 +54,8 @@ def test_snapshot_consent_dialog(snap_compare, app, demo_db, monkeypatch):
     async def consent(pilot):
         await verified(pilot)
         fill_meeting_rooms(demo_db, at(2026, 11, 24, 8, 30))
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("down", "enter")
-        await settle(pilot)
+        await press(pilot, "f3")
+        await press(pilot, "down", "enter")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=consent)
 
@@ -73,14 +69,11 @@ def test_snapshot_watch_list_red_at_risk_and_permission(snap_compare, app, clock
         clock.set(at(2026, 11, 24, 12, 0))  # 10 hours left, unbooked: at risk
         await pilot.press("ctrl+r")
         await fill(pilot, GOOD_AID)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         await pilot.press("ctrl+r")
         await fill(pilot, NATIONAL_SECURITY_POA)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        await press(pilot, "f4")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=watch)
 
@@ -91,17 +84,13 @@ def test_snapshot_day_view_with_two_bookings(snap_compare, app, monkeypatch):
     async def day(pilot):
         await to_offers(pilot)
         await _book_now(pilot)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         await pilot.press("ctrl+r")
         await fill(pilot, GOOD_AID)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        await press(pilot, "f3")
         await _book_now(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+        await press(pilot, "f5")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=day)
 
@@ -112,14 +101,12 @@ def test_snapshot_meeting_desk_arrived_with_assistant_waiting(snap_compare, app,
     async def meeting(pilot):
         await to_offers(pilot)
         await _book_now(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
+        await press(pilot, "ctrl+o")
         await pilot.press("7")  # arrived already: a meeting now is checked in when booked (C2)
         await settle(pilot)
         await type_into(pilot, "#assistant-name", "张小明")
         await type_into(pilot, "#assistant-firm", "3131010142QXJNP17A")
         await type_into(pilot, "#assistant-cert", "31010806110001")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
 
     assert snap_compare(app, terminal_size=SIZE, run_before=meeting)

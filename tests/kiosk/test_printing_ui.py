@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
-from booking_steps import settle, to_offers
+from booking_steps import press, settle, to_offers
 from fake_printer import PAPER_END, PAPER_NEAR_END, STATUS_OK, network_printer
 from kiosk_steps import SIZE, sign_in
 from PIL import Image
@@ -179,8 +179,7 @@ async def test_c2_t2_a_walk_in_booked_now_gets_the_queue_ticket_at_once(app, dem
     is the queue ticket (it carries the booking and its QR), not a slip to scan later."""
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         await printed(pilot)
         assert "已打印排队号A001\nprinted ticket A001" in messages(app)
         booked_text = str(app.screen.query_one("#offers-booked-text").render())
@@ -208,8 +207,7 @@ async def test_c2_t4_printer_offline_at_a_walk_in_ticket_kept_f9_prints_it(
     app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
     async with app.run_test(size=SIZE) as pilot:
         await to_offers(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         await printed(pilot)
         [fault] = [m for m in messages(app) if "未打印" in m]
         assert fault.startswith("排队号A001未打印。打印机未连接")
@@ -320,11 +318,9 @@ async def test_b10_key_1_too_late_gives_no_number_and_offers_the_release(
     clock.set(at(2026, 11, 24, 9, 46))
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         assert isinstance(app.screen, ConfirmDialog)  # release and book again (B10)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert "律师迟到超过15分钟" in screen.notice.text
         assert "排队号" not in desk_text(screen)
     assert demo_db.table("tickets").count == 0
@@ -337,8 +333,7 @@ async def test_t1_key_1_on_tomorrows_booking_is_refused_and_records_nothing(
     booking = booked(demo_db, clock, settings, at(2026, 11, 25, 9, 0))
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
-        await pilot.press("1")
-        await settle(pilot)
+        await press(pilot, "1")
         assert "只能在当天取号" in screen.notice.text
     assert demo_db.table("bookings").get(booking.id)["state"] == "booked"
     assert demo_db.table("tickets").count == 0
