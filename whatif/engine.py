@@ -1,0 +1,372 @@
+"""The what-if engine: each scenario played forward by the simulator (the real use cases) on a
+copy of the database, several seeds each, and read back with booking's own report.
+
+The live file is only read: it is copied with SQLite's backup API into a temporary file,
+and everything happens there. Seeds run in worker processes (one per core).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import statistics
+import tempfile
+import time as wallclock
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from booking.calendar import OpeningCalendar, add_duty_session
+from booking.clock import FixedClock
+from booking.imports import import_file
+from booking.report import STATES, compliance_report
+from booking.rooms import sync_rooms
+from booking.settings import Settings
+from booking.simulation import (
+    SIM_ACTOR,
+    SIM_OFFICER,
+    Population,
+    Profile,
+    Simulator,
+    make_population,
+)
+from booking.staff import add_staff
+from booking.storage import one, open_database
+
+from .demand import Demand
+from .scenarios import Scenario
+
+DEFAULT_SEEDS = 5
+POPULATION_SEED = 0  # registers made for a database the simulator did not make
+_REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
+# The report's counts shown per scenario (mean over seeds), in this order.
+COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cancelled", "open",
+          "interrogation_room_meetings", "video_meetings", "saturday_meetings",
+          "sunday_meetings")
+
+
+class WhatIfError(Exception):
+    """The what-if cannot run as asked (message in zh and en)."""
+
+
+# --- the database copy ----------------------------------------------------------------------
+
+def copy_database(source: Path, target: Path) -> None:
+    """The live file copied page by page with SQLite's backup API through a read-only
+    connection: consistent even while a kiosk writes, and the live file is never written."""
+    if not Path(source).is_file():
+        raise WhatIfError(f"数据库文件不存在 no database file at {source}")
+    src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def register_seed(db: Database) -> int | None:
+    """The seed of the simulated registers already in the database, if the simulator made
+    them (a simulated history); None for a centre's own registers."""
+    row = one(db, "SELECT subject FROM audit_log WHERE action = 'import_lawyers'"
+                  " AND subject LIKE 'file:simulated-lawyers-seed%' ORDER BY id LIMIT 1")
+    match = row and _REGISTER.match(row["subject"])
+    return int(match.group(1)) if match else None
+
+
+@lru_cache(maxsize=2)
+def _population(seed: int) -> Population:
+    return make_population(seed)
+
+
+# --- the simulator, fed with the estimated demand --------------------------------------------
+
+class WhatIfSimulator(Simulator):
+    """The simulator on a copy of a centre's database: arrivals by weekday and hour as
+    estimated from its history (not the profile's fixed shape), whichever day's hours the
+    scenario has; it continues from the database as it is, rather than from a database of
+    its own (booking.simulation.Simulator.prepare refuses other data)."""
+
+    def __init__(self, db: Database, settings: Settings, seed: int, profile: Profile,
+                 population: Population, demand: Demand, demand_open: dict[date, bool]):
+        super().__init__(db, settings, seed, profile, population)
+        self.demand = demand
+        self.demand_open = demand_open  # by today's configuration: demand does not follow hours
+
+    def prepare(self, first_day: date) -> None:
+        self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
+        sync_rooms(self.db, self.clock, SIM_ACTOR, self.settings.rooms)
+        lawyer = self.population.maker.lawyers[0]["cert_no"]
+        if not one(self.db, "SELECT 1 FROM lawyers WHERE cert_no = ?", (lawyer,)):
+            with tempfile.TemporaryDirectory() as folder:
+                paths = self.population.maker.write_csv(Path(folder), self.seed)
+                for kind in ("lawyers", "detainees", "aid-letters"):
+                    import_file(self.db, self.clock, SIM_ACTOR, kind, paths[kind], skip_bad=True)
+        if not one(self.db, "SELECT 1 FROM staff WHERE staff_no = ?", (self.officer,)):
+            staff_no, name, pin = SIM_OFFICER
+            add_staff(self.db, self.clock, SIM_ACTOR, staff_no, name, "officer", pin,
+                      self.settings.security.min_pin_length)
+
+    def _arrivals_today(self, day: date) -> int:
+        open_day = self.demand_open.get(day, True)
+        mean = self.demand.mean_arrivals(day.weekday()) if open_day else \
+            self.demand.mean_closed_day
+        return max(0, round(self._rng.gauss(mean, mean ** 0.5))) if mean else 0
+
+    def _schedule_arrivals(self, day: date) -> None:
+        weights = self.demand.hour_weights(day.weekday())
+        zone = self.settings.zone
+        times = []
+        for _ in range(self._arrivals_today(day)):
+            hour = self._rng.choices(range(24), weights)[0]
+            times.append(datetime.combine(day, time(hour), zone)
+                         + timedelta(seconds=self._rng.randrange(3600)))
+        for when in sorted(times):
+            self._at(when, self._arrive)
+
+    def _schedule_returns(self, day: date) -> None:
+        """Lawyers come back for open requests without a booking whose deadline is ahead
+        (told of a permission, or turned away yesterday); a lapsed one stays a breach."""
+        moment = datetime.combine(day, time(0), self.settings.zone).isoformat()
+        for row in self.db.query(
+                "SELECT r.id FROM meeting_requests r WHERE r.state = 'open' AND r.deadline > ?"
+                " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.request_id = r.id"
+                " AND b.state IN ('booked', 'arrived', 'in_progress')) ORDER BY r.id",
+                (moment,)):
+            self._at(datetime.combine(day, time(8, 30), self.settings.zone)
+                     + timedelta(seconds=self._rng.randrange(9000)), self._serve, row["id"])
+
+    def _turn_away(self, request_id: int) -> None:
+        """No room before the deadline: the request stays open, unbooked, and is a breach
+        when its deadline passes (the simulator on main cancels it, hiding the breach)."""
+        self.counts["turned_away"] += 1
+
+
+# --- one run and many -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    scenario: Scenario
+    today: Scenario  # demand is judged open or closed by today's configuration
+    seed: int
+    first: date
+    days: int
+    demand: Demand
+    rewind_to: date | None = None  # back-test: the copy is taken back to this day first
+
+
+@dataclass(frozen=True)
+class Run:
+    """One scenario, one seed: the report's figures for the requests of the horizon."""
+
+    scenario: str
+    seed: int
+    compliance_rate: float | None
+    counts: dict[str, int]
+    breaches_by_reason: dict[str, int]
+    reconciles: bool
+    problems: list[str]
+    levers: dict[str, int]
+    seconds: float
+
+
+def _breaches_by_reason(summary: dict) -> dict[str, int]:
+    """The report's own grouping when it has one; otherwise what happened to each breach."""
+    if isinstance(summary.get("breaches_by_reason"), dict):
+        return {k: v for k, v in summary["breaches_by_reason"].items() if v}
+    return dict(Counter(b.get("reason_code") or b.get("happened", "never_booked")
+                        for b in summary["breaches"]))
+
+
+def reconcile(summary: dict, reasons: dict[str, int]) -> list[str]:
+    """R2 on one report: the states add up to verified, the breaches to breached."""
+    problems = []
+    parts = sum(summary.get(state, 0) for state in STATES) + sum(
+        (summary.get("closed") or {}).values())
+    if parts != summary["verified"]:
+        problems.append(f"states sum to {parts}, verified {summary['verified']}")
+    if sum(reasons.values()) != summary["breached"] or \
+            len(summary["breaches"]) != summary["breached"]:
+        problems.append(f"breaches by reason {sum(reasons.values())}, listed"
+                        f" {len(summary['breaches'])}, breached {summary['breached']}")
+    if summary["presented"] != summary["verified"] + summary["refused"]:
+        problems.append("presented != verified + refused")
+    return problems
+
+
+def _demand_open(job: Job, db: Database) -> dict[date, bool]:
+    calendar = OpeningCalendar.from_settings(db, job.today.settings)
+    return {job.first + timedelta(days=n): calendar.day(job.first + timedelta(days=n)).is_open
+            for n in range(job.days)}
+
+
+def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: date,
+                  days: int) -> int:
+    """B2: a duty session on every closed weekday or Saturday of the horizon that the
+    official calendar marks a holiday, with Monday's hours."""
+    calendar = OpeningCalendar.from_settings(db, settings)
+    sessions = [f"{s:%H:%M}-{e:%H:%M}" for s, e in settings.hours.sessions_for_weekday(0)]
+    added = 0
+    for n in range(days):
+        day = first + timedelta(days=n)
+        hours = calendar.day(day)
+        if not hours.is_open and hours.reason == "holiday":
+            add_duty_session(db, clock, SIM_ACTOR, day, sessions)
+            added += 1
+    return added
+
+
+def run_job(job: Job) -> Run:
+    """Copy, (rewind,) simulate, report; the copy is deleted afterwards."""
+    began = wallclock.perf_counter()
+    scenario = job.scenario
+    with tempfile.TemporaryDirectory(prefix="kiosk-whatif-") as folder:
+        path = Path(folder) / "copy.db"
+        copy_database(job.source, path)
+        db = open_database(path)
+        try:
+            db.execute("PRAGMA synchronous = OFF")  # a scratch copy: no need to be durable
+            if job.rewind_to is not None:
+                from .backtest import rewind
+                rewind(db, job.scenario.settings, job.rewind_to)
+            seed = register_seed(db)
+            population = _population(POPULATION_SEED if seed is None else seed)
+            profile = job.demand.profile(meeting_lengths=scenario.settings.meetings.lengths)
+            if scenario.levers.interrogation_consent_rate is not None:
+                profile = replace(profile, interrogation_consent_rate=scenario.levers
+                                  .interrogation_consent_rate)
+            simulator = WhatIfSimulator(db, scenario.settings, job.seed, profile, population,
+                                        job.demand, _demand_open(job, db))
+            simulator.prepare(job.first)
+            levers: Counter[str] = Counter()
+            if scenario.levers.holiday_duty_sessions:
+                levers["holiday_duty_sessions"] = _holiday_duty(
+                    db, simulator.clock, scenario.settings, job.first, job.days)
+            for n in range(job.days):
+                simulator.run_day(job.first + timedelta(days=n))
+            last = job.first + timedelta(days=job.days - 1)
+            clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0),
+                                                scenario.settings.zone))
+            summary = compliance_report(db, clock, job.first, last).summary()
+        finally:
+            db.conn.close()
+    reasons = _breaches_by_reason(summary)
+    problems = reconcile(summary, reasons)
+    levers.update({k: v for k, v in simulator.counts.items()
+                   if k in ("duty_sessions", "turned_away") and v})
+    return Run(scenario=scenario.name, seed=job.seed, compliance_rate=summary["compliance_rate"],
+               counts={k: summary.get(k, 0) for k in COUNTS}, breaches_by_reason=reasons,
+               reconciles=not problems, problems=problems, levers=dict(levers),
+               seconds=wallclock.perf_counter() - began)
+
+
+@dataclass
+class ScenarioResult:
+    """A scenario's runs over the seeds, summed up."""
+
+    scenario: Scenario
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def rates(self) -> list[float]:
+        return [r.compliance_rate for r in self.runs if r.compliance_rate is not None]
+
+    @property
+    def mean_rate(self) -> float | None:
+        return statistics.fmean(self.rates) if self.rates else None
+
+    @property
+    def spread(self) -> tuple[float, float, float] | None:
+        """min, max, standard deviation of the compliance rate over the seeds."""
+        rates = self.rates
+        if not rates:
+            return None
+        return min(rates), max(rates), statistics.pstdev(rates)
+
+    def mean(self, key: str) -> float:
+        return statistics.fmean(r.counts.get(key, 0) for r in self.runs) if self.runs else 0.0
+
+    def mean_reasons(self) -> dict[str, float]:
+        keys = sorted({k for r in self.runs for k in r.breaches_by_reason})
+        return {k: statistics.fmean(r.breaches_by_reason.get(k, 0) for r in self.runs)
+                for k in keys}
+
+    def mean_levers(self) -> dict[str, float]:
+        keys = sorted({k for r in self.runs for k in r.levers})
+        return {k: statistics.fmean(r.levers.get(k, 0) for r in self.runs) for k in keys}
+
+    @property
+    def reconciles(self) -> bool:
+        return all(r.reconciles for r in self.runs)
+
+
+@dataclass
+class WhatIf:
+    """Every scenario's result, today's configuration first."""
+
+    first: date
+    last: date
+    seeds: list[int]
+    demand: Demand
+    results: list[ScenarioResult]
+    seconds: float
+    backtest: dict | None = None  # the actual report's figures, for a back-test
+
+    def best(self) -> ScenarioResult | None:
+        """The lever that helps most: the highest mean compliance rate after today's."""
+        others = [r for r in self.results[1:] if r.mean_rate is not None]
+        return max(others, key=lambda r: r.mean_rate, default=None)
+
+
+Progress = Callable[[int, int], None]
+
+
+def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: date,
+               days: int, seeds: list[int], workers: int | None = None,
+               progress: Progress | None = None, rewind_to: date | None = None) -> WhatIf:
+    """Every scenario (the first is today's configuration) with every seed. workers: worker
+    processes (default: one per core, at most one per run; 1 runs here, in this process)."""
+    began = wallclock.perf_counter()
+    jobs = [Job(Path(source), s, scenarios[0], seed, first, days, demand, rewind_to)
+            for s in scenarios for seed in seeds]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    results = {s.name: ScenarioResult(s) for s in scenarios}
+    done = 0
+    if progress:
+        progress(0, len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            results[job.scenario.name].runs.append(run_job(job))
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(run_job, job) for job in jobs]
+            for future in as_completed(futures):
+                run = future.result()
+                results[run.scenario].runs.append(run)
+                done += 1
+                if progress:
+                    progress(done, len(jobs))
+    for result in results.values():
+        result.runs.sort(key=lambda r: r.seed)
+    return WhatIf(first=first, last=first + timedelta(days=days - 1), seeds=seeds,
+                  demand=demand, results=list(results.values()),
+                  seconds=wallclock.perf_counter() - began)
+
+
+def seeds_for(count: int) -> list[int]:
+    return list(range(1, count + 1))
+
