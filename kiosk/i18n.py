@@ -338,6 +338,12 @@ LABELS: dict[str, dict[Language, str]] = {
     "day.not_official": {"zh": "该年官方节假日安排未导入", "en": "official holiday schedule not loaded"},
     "day.hint": {"zh": "PageUp/PageDown 前后一天 · Home 今天 · 回车打开预约 · Ctrl+D 为该日增加值班",
                  "en": "PageUp/PageDown: day before/after · Home: today · Enter opens a booking · Ctrl+D adds a duty session"},
+    # report: the what-if tab (issue 16)
+    "report.whatif": {"zh": "假设分析", "en": "What-if"},
+    "whatif.scenarios": {"zh": "情景", "en": "Scenarios"},
+    "whatif.weeks": {"zh": "周数", "en": "Weeks"},
+    "whatif.seeds": {"zh": "种子", "en": "Seeds"},
+    "whatif.run": {"zh": "运行", "en": "Run"},
     # errors not raised by the domain
     "error.invalid_input": {"zh": "输入有误：", "en": "Invalid input: "},
     "error.unexpected": {"zh": "系统出错，未保存任何内容。请重试；如仍出错请联系管理员。",

@@ -268,8 +268,21 @@ def charts(report: ComplianceReport) -> dict[str, str]:
     return {"rate": _inline_svg(rate), "load": _inline_svg(load)}
 
 
-def to_html(report: ComplianceReport, centre: str) -> str:
-    """One self-contained page (inline CSS and SVG) laid out for A4."""
+def whatif_section(whatif, comparison=None) -> dict | None:
+    """The what-if's table for the HTML page (issue 16): only when one was run."""
+    if whatif is None:
+        return None
+    from whatif.view import best_line, heading, table
+
+    shown = table(whatif)
+    return {"heading": heading(whatif), "best": best_line(whatif), "headers": shown.headers,
+            "rows": shown.rows, "demand": whatif.demand.lines(),
+            "backtest": comparison.rows if comparison is not None else None}
+
+
+def to_html(report: ComplianceReport, centre: str, whatif=None, comparison=None) -> str:
+    """One self-contained page (inline CSS and SVG) laid out for A4; with the what-if's
+    section when one was run (whatif.engine.WhatIf, a back-test's comparison)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("kiosk", "templates"), autoescape=True,
@@ -291,29 +304,31 @@ def to_html(report: ComplianceReport, centre: str) -> str:
                for rule, count in report.refused_by_rule.items()],
         outcomes=OUTCOMES, fonts=Markup(CJK_FONTS), percent=percent, hours=hours,
         decision_limit=PERMISSION_DECISION_HOURS, late_permission=late_permission,
-        rate=shown_value(report, "compliance_rate"))
+        rate=shown_value(report, "compliance_rate"),
+        whatif=whatif_section(whatif, comparison))
 
 
 # --- one entry point for the CLI and the screen ---------------------------------------------
 
-def render(report: ComplianceReport, fmt: Format, centre: str) -> str:
+def render(report: ComplianceReport, fmt: Format, centre: str, whatif=None) -> str:
     if fmt == "table":
         return to_table(report, centre)
     if fmt == "csv":
         return to_csv(report)
     if fmt == "json":
         return to_json(report)
-    return to_html(report, centre)
+    return to_html(report, centre, whatif)
 
 
 def export_name(report: ComplianceReport, fmt: Format) -> str:
     return f"compliance-{report.period_from}_{report.period_to}.{SUFFIX[fmt]}"
 
 
-def write_report(report: ComplianceReport, fmt: Format, centre: str, path: Path) -> Path:
+def write_report(report: ComplianceReport, fmt: Format, centre: str, path: Path,
+                 whatif=None) -> Path:
     """Write the report to path (made first into a neighbour file, so a half-written report
     never has the final name). CSV gets a BOM so spreadsheet programs read it as UTF-8."""
-    text = render(report, fmt, centre)
+    text = render(report, fmt, centre, whatif)
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)  # a folder made for it: owner-only
     partial = path.with_name(path.name + ".part")

@@ -5,7 +5,6 @@ it, side by side; `--backtest DAY` sets the forecast beside what really happened
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import closing
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -15,59 +14,10 @@ import click
 from sqlite_utils import Database
 
 from kiosk.calendar_cli import DAY
+from whatif.plan import actual_figures, plan, read_only
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
-
-
-def read_only(path: Path) -> Database:
-    """The live file opened for reading only: the what-if never writes it."""
-    if not path.is_file():
-        raise FileNotFoundError(path)
-    return Database(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True))
-
-
-def prepare(settings, db_path: Path, scenarios: tuple[str, ...], first: date,
-            history_weeks: int, backtest: bool):
-    """Scenarios (today's first) and the demand; raises ScenarioError, DemandError,
-    WhatIfError with bilingual messages."""
-    from whatif.demand import estimate_demand
-    from whatif.engine import WhatIfError
-    from whatif.scenarios import load_scenario, today_scenario
-
-    base = settings.model_dump(mode="json")
-    chosen = [today_scenario(base)] + [load_scenario(spec, base) for spec in scenarios]
-    names = [s.name for s in chosen]
-    if len(set(names)) != len(names):
-        raise WhatIfError("同一情景出现两次 a scenario is named twice: " + ", ".join(names))
-    try:
-        db = read_only(db_path)
-    except (FileNotFoundError, sqlite3.Error):
-        raise WhatIfError(f"无法读取数据库 cannot read the database {db_path}") from None
-    with closing(db.conn):
-        if not backtest:
-            start = datetime.combine(first, time(0), settings.zone).isoformat()
-            later = db.execute("SELECT COUNT(*) FROM meeting_requests WHERE presented_at >= ?",
-                               (start,)).fetchone()[0]
-            if later:
-                raise WhatIfError(
-                    f"数据库中已有{first}及以后的申请（{later}件）：预测须从最后一天之后开始，"
-                    f"回测请用 --backtest {first}\nthe database already has {later} requests"
-                    f" from {first} on: forecast from a later day, or back-test with"
-                    f" --backtest {first}")
-        demand = estimate_demand(db, chosen[0].settings, first, history_weeks)
-    return chosen, demand
-
-
-def actual_figures(settings, db_path: Path, first: date, last: date) -> dict:
-    """The report of the period as it really happened, taken at the end of the period."""
-    from booking.clock import FixedClock
-    from booking.report import compliance_report
-
-    clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0), settings.zone),
-                       settings.zone)
-    with closing(read_only(db_path).conn) as conn:
-        return compliance_report(Database(conn), clock, first, last).summary()
 
 
 @click.command("whatif")
@@ -115,7 +65,7 @@ def whatif_command(c: Context, weeks: int, scenarios: tuple[str, ...], seeds: in
         fail(f"回测期间须已结束 / a back-test needs a period that is over: {start} + {weeks}"
              f" weeks ends after today ({today}); use fewer --weeks or an earlier day")
     try:
-        chosen, demand = prepare(c.settings, c.db_path, scenarios, start, history_weeks,
+        chosen, demand = plan(c.settings, c.db_path, scenarios, start, history_weeks,
                                  backtest is not None)
     except (ScenarioError, DemandError, WhatIfError) as exc:
         fail(str(exc))

@@ -98,10 +98,17 @@ class WhatIfSimulator(Simulator):
     its own (booking.simulation.Simulator.prepare refuses other data)."""
 
     def __init__(self, db: Database, settings: Settings, seed: int, profile: Profile,
-                 population: Population, demand: Demand, demand_open: dict[date, bool]):
+                 population: Population, demand: Demand, demand_open: dict[date, bool],
+                 duty_on_demand: bool = False):
         super().__init__(db, settings, seed, profile, population)
         self.demand = demand
         self.demand_open = demand_open  # by today's configuration: demand does not follow hours
+        self.duty_on_demand = duty_on_demand
+
+    def _duty_session_before(self, deadline: datetime, length: int) -> bool:
+        """B2's ad-hoc duty session is a lever of its own (a scenario's
+        `duty_sessions_on_demand`): today's configuration is the hours as configured."""
+        return self.duty_on_demand and super()._duty_session_before(deadline, length)
 
     def prepare(self, first_day: date) -> None:
         self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
@@ -247,7 +254,8 @@ def run_job(job: Job) -> Run:
                 profile = replace(profile, interrogation_consent_rate=scenario.levers
                                   .interrogation_consent_rate)
             simulator = WhatIfSimulator(db, scenario.settings, job.seed, profile, population,
-                                        job.demand, _demand_open(job, db))
+                                        job.demand, _demand_open(job, db),
+                                        scenario.levers.duty_sessions_on_demand)
             simulator.prepare(job.first)
             levers: Counter[str] = Counter()
             if scenario.levers.holiday_duty_sessions:

@@ -47,6 +47,8 @@ class Levers(BaseModel):
     extra_interrogation_rooms: int = Field(0, ge=0, le=20)
     interrogation_consent_rate: float | None = Field(None, ge=0, le=1)
     holiday_duty_sessions: bool = False
+    # B2: the officer adds a duty session whenever nothing opens before a deadline
+    duty_sessions_on_demand: bool = False
 
 
 @dataclass(frozen=True)

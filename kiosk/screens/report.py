@@ -40,6 +40,7 @@ from booking.report import (
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
+from kiosk.components.whatif_panel import WhatIfPanel
 from kiosk.i18n import Language, label
 from kiosk.report_export import (
     DEFAULT_DAYS,
@@ -144,6 +145,8 @@ class ReportScreen(Screen):
                     for tab, table, key in LISTS:
                         with TabPane(label(key, "zh"), id=tab):
                             yield DataTable(id=table, cursor_type="row", zebra_stripes=True)
+                    with TabPane(label("report.whatif", "zh"), id="report-tab-whatif"):
+                        yield WhatIfPanel(id="report-whatif")
         yield Notice(id="report-message")
         with Horizontal(id="report-exports"):
             yield labelled(Button(id="report-csv", compact=True), "report.export_csv")
@@ -266,6 +269,7 @@ class ReportScreen(Screen):
         counts = (report.breached, report.refused, len(report.permission_cases))
         for (tab, _table, key), count in zip(LISTS, counts, strict=True):
             lists.get_tab(tab).label = f"{label(key, language)} {count}"
+        lists.get_tab("report-tab-whatif").label = label("report.whatif", language)
         self._render_breaches(report, language)
         self._render_refusals(report, language)
         self._render_permission(report, language)
@@ -372,7 +376,8 @@ class ReportScreen(Screen):
     def _write(self, report: ComplianceReport, fmt: Format, path: Path, notice: Notice) -> None:
         """The report is computed already; here only files are written (no database)."""
         try:
-            write_report(report, fmt, self.app.settings.centre.name, path)
+            write_report(report, fmt, self.app.settings.centre.name, path,
+                         whatif=self.query_one(WhatIfPanel).result)
         except OSError as exc:
             self.app.call_from_thread(notice.show, f"导出失败：{path}：{exc.strerror}",
                                       f"export failed: {path}: {exc.strerror}")
