@@ -5,6 +5,7 @@ it, side by side; `--backtest DAY` sets the forecast beside what really happened
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import closing
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -73,7 +74,7 @@ def whatif_command(c: Context, weeks: int, scenarios: tuple[str, ...], seeds: in
         click.echo("\n".join(demand.lines()))
     jobs = len(chosen) * seeds
     with click.progressbar(length=jobs, label="假设分析 running", show_pos=True,
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         seen = [0]
 
         def progress(done: int, total: int) -> None:
