@@ -178,7 +178,7 @@ def throughput(kiosks: int, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import budgets
+    from bench import budgets, whatif_bench
     from bench.report_bench import measure
 
     args = _arguments(argv)
@@ -194,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         day = budgets.prepare_day(history, args, Path(folder), args.scans)
         scans = budgets.scan_to_ticket(day)
         memory = budgets.kiosk_memory(day, args)
+    print("what-if, 4 weeks × 5 seeds ...", flush=True)
+    whatif = whatif_bench.measure(history, args.config)
     print("cold starts ...", flush=True)
     cold = budgets.cold_start(args.cold_runs)
     ms = 1000
@@ -224,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                                 f" ({scans['scans']} scans,"
                                 f" {scans['first']:%Y-%m-%d %H:%M} .. {scans['last']:%m-%d %H:%M},"
                                 f" {scans['bytes']:.0f} bytes a ticket)"),
+        whatif_bench.row(whatif),
         ("kiosk process", f"peak RSS {memory['maxrss_kib'] / 1024:.0f} MB ({memory['work']};"
                           f" {memory['seconds']:.0f} s)"),
         ("first screen", f"kiosk {cold['kiosk'] * ms:.0f} ms (ready for a sign-in"
@@ -239,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     print(f"\nSpeed budgets (load average {os.getloadavg()[0]:.1f}):\n")
-    print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days)))
+    print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days)
+                        + [whatif_bench.budget(whatif)]))
     return 0
 
 
