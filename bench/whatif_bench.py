@@ -37,6 +37,7 @@ def measure(history: Path, config: Path, scenarios: tuple[str, ...] = ()) -> dic
             "first": result.first, "last": result.last,
             "rates": {r.scenario.name: r.mean_rate for r in result.results},
             "run_seconds": [run.seconds for r in result.results for run in r.runs],
+            "cpu_seconds": sum(run.cpu_seconds for r in result.results for run in r.runs),
             "reconciles": all(r.reconciles for r in result.results)}
 
 
@@ -46,7 +47,8 @@ def row(found: dict) -> tuple[str, str]:
     return ("what-if, 4 weeks × 5 seeds",
             f"{found['seconds']:.1f} s ({found['runs']} runs on {found['workers']} processes,"
             f" {found['first']} .. {found['last']}, each run"
-            f" {min(found['run_seconds']):.1f}–{max(found['run_seconds']):.1f} s;"
+            f" {min(found['run_seconds']):.1f}–{max(found['run_seconds']):.1f} s,"
+            f" {found['cpu_seconds']:.0f} s CPU in all;"
             f" expected compliance {rates})")
 
 
@@ -63,9 +65,11 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(prog="python -m bench.whatif_bench", description=__doc__)
     parser.add_argument("--scenario", action="append", default=[])
+    parser.add_argument("--history", type=Path, default=None,
+                        help="an existing history database (default: the bench's cached year)")
     own, rest = parser.parse_known_args()
     args = _arguments(rest)
-    history, _ = build_history(args)
+    history = own.history or build_history(args)[0]
     found = measure(history, args.config or BUSY_CENTRE, tuple(own.scenario))
     name, value = row(found)
     print(f"{name}  {value}")

@@ -186,6 +186,7 @@ class Run:
     problems: list[str]
     levers: dict[str, int]
     seconds: float
+    cpu_seconds: float = 0.0  # this process's CPU time for the run (load-independent)
 
 
 def _breaches_by_reason(summary: dict) -> dict[str, int]:
@@ -236,7 +237,7 @@ def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: da
 
 def run_job(job: Job) -> Run:
     """Copy, (rewind,) simulate, report; the copy is deleted afterwards."""
-    began = wallclock.perf_counter()
+    began, cpu = wallclock.perf_counter(), wallclock.process_time()
     scenario = job.scenario
     with tempfile.TemporaryDirectory(prefix="kiosk-whatif-") as folder:
         path = Path(folder) / "copy.db"
@@ -276,7 +277,8 @@ def run_job(job: Job) -> Run:
     return Run(scenario=scenario.name, seed=job.seed, compliance_rate=summary["compliance_rate"],
                counts={k: summary.get(k, 0) for k in COUNTS}, breaches_by_reason=reasons,
                reconciles=not problems, problems=problems, levers=dict(levers),
-               seconds=wallclock.perf_counter() - began)
+               seconds=wallclock.perf_counter() - began,
+               cpu_seconds=wallclock.process_time() - cpu)
 
 
 @dataclass
@@ -342,9 +344,12 @@ Progress = Callable[[int, int], None]
 
 def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: date,
                days: int, seeds: list[int], workers: int | None = None,
-               progress: Progress | None = None, rewind_to: date | None = None) -> WhatIf:
+               progress: Progress | None = None, rewind_to: date | None = None,
+               start_method: str = "spawn") -> WhatIf:
     """Every scenario (the first is today's configuration) with every seed. workers: worker
-    processes (default: one per core, at most one per run; 1 runs here, in this process)."""
+    processes (default: one per core, at most one per run; 1 runs here, in this process).
+    start_method: "fork" from inside the Textual app, whose replaced stderr has no file
+    descriptor for spawn's resource tracker; the children only run run_job."""
     began = wallclock.perf_counter()
     jobs = [Job(Path(source), s, scenarios[0], seed, first, days, demand, rewind_to)
             for s in scenarios for seed in seeds]
@@ -360,7 +365,7 @@ def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: d
             if progress:
                 progress(done, len(jobs))
     else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(start_method)) as pool:
             futures = [pool.submit(run_job, job) for job in jobs]
             for future in as_completed(futures):
                 run = future.result()

@@ -59,7 +59,7 @@ class WhatIfPanel(Vertical):
 
     def _set_language(self, language: Language) -> None:
         translate(self, language)
-        self._render()
+        self._show_result()
 
     def _numbers(self) -> tuple[int, int] | None:
         try:
@@ -75,7 +75,7 @@ class WhatIfPanel(Vertical):
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#whatif-run")
-    def run(self) -> None:
+    def start(self) -> None:
         numbers = self._numbers()
         if numbers is None:
             return
@@ -112,7 +112,7 @@ class WhatIfPanel(Vertical):
         try:
             scenarios, demand = plan(settings, path, specs, first, 8, backtest=False)
             result = run_whatif(path, scenarios, demand, first, 7 * weeks, seeds_for(seeds),
-                                progress=progress)
+                                progress=progress, start_method="fork")
         except (ScenarioError, DemandError, WhatIfError) as exc:
             zh, _, en = str(exc).partition("\n")
             app.call_from_thread(self._failed, zh, en or zh)
@@ -129,9 +129,9 @@ class WhatIfPanel(Vertical):
         self.query_one(ProgressBar).display = False
         self.query_one("#whatif-run", Button).disabled = False
         self.query_one(Notice).clear()
-        self._render()
+        self._show_result()
 
-    def _render(self) -> None:
+    def _show_result(self) -> None:
         if self.result is None:
             return
         from whatif.view import best_line, table
