@@ -80,6 +80,7 @@ def fail(message: str, code: int = 1) -> None:
     "print-test": "kiosk.tickets_cli:print_test",
     "qr": "kiosk.tickets_cli:qr",
     "simulate": "kiosk.simulate_cli:simulate_command",
+    "defence": "kiosk.defence_cli:defence",
 })
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               show_default=True, help="配置文件 settings file (TOML)")
