@@ -337,13 +337,15 @@ def _validate(register: Register, rows: list[tuple[int, Cells | RowError]]
     return good, errors
 
 
-def _end_defence_by_inactive_letters(db: Database, clock: Clock) -> None:
-    """V6/V7: a terminated or reassigned aid letter ends that lawyer's defence, so the
-    lawyer no longer counts towards the detainee's two defenders."""
-    db.execute(
-        "UPDATE defenders SET ended_at = ? WHERE ended_at IS NULL AND basis = 'aid_letter'"
+def _end_defence_by_inactive_letters(db: Database, clock: Clock, actor: str) -> int:
+    """V6/V7: a terminated or reassigned aid letter ends that lawyer's defence (reason
+    aid_ended, dated the day of the import: the register gives no date of its own), so the
+    lawyer no longer counts towards the detainee's two defenders. Returns how many ended."""
+    return db.execute(
+        "UPDATE defenders SET ended_at = ?, end_reason = 'aid_ended', ended_on = ?,"
+        " ended_by = ? WHERE ended_at IS NULL AND basis = 'aid_letter'"
         " AND document_no IN (SELECT letter_no FROM aid_letters WHERE status != 'active')",
-        (iso(clock.now()),))
+        (iso(clock.now()), clock.now().date().isoformat(), actor)).rowcount
 
 
 def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
@@ -364,10 +366,10 @@ def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
             f"SELECT {register.key} FROM {register.table}")}
         updated = sum(record[register.key] in existing for record in records)
         db.table(register.table).upsert_all(records, pk=register.key)
-        if register.table == "aid_letters":
-            _end_defence_by_inactive_letters(db, clock)
+        ended = (_end_defence_by_inactive_letters(db, clock, actor)
+                 if register.table == "aid_letters" else 0)
         audit.record(db, clock, actor, f"import_{kind.replace('-', '_')}", f"file:{path.name}",
                      {"inserted": len(records) - updated, "updated": updated,
-                      "skipped": len(errors)})
+                      "skipped": len(errors)} | ({"defences_ended": ended} if ended else {}))
     return ImportReport(imported=len(records), inserted=len(records) - updated, updated=updated,
                         errors=errors)

@@ -317,9 +317,18 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
                           " choose another")
     _check_interrogation_room(db, room, start, end, consent_signed)
     earliest_any = min((o.start for o in offers if o.room_kind != "video"), default=None)
-    # C3: the booked time lies strictly before the deadline, unless the lawyer chose later
-    deferred = start >= deadline and earliest_any is not None and earliest_any < deadline
-    if start >= deadline and not deferred:
+    # C3: the booked time lies strictly before the deadline, unless the lawyer chose later,
+    # or the centre is open before it but nothing is free and the officer records the true
+    # reason (C4: a breach with that reason). With no opening at all before the deadline
+    # the officer adds a duty session first (B2). Helper 10a's attribution replaces this.
+    in_time = earliest_any is not None and earliest_any < deadline
+    room_in_time = any(o.before_deadline and o.start < start and o.room_kind != "interrogation"
+                       for o in offers)  # B5: declining an interrogation room is a right
+    deferred = start >= deadline and in_time and delay_reason in (None, "lawyer_choice")
+    refused = (delay_reason in ("rooms_busy", "outside_hours") and room_in_time if in_time
+               else delay_reason in (None, "lawyer_choice")
+               or calendar.first_opening_before(now, deadline, length) is None)
+    if start >= deadline and refused:
         raise DomainError("C3", "所选时间晚于48小时期限；期限前无开放时间时请先增加值班会见",
                           "that time is after the 48-hour deadline; if nothing opens before"
                           " it, add a duty session first")

@@ -54,7 +54,7 @@ from .meetings import (
 from .models import Presentation
 from .permission import record_permission
 from .rooms import sync_rooms
-from .settings import Settings
+from .settings import Settings, parse_session
 from .staff import add_staff
 from .storage import one, transaction
 from .verification import verify_documents
@@ -74,20 +74,29 @@ class Profile:
     """How busy the simulated centre is and how its visitors behave (rates per arrival
     unless said otherwise)."""
 
-    arrivals: float = 200.0  # mean arrivals on an ordinary open weekday
+    # A busy city centre with the rooms of config/kiosk.toml (4 meeting rooms, 2
+    # interrogation rooms, a video terminal: about 26 meetings a weekday in the meeting
+    # rooms): 36 lawyers on an ordinary weekday fill the meeting rooms, the queue spills
+    # into the next day, the interrogation rooms and the video terminal are used, the
+    # warden opens a Sunday now and then and duty sessions over long holidays, and the
+    # days around a long holiday bring breaches (rooms busy). From about 40 a day that
+    # centre is overloaded: most requests breach.
+    arrivals: float = 36.0  # mean arrivals on an ordinary open weekday
     monday_factor: float = 1.1
     saturday_factor: float = 1.3  # Saturday is the busiest day
     closed_day_factor: float = 0.03  # walk-ins on Sundays and holidays
     refusal_rate: float = 0.05  # documents that fail (suspended, terminated aid letter, ...)
     national_security_rate: float = 0.02
     permission_denied_rate: float = 0.1  # per national-security request
-    interrogation_consent_rate: float = 0.85  # lawyers who take an earlier interrogation room
+    interrogation_consent_rate: float = 0.85  # lawyers who sign for an earlier interrogation room
     later_choice_rate: float = 0.04  # lawyers who choose a later day than offered
     detainee_away_rate: float = 0.03  # detainee in court, questioned, ... at the offered time
     no_show_rate: float = 0.03  # per booking
     late_rate: float = 0.04  # per booking: more than the late limit late
     assistant_rate: float = 0.08  # per meeting
-    video_rate: float = 0.02
+    video_rate: float = 0.02  # lawyers who ask for a video meeting
+    video_accept_rate: float = 0.5  # lawyers who take the video terminal when no room is in time
+    cancel_rate: float = 0.01  # lawyers who withdraw a request of their own accord
     priority_rate: float = 0.02
     lengths: tuple[tuple[int, float], ...] = ((45, 0.25), (60, 0.5), (90, 0.25))
 
@@ -324,24 +333,35 @@ class Summary:
     refused: int = 0
     bookings: int = 0
     released_late: int = 0
-    turned_away: int = 0  # no room before the deadline: the lawyer withdrew (cancelled)
-    duty_sessions: int = 0
+    lapsed: int = 0  # B10/C7: lost the slot by being late, nothing before the deadline, left
+    not_booked: int = 0  # nothing at all within two weeks after the deadline
     wall_seconds: float = 0.0
     by_state: dict[str, int] = field(default_factory=dict)
+    breaches_by_reason: dict[str, int] = field(default_factory=dict)  # C4: the booking's reason
+    levers: dict[str, int] = field(default_factory=dict)  # the warden's, when a request is at risk
     unexpected_refusals: dict[str, int] = field(default_factory=dict)  # book() said no
 
     def line(self) -> str:
         return (f"{self.first_day}..{self.last_day}: {self.arrivals} arrivals,"
                 f" {self.requests} requests, {self.met} met, {self.breached} breached,"
                 f" {self.deferred_by_lawyer} deferred, {self.refused} refused,"
-                f" {self.no_show} no-shows, {self.cancelled} cancelled"
-                f" ({self.turned_away} turned away: no room before the deadline),"
+                f" {self.no_show} no-shows, {self.cancelled} cancelled by the lawyer,"
                 f" {self.permission_denied} permission denied, {self.still_open} still open;"
-                f" {self.bookings} bookings, {self.released_late} released late,"
-                f" {self.duty_sessions} duty sessions"
+                f" breaches by reason: {_counts(self.breaches_by_reason)};"
+                f" levers: {_counts({LEVERS[k]: n for k, n in self.levers.items()})};"
+                f" {self.bookings} bookings, {self.released_late} released late"
+                f" ({self.lapsed} lapsed), {self.not_booked} not booked"
                 + (f", unexpected booking refusals {self.unexpected_refusals}"
                    if self.unexpected_refusals else "")
                 + f"; wall time {self.wall_seconds:.1f} s")
+
+
+LEVERS = {"interrogation": "interrogation rooms with consent", "video": "video terminal",
+          "sunday_duty": "Sunday duty sessions", "holiday_duty": "holiday duty sessions"}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {n}" for key, n in counts.items()) or "none"
 
 
 def _local(day: date, hours: float, zone) -> datetime:
@@ -471,11 +491,13 @@ class Simulator:
                          self._authority_decides, row["id"], rng)
 
     def _schedule_returns(self, day: date) -> None:
-        """Lawyers told that permission was granted come back (P2)."""
+        """Lawyers told that permission was granted come back (P2); not a lawyer who lost
+        the slot by being late and left (B10/C7)."""
         for row in self.db.query(
                 "SELECT r.id FROM meeting_requests r WHERE r.state = 'open' AND NOT EXISTS"
                 " (SELECT 1 FROM bookings b WHERE b.request_id = r.id"
-                " AND b.state IN ('booked', 'arrived', 'in_progress')) ORDER BY r.id"):
+                " AND b.state IN ('booked', 'arrived', 'in_progress', 'released_late'))"
+                " ORDER BY r.id"):
             self._at(_local(day, self._rng.uniform(8.5, 11), self.settings.zone),
                      self._serve, row["id"])
 
@@ -544,37 +566,52 @@ class Simulator:
         lengths = self.profile.lengths
         return self._rng.choices([n for n, _ in lengths], [w for _, w in lengths])[0]
 
-    def _duty_session_before(self, deadline: datetime, length: int) -> bool:
-        """B2: no opening at all before the deadline (a holiday): the officer adds a duty
-        session on the first closed date before it."""
+    def _duty_day(self, deadline: datetime, length: int) -> bool:
+        """B2, the warden's last levers: the request is at risk (no meeting room, no
+        interrogation room the lawyer consents to, no video terminal before its deadline).
+        When the coming Sunday (Sunday switch off) or a public holiday lies before the
+        deadline, the warden opens it as a duty session with the Sunday hours; True when
+        one was added."""
         now = self.clock.now()
         calendar = self._calendar()
-        if calendar.first_opening_before(now, deadline, length) is not None:
-            return False  # the centre is open, only full
         day = now.date()
-        while datetime.combine(day, time(9), self.settings.zone) < deadline:
-            if not calendar.day(day).is_open:
-                sessions = [f"{s:%H:%M}-{e:%H:%M}"
-                            for s, e in self.settings.hours.sessions_for_weekday(0)]
-                add_duty_session(self.db, self.clock, self.officer, day, sessions)
-                self.counts["duty_sessions"] += 1
-                return True
+        span = timedelta(minutes=length)
+        while datetime.combine(day, time(0), self.settings.zone) < deadline:
+            hours = calendar.day(day)
+            if not hours.is_open and hours.reason in ("sunday_closed", "holiday"):
+                sessions = [(datetime.combine(day, s, self.settings.zone),
+                             datetime.combine(day, e, self.settings.zone))
+                            for s, e in self._duty_sessions]
+                if any(max(s, now) + span <= e and max(s, now) < deadline
+                       for s, e in sessions):
+                    add_duty_session(self.db, self.clock, self.officer, day,
+                                     [f"{s:%H:%M}-{e:%H:%M}" for s, e in self._duty_sessions])
+                    lever = "sunday_duty" if hours.reason == "sunday_closed" else "holiday_duty"
+                    self.counts[lever] += 1
+                    return True
             day += timedelta(days=1)
         return False
 
-    def _serve(self, request_id: int) -> None:
-        """At the desk with a verified request: offers, the lawyer's choice, the booking."""
+    @property
+    def _duty_sessions(self) -> list[tuple[time, time]]:
+        return sorted(parse_session(s) for s in self.settings.hours.sunday)
+
+    def _serve(self, request_id: int, late_lawyer: bool = False) -> None:
+        """At the desk with a verified request: offers, the lawyer's choice, the booking.
+        Nobody is turned away: with nothing free before the deadline the officer books the
+        earliest time after it with the true reason (C3/C4: a breach). A lawyer who lost
+        the slot by being late (B10) and finds nothing before the deadline leaves (C7:
+        lapsed by the lawyer)."""
+        if not late_lawyer and self._rng.random() < self.profile.cancel_rate:
+            cancel_request(self.db, self.clock, self.officer, request_id)  # the lawyer's own
+            self._free_request(request_id)
+            return
         length = self._length()
         wants_video = self._rng.random() < self.profile.video_rate
-        offers = offer_slots(self.db, self.clock, self.settings, request_id, length, wants_video)
-        if offers.no_opening_before_deadline and self._duty_session_before(offers.deadline,
-                                                                           length):
-            offers = offer_slots(self.db, self.clock, self.settings, request_id, length,
-                                 wants_video)
-        choice = self._choose_offer(offers)
-        if choice is None:
-            self._turn_away(request_id)
-            return
+        choice = self._choose_offer(request_id, length, wants_video)
+        if choice is None or (late_lawyer and not choice[0].before_deadline):
+            self.counts["lapsed" if late_lawyer else "not_booked"] += 1
+            return  # open: the report shows it (lapsed by the lawyer, or not booked)
         offer, reason, consent = choice
         try:
             booking = book(self.db, self.clock, self.settings, self.officer, request_id,
@@ -583,7 +620,6 @@ class Simulator:
                            priority=self._rng.random() < self.profile.priority_rate)
         except DomainError as exc:  # not expected with one desk: counted, so a fault shows
             self.unexpected[exc.rule] += 1
-            self._turn_away(request_id)
             return
         if booking.immediate:
             self._lawyer_in(booking.id)
@@ -591,11 +627,9 @@ class Simulator:
             self._expect_lawyer(booking)
         # later days: picked up by _schedule_booked_lawyers on the day
 
-    def _turn_away(self, request_id: int) -> None:
+    def _free_request(self, request_id: int) -> None:
         row = one(self.db, "SELECT cert_no, roster_no FROM meeting_requests WHERE id = ?",
                   (request_id,))
-        cancel_request(self.db, self.clock, self.officer, request_id)
-        self.counts["turned_away"] += 1
         self._busy.discard((row["cert_no"], row["roster_no"]))
 
     def _reason_now(self) -> str:
@@ -603,23 +637,47 @@ class Simulator:
         open_now = any(s <= now < e for s, e in self._calendar().day(now.date()).sessions)
         return "rooms_busy" if open_now else "outside_hours"
 
-    def _choose_offer(self, offers: Offers) -> tuple[Offer, str, bool] | None:
-        """Most lawyers take the earliest time; some take an earlier interrogation room with
-        consent; a few choose a later day, or the detainee is away at the offered time."""
+    def _choose_offer(self, request_id: int, length: int, wants_video: bool,
+                      levers_left: int = 3) -> tuple[Offer, str, bool] | None:
+        """What is booked, with its delay reason and the consent: most lawyers take the
+        earliest meeting room; some take an earlier interrogation room with consent (B5/B6);
+        a few choose a later day (C4: deferred), or the detainee is away at the offered time
+        (a later time with that reason). With no meeting room before the deadline the
+        warden's levers come in order: an interrogation room with consent, the video
+        terminal, a Sunday or holiday duty session; after them, the earliest time after
+        the deadline with the true reason."""
         p, rng = self.profile, self._rng
+        offers = offer_slots(self.db, self.clock, self.settings, request_id, length,
+                             wants_video)
         by_kind = {o.room_kind: o for o in offers.offers}
         meeting, interrogation = by_kind.get("meeting"), by_kind.get("interrogation")
         video = by_kind.get("video")
-        if video and video.before_deadline:
+        if video and video.before_deadline:  # the lawyer asked for video (B1)
             return video, self._reason_now(), False
-        if interrogation and interrogation.before_deadline and (
-                rng.random() < p.interrogation_consent_rate
-                or not (meeting and meeting.before_deadline)):
-            return interrogation, "rooms_busy", True
-        if meeting is None:
+        consents = rng.random() < p.interrogation_consent_rate
+        if interrogation and interrogation.before_deadline and consents:
+            if not (meeting and meeting.before_deadline):
+                self.counts["interrogation"] += 1  # the first lever
+            return interrogation, self._reason_now(), True
+        if meeting and meeting.before_deadline:
+            return self._meeting_choice(offers, meeting)
+        # At risk: nothing in a meeting room before the deadline, interrogation declined.
+        if not wants_video and rng.random() < p.video_accept_rate:
+            seen = offer_slots(self.db, self.clock, self.settings, request_id, length, True)
+            video = next((o for o in seen.offers if o.room_kind == "video"), None)
+            if video and video.before_deadline:
+                self.counts["video"] += 1
+                return video, self._reason_now(), False
+        if levers_left and self._duty_day(offers.deadline, length):
+            return self._choose_offer(request_id, length, wants_video, levers_left - 1)
+        after = [o for o in (meeting, interrogation if consents else None) if o is not None]
+        if not after:
             return None
-        if not meeting.before_deadline and not (interrogation and interrogation.before_deadline):
-            return None
+        first = min(after, key=lambda o: o.start)
+        return first, "rooms_busy", first.room_kind == "interrogation"
+
+    def _meeting_choice(self, offers: Offers, meeting: Offer) -> tuple[Offer, str, bool]:
+        p, rng = self.profile, self._rng
         draw = rng.random()
         if draw < p.later_choice_rate:
             later = self._later_offer(offers.request_id, offers.length_minutes,
@@ -629,7 +687,7 @@ class Simulator:
         elif draw < p.later_choice_rate + p.detainee_away_rate:
             later = self._later_offer(offers.request_id, offers.length_minutes,
                                       meeting.start + timedelta(hours=rng.uniform(2, 5)))
-            if later is not None and later.start < offers.deadline:
+            if later is not None:  # after the deadline too: a breach with that reason
                 return later, rng.choice(("in_court", "being_questioned", "in_hospital",
                                           "in_transit")), False
         return meeting, self._reason_now(), False
@@ -700,9 +758,18 @@ class Simulator:
         booking = get_booking(self.db, self.clock, booking_id)
         release_late(self.db, self.clock, self.settings, self.officer, booking_id)
         self.counts["released_late"] += 1
-        self._serve(booking.request_id)
+        self._serve(booking.request_id, late_lawyer=True)
 
     # --- the whole run ----------------------------------------------------------------------
+
+    def breaches_by_reason(self, lo: str, hi: str) -> dict[str, int]:
+        """C4: the breached requests presented from lo to hi by the delay reason of the
+        booking whose late start made them breaches ('none' would be a fault)."""
+        return {r["reason"]: r["n"] for r in self.db.query(
+            "SELECT COALESCE(b.delay_reason, 'none') AS reason, count(*) AS n"
+            " FROM meeting_requests r JOIN bookings b ON b.request_id = r.id"
+            " AND b.state = 'done' WHERE r.state = 'breached' AND r.presented_at >= ?"
+            " AND r.presented_at < ? GROUP BY reason ORDER BY n DESC, reason", (lo, hi))}
 
     def summary(self, first_day: date, last_day: date, wall_seconds: float) -> Summary:
         zone = self.settings.zone
@@ -724,8 +791,10 @@ class Simulator:
             permission_denied=states.get("permission_denied", 0),
             still_open=sum(states.get(s, 0) for s in ("open", "booked", "awaiting_permission")),
             refused=refused, bookings=bookings, released_late=self.counts["released_late"],
-            turned_away=self.counts["turned_away"], duty_sessions=self.counts["duty_sessions"],
+            lapsed=self.counts["lapsed"], not_booked=self.counts["not_booked"],
             wall_seconds=wall_seconds, by_state=states,
+            breaches_by_reason=self.breaches_by_reason(lo, hi),
+            levers={key: self.counts[key] for key in LEVERS},
             unexpected_refusals=dict(self.unexpected))
 
 

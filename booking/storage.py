@@ -296,3 +296,17 @@ def m006_booking_end_indexes(db: Database) -> None:
         CREATE INDEX bookings_lawyer_end ON bookings(cert_no, end_ts);
         """
     )
+
+
+@migrations()
+def m0xx_issue10b_defence_end(db: Database) -> None:
+    # V6: why and when a defence ended (the document's date), and who recorded it; the
+    # two-lawyer limit counts only defences with ended_at NULL.
+    db.executescript(
+        """
+        ALTER TABLE defenders ADD COLUMN end_reason TEXT
+            CHECK (end_reason IN ('revoked', 'withdrew', 'aid_ended'));
+        ALTER TABLE defenders ADD COLUMN ended_on TEXT;
+        ALTER TABLE defenders ADD COLUMN ended_by TEXT;
+        """
+    )

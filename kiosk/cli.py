@@ -81,6 +81,7 @@ def fail(message: str, code: int = 1) -> None:
     "qr": "kiosk.tickets_cli:qr",
     "simulate": "kiosk.simulate_cli:simulate_command",
     "whatif": "kiosk.whatif_cli:whatif_command",
+    "defence": "kiosk.defence_cli:defence",
 })
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               show_default=True, help="配置文件 settings file (TOML)")

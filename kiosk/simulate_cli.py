@@ -28,7 +28,18 @@ if TYPE_CHECKING:
 def simulate_command(c: Context, days: int, seed: int, start: date | None,
                      arrivals: float) -> None:
     """模拟会见业务 simulate DAYS of a busy centre into the database (a file of its own:
-    kiosk --db var/simulation.db simulate --days 30). Same seed, same database."""
+    kiosk --db var/simulation.db simulate --days 30). Same seed, same database.
+
+    \b
+    The default profile is a busy city centre for the rooms of config/kiosk.toml (4
+    meeting rooms, 2 interrogation rooms, 1 video terminal): 36 lawyers on an ordinary
+    weekday (Monday +10 %, Saturday +30 %), 5 % refused documents, 2 % national-security
+    cases, 1 % who withdraw on their own. Nobody is turned away: with no meeting room
+    before the deadline the warden's levers come in order (an interrogation room with
+    the lawyer's consent, the video terminal, a Sunday duty session, a holiday duty
+    session); after them the earliest later time is booked with its true reason and
+    counted as a breach. The summary shows breaches by reason and the levers used.
+    With 40 or more arrivals on these rooms most requests breach."""
     from kiosk.cli import fail
 
     # The file is opened here, not through c.db: c.db records the rooms with the system

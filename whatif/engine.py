@@ -53,6 +53,11 @@ COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cance
           "sunday_meetings")
 
 
+# What the simulated officer and warden did, counted by the simulator (booking.simulation):
+# its levers, and requests that could not be booked or lapsed (B10/C7).
+LEVER_COUNTS = ("interrogation", "video", "sunday_duty", "holiday_duty", "not_booked", "lapsed")
+
+
 class WhatIfError(Exception):
     """The what-if cannot run as asked (message in zh and en)."""
 
@@ -105,10 +110,11 @@ class WhatIfSimulator(Simulator):
         self.demand_open = demand_open  # by today's configuration: demand does not follow hours
         self.duty_on_demand = duty_on_demand
 
-    def _duty_session_before(self, deadline: datetime, length: int) -> bool:
-        """B2's ad-hoc duty session is a lever of its own (a scenario's
-        `duty_sessions_on_demand`): today's configuration is the hours as configured."""
-        return self.duty_on_demand and super()._duty_session_before(deadline, length)
+    def _duty_day(self, deadline: datetime, length: int) -> bool:
+        """The warden's Sunday and holiday duty sessions on demand (B2) are a lever of their
+        own (a scenario's `duty_sessions_on_demand`): today's configuration is the hours as
+        configured, so the Sunday switch is not compared with a Sunday opened anyway."""
+        return self.duty_on_demand and super()._duty_day(deadline, length)
 
     def prepare(self, first_day: date) -> None:
         self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
@@ -141,23 +147,6 @@ class WhatIfSimulator(Simulator):
         for when in sorted(times):
             self._at(when, self._arrive)
 
-    def _schedule_returns(self, day: date) -> None:
-        """Lawyers come back for open requests without a booking whose deadline is ahead
-        (told of a permission, or turned away yesterday); a lapsed one stays a breach."""
-        moment = datetime.combine(day, time(0), self.settings.zone).isoformat()
-        for row in self.db.query(
-                "SELECT r.id FROM meeting_requests r WHERE r.state = 'open' AND r.deadline > ?"
-                " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.request_id = r.id"
-                " AND b.state IN ('booked', 'arrived', 'in_progress')) ORDER BY r.id",
-                (moment,)):
-            self._at(datetime.combine(day, time(8, 30), self.settings.zone)
-                     + timedelta(seconds=self._rng.randrange(9000)), self._serve, row["id"])
-
-    def _turn_away(self, request_id: int) -> None:
-        """No room before the deadline: the request stays open, unbooked, and is a breach
-        when its deadline passes (the simulator on main cancels it, hiding the breach)."""
-        self.counts["turned_away"] += 1
-
 
 # --- one run and many -----------------------------------------------------------------------
 
@@ -189,12 +178,27 @@ class Run:
     cpu_seconds: float = 0.0  # this process's CPU time for the run (load-independent)
 
 
-def _breaches_by_reason(summary: dict) -> dict[str, int]:
-    """The report's own grouping when it has one; otherwise what happened to each breach."""
+def with_breach_reasons(db: Database, summary: dict) -> dict:
+    """The report's `breaches_by_reason` (R1, C4); a report made before it had them gets it
+    here from the same breaches: the delay reason of the booking that made each one late
+    (the one that started, else the live one, else the newest), `not_booked` without a
+    booking, `other` when no reason was recorded."""
     if isinstance(summary.get("breaches_by_reason"), dict):
-        return {k: v for k, v in summary["breaches_by_reason"].items() if v}
-    return dict(Counter(b.get("reason_code") or b.get("happened", "never_booked")
-                        for b in summary["breaches"]))
+        return summary
+    reasons: Counter[str] = Counter()
+    for breach in summary["breaches"]:
+        rows = db.execute("SELECT state, started_at, delay_reason FROM bookings"
+                          " WHERE request_id = ? ORDER BY id DESC",
+                          (breach["request_id"],)).fetchall()
+        chosen = (next((r for r in rows if r[1]), None)
+                  or next((r for r in rows if r[0] in ("booked", "arrived", "in_progress")),
+                          None) or (rows[0] if rows else None))
+        reasons["not_booked" if chosen is None else chosen[2] or "other"] += 1
+    return {**summary, "breaches_by_reason": dict(sorted(reasons.items()))}
+
+
+def _breaches_by_reason(summary: dict) -> dict[str, int]:
+    return {k: v for k, v in summary["breaches_by_reason"].items() if v}
 
 
 def reconcile(summary: dict, reasons: dict[str, int]) -> list[str]:
@@ -267,13 +271,13 @@ def run_job(job: Job) -> Run:
             last = job.first + timedelta(days=job.days - 1)
             clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0),
                                                 scenario.settings.zone))
-            summary = compliance_report(db, clock, job.first, last).summary()
+            summary = with_breach_reasons(
+                db, compliance_report(db, clock, job.first, last).summary())
         finally:
             db.conn.close()
     reasons = _breaches_by_reason(summary)
     problems = reconcile(summary, reasons)
-    levers.update({k: v for k, v in simulator.counts.items()
-                   if k in ("duty_sessions", "turned_away") and v})
+    levers.update({k: v for k, v in simulator.counts.items() if k in LEVER_COUNTS and v})
     return Run(scenario=scenario.name, seed=job.seed, compliance_rate=summary["compliance_rate"],
                counts={k: summary.get(k, 0) for k in COUNTS}, breaches_by_reason=reasons,
                reconciles=not problems, problems=problems, levers=dict(levers),

@@ -16,7 +16,7 @@ from booking.report import compliance_report
 from booking.settings import Settings
 
 from .demand import Demand, estimate_demand
-from .engine import WhatIfError
+from .engine import WhatIfError, with_breach_reasons
 from .scenarios import Scenario, load_scenario, today_scenario
 
 
@@ -60,4 +60,5 @@ def actual_figures(settings: Settings, db_path: Path, first: date, last: date) -
     clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0), settings.zone),
                        settings.zone)
     with closing(read_only(db_path).conn) as conn:
-        return compliance_report(Database(conn), clock, first, last).summary()
+        db = Database(conn)
+        return with_breach_reasons(db, compliance_report(db, clock, first, last).summary())

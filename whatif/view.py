@@ -34,9 +34,13 @@ HAPPENED: dict[str, tuple[str, str]] = {
     "not_booked": ("期限内未能预约", "not booked"),
 }
 LEVERS: dict[str, tuple[str, str]] = {
-    "holiday_duty_sessions": ("节假日值班（场）", "holiday duty sessions"),
-    "duty_sessions": ("值班会见（场）", "duty sessions added"),
-    "turned_away": ("期限内无空位（次）", "no room before the deadline"),
+    "holiday_duty_sessions": ("节假日值班（预排，场）", "holiday duty sessions (planned)"),
+    "interrogation": ("讯问室（期限内唯一可用）", "interrogation room as the lever"),
+    "video": ("视频终端（期限内唯一可用）", "video terminal as the lever"),
+    "sunday_duty": ("周日临时值班（场）", "Sunday duty sessions on demand"),
+    "holiday_duty": ("节假日临时值班（场）", "holiday duty sessions on demand"),
+    "not_booked": ("无法预约（次）", "could not be booked"),
+    "lapsed": ("迟到后期限内无空位", "lapsed after lateness (B10)"),
 }
 
 
