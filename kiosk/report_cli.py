@@ -48,7 +48,12 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
               f"no database at {c.db_path} (give it with --db)")
     # Opened directly, not through c.db: a report reads and must not record the rooms of
     # this config into someone else's database.
-    db = open_database(c.db_path)
+    try:
+        db = open_database(c.db_path)
+    except DomainError as exc:  # E4: not the kiosk's, read-only, damaged or newer
+        from kiosk.cli import EXIT_DATABASE, fail
+
+        fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
     try:
         result = compliance_report(db, c.clock, first, last)
     except DomainError as exc:
