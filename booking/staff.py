@@ -117,7 +117,10 @@ def _count_wrong_pin(db: Database, clock: Clock, staff_no: str, attempts: int,
     return SignInError("S1", *WRONG)  # no "tries left": an unknown number has no count
 
 
-def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:
+def unlock(db: Database, clock: Clock, warden: str, staff_no: str,
+           os_user: str | None = None) -> None:
+    """S1: a warden unlocks an account; os_user: the operating-system user when the unlock
+    is made on the command line (kept in the audit entry)."""
     staff_no = staff_number(staff_no)
     with transaction(db):
         actor = one(db, "SELECT role FROM staff WHERE staff_no = ?", (warden,))
@@ -127,7 +130,8 @@ def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:
             raise DomainError("S1", f"无警号{staff_no}", f"no staff number {staff_no}")
         db.execute("UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE staff_no = ?",
                    (staff_no,))
-        audit.record(db, clock, warden, "unlock_staff", f"staff:{staff_no}")
+        audit.record(db, clock, warden, "unlock_staff", f"staff:{staff_no}",
+                     {"os_user": os_user} if os_user else None)
 
 
 def list_staff(db: Database) -> list[StaffMember]:

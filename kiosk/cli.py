@@ -244,6 +244,16 @@ def staff() -> None:
     """民警账户 staff accounts."""
 
 
+def os_user() -> str:
+    """S1: the operating-system user running a CLI staff command, for its audit entry."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry
+        return f"uid:{os.getuid()}"
+
+
 def _read_pin(pin_stdin: bool, prompt: str) -> str:
     if pin_stdin:
         return sys.stdin.readline().strip()
@@ -266,7 +276,7 @@ def staff_add(c: Context, staff_no: str, name: str, role: str, pin_stdin: bool) 
         if again != pin:
             fail("两次输入的PIN不一致 / the PINs differ")
     try:
-        add_staff(c.db, c.clock, CLI_ACTOR, staff_no, name, role, pin,
+        add_staff(c.db, c.clock, f"{CLI_ACTOR}:{os_user()}", staff_no, name, role, pin,
                   c.settings.security.min_pin_length)
     except DomainError as exc:
         fail(f"{exc.zh}\n{exc.en}")
@@ -285,7 +295,7 @@ def staff_unlock(c: Context, staff_no: str, warden_no: str, pin_stdin: bool) -> 
     pin = _read_pin(pin_stdin, f"PIN of {warden_no}")
     try:
         sign_in(c.db, c.clock, warden_no, pin, c.settings.security.max_pin_attempts)
-        unlock(c.db, c.clock, warden_no, staff_no)
+        unlock(c.db, c.clock, warden_no, staff_no, os_user=os_user())
     except DomainError as exc:
         fail(f"{exc.zh}\n{exc.en}")
     click.echo(f"已解锁 unlocked {staff_no}")
