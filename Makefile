@@ -31,7 +31,7 @@ test: lint
 bench: install
 	$(BIN)/python -m bench
 
-# Remove each guard (B4, S1, S2, Q2) in a scratch copy and show that its tests then fail.
+# Remove each guard (B4, T1, S1, S2, Q2, E3, T2) in a scratch copy and show that its tests then fail.
 prove-guards: install
 	$(BIN)/python tests/prove_guards.py
 

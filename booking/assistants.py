@@ -9,6 +9,7 @@ from sqlite_utils import Database
 from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, NotFound
+from .fields import typed
 from .identifiers import law_firm_code, practice_cert_format, trainee_cert
 from .storage import one, transaction
 
@@ -16,7 +17,9 @@ from .storage import one, transaction
 def add_assistant(db: Database, clock: Clock, officer: str, booking_id: int, name: str,
                   firm_code: str, cert_kind: Literal["practice", "trainee"], cert_no: str) -> int:
     """A1/A2: record the assistant's firm letter and certificate. The lawyer never waits."""
-    name = name.strip()
+    name = typed(name, "name", "助理姓名", "assistant's name", "A2")
+    firm_code = typed(firm_code, "key", "助理的律所代码", "assistant's firm code", "A2")
+    cert_no = typed(cert_no, "key", "助理证号", "assistant's certificate number", "A2")
     if not name:
         raise DomainError("A2", "请输入助理姓名", "enter the assistant's name")
     firm = law_firm_code(firm_code)
@@ -53,7 +56,7 @@ def add_assistant(db: Database, clock: Clock, officer: str, booking_id: int, nam
 def confirm_assistant(db: Database, clock: Clock, officer: str, assistant_id: int,
                       reference: str) -> None:
     """A3: the case unit confirmed the assistant's identity (reference number)."""
-    reference = reference.strip()
+    reference = typed(reference, "text", "文号", "reference number", "A3")
     if not reference:
         raise DomainError("A3", "请输入办案单位核实的文号", "enter the case unit's reference number")
     with transaction(db):

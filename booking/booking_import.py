@@ -230,6 +230,20 @@ def _same(booking: Booking, row: PlatformBookingRow, start: datetime) -> bool:
                                                                    start)
 
 
+def _check_platform_start(clock: Clock, settings: Settings, start: datetime) -> None:
+    """B3/E3: a platform booking starts on the start grid, within the booking horizon."""
+    grid, horizon = settings.meetings.grid_minutes, settings.meetings.booking_horizon_days
+    if start.minute % grid or start.second:
+        raise DomainError("B3", f"开始时间{start:%H:%M}不在每{grid}分钟的时间格上（如09:00、09:{grid:02d}）",
+                          f"the start {start:%H:%M} is not on the {grid}-minute grid (e.g. 09:00,"
+                          f" 09:{grid:02d})")
+    last = clock.now().date() + timedelta(days=horizon)
+    if start.date() > last:
+        raise DomainError("B3", f"开始日期{start:%Y-%m-%d}超出可预约范围（{horizon}天内，至{last}）",
+                          f"the date {start:%Y-%m-%d} is beyond the booking horizon ({horizon}"
+                          f" days, until {last})")
+
+
 def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
                 row: PlatformBookingRow, line: int, file_name: str) -> ImportedBooking:
     start = row.start_in(clock.zone)
@@ -253,6 +267,7 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
                               f" ({when}) and this row differs: changes are made at the desk")
         return ImportedBooking(line, row.external_ref, booking, new=False)
     if known is None:
+        _check_platform_start(clock, settings, start)
         with transaction(db):
             request_id = _open_request(db, clock, officer, row, file_name)
     else:

@@ -38,6 +38,7 @@ from sqlite_utils import Database
 from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, NotFound
+from .fields import typed
 from .imports import Register, RowError, _read_rows, _validate
 from .settings import Hours, Session, Settings, parse_session
 from .storage import one, transaction
@@ -313,7 +314,7 @@ def add_duty_session(db: Database, clock: Clock, actor: str, day: date,
 def add_closure(db: Database, clock: Clock, actor: str, day: date, reason: str) -> CalendarEntry:
     """B2: close a date (replacing its hours and any duty session); the reason is kept."""
     _check_day_ahead(clock, day)
-    reason = reason.strip()
+    reason = typed(reason, "text", "停止会见的原因", "closure reason", "B2")
     if not reason:
         raise DomainError("B2", "请填写停止会见的原因", "give the reason for the closure")
     return _put_officer_entry(db, clock, actor, day, "closed", None, reason)

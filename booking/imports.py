@@ -23,6 +23,7 @@ from . import audit
 from .charges import charge_code, unknown_charge_message
 from .clock import Clock, iso
 from .errors import DomainError
+from .fields import clean_key, clean_name, clean_text, shown
 from .identifiers import law_firm_code, practice_cert_format, resident_id
 from .storage import transaction
 
@@ -88,6 +89,7 @@ def _id_no(value: str) -> str:
 
 
 def _year(value: str) -> int | None:
+    value = clean_key(value)
     if value == "":
         return None
     if not (value.isascii() and value.isdigit() and 1980 <= int(value) <= 2100):
@@ -115,9 +117,16 @@ def _charge_category(value: str) -> str:
     return code
 
 
-Text = Annotated[str, AfterValidator(_required), AfterValidator(_no_formula)]
-Key = Annotated[Text, AfterValidator(_no_spaces)]
-CertNo = Annotated[str, AfterValidator(_required), AfterValidator(_cert_no)]
+# E3/T2: booking.fields.clean runs first on every text cell (controls, NUL, zero-width and
+# look-alike digits refused, NFKC, the kind's length limit), as it does for typed fields.
+Text = Annotated[str, AfterValidator(clean_text), AfterValidator(_required),
+                 AfterValidator(_no_formula)]
+Name = Annotated[str, AfterValidator(clean_name), AfterValidator(_required),
+                 AfterValidator(_no_formula)]
+Key = Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
+                AfterValidator(_no_formula), AfterValidator(_no_spaces)]
+CertNo = Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
+                   AfterValidator(_cert_no)]
 Stage = Literal["investigation", "prosecution", "trial"]
 
 
@@ -127,17 +136,19 @@ class _Row(BaseModel):
 
 class LawyerRow(_Row):
     cert_no: CertNo
-    name: Text
-    firm_name: Text
-    firm_code: Annotated[str, AfterValidator(_required), AfterValidator(_firm_code)]
+    name: Name
+    firm_name: Name
+    firm_code: Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
+                         AfterValidator(_firm_code)]
     status: Literal["active", "suspended", "revoked"]
     assessed_year: Annotated[int | None, BeforeValidator(_year)]
 
 
 class DetaineeRow(_Row):
     roster_no: Key
-    name: Text
-    id_no: Annotated[str, AfterValidator(_required), AfterValidator(_id_no)]
+    name: Name
+    id_no: Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
+                     AfterValidator(_id_no)]
     case_no: Text
     charge_category: Annotated[Text, AfterValidator(_charge_category)]
     stage: Stage
@@ -151,7 +162,8 @@ class AidLetterRow(_Row):
     cert_no: CertNo
     roster_no: Key
     stage: Stage
-    issued_on: Annotated[str, AfterValidator(_required), AfterValidator(_iso_date)]
+    issued_on: Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
+                         AfterValidator(_iso_date)]
     status: Literal["active", "terminated", "reassigned"]
 
 
@@ -202,8 +214,8 @@ def _read_text(path: Path) -> str:
 def _check_columns(path: Path, register: Register, header: list[str]) -> None:
     wanted = register.columns
     missing = [c for c in wanted if c not in header]
-    extra = [c for c in header if c not in wanted]
-    repeated = sorted({c for c in header if header.count(c) > 1})
+    extra = [shown(c) for c in header if c not in wanted]
+    repeated = sorted({shown(c) for c in header if header.count(c) > 1})
     if missing or extra or repeated:
         zh, en = [], []
         if missing:
@@ -258,7 +270,7 @@ def _json_object_problem(number: int, item: dict, columns: list[str]) -> RowErro
             return RowError(number, name, "缺少此项 / missing")
     for name in item:
         if name not in columns:
-            return RowError(number, str(name), "未知的项 / unknown key")
+            return RowError(number, shown(str(name)), "未知的项 / unknown key")
     for name in columns:
         if _json_cell(item[name]) is None:
             return RowError(number, name, "应为文本或整数 / must be text or a whole number")
@@ -268,6 +280,10 @@ def _json_object_problem(number: int, item: dict, columns: list[str]) -> RowErro
 def _json_rows(path: Path, text: str, register: Register) -> list[tuple[int, Cells | RowError]]:
     try:
         items = json.loads(text)
+    except RecursionError:  # E4: hostile nesting ([[[[...]]]] 100 000 deep)
+        raise _file_error(path, "JSON嵌套过深，不是名册文件：请检查文件",
+                          "the JSON is nested too deep to be a register: check the file"
+                          ) from None
     except json.JSONDecodeError as exc:
         raise _file_error(path, f"不是有效的JSON（第{exc.lineno}行第{exc.colno}列）：请检查文件是否"
                           "完整，或改用CSV导入",

@@ -21,6 +21,7 @@ from . import audit
 from .calendar import OpeningCalendar
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
+from .fields import typed
 from .settings import Settings
 from .storage import one, transaction
 
@@ -335,6 +336,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
     if deferred:
         delay_reason = "lawyer_choice"
     if not immediate:
+        delay_text = typed(delay_text, "text", "情况说明", "explanation", "C3")
         _check_delay_reason(delay_reason, delay_text)
     try:
         booking_id = db.table("bookings").insert({

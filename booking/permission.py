@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, NotFound
+from .fields import typed
 from .storage import one, transaction
 from .verification import DEADLINE
 
@@ -22,7 +23,7 @@ DECISION_WITHIN = timedelta(days=3)  # national rule: the authority decides with
 def record_permission(db: Database, clock: Clock, officer: str, request_id: int, granted: bool,
                       reference: str) -> dict:
     """P2: permission starts the 48-hour clock now; a refusal closes the request."""
-    reference = reference.strip()
+    reference = typed(reference, "text", "决定书文号", "decision's reference", "P2")
     if not reference:
         raise DomainError("P2", "请输入侦查机关决定书的文号", "enter the reference number of the"
                           " authority's decision")

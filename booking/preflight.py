@@ -9,6 +9,8 @@ validated afterwards by booking.settings, which reads the file with `read_config
 
 from __future__ import annotations
 
+import getpass
+import os
 import stat
 import tomllib
 from pathlib import Path
@@ -32,6 +34,9 @@ def read_config(path: Path | str = DEFAULT_CONFIG) -> dict[str, Any]:
             return tomllib.load(source)
     except ValueError as exc:  # TOML syntax, or not UTF-8
         raise ConfigError(f"配置文件有误 / config file {path} is invalid: {exc}") from None
+    except RecursionError:  # E4: [[[[...]]]] nested thousands deep
+        raise ConfigError(f"配置文件嵌套过深 / config file {path} is invalid: nested too"
+                          " deep") from None
     except OSError as exc:
         raise ConfigError(f"配置文件无法读取 / config file {path} cannot be read:"
                           f" {exc.strerror}") from None
@@ -57,11 +62,42 @@ def exposed_key_refusal(path: Path) -> tuple[str, str]:
             f" Fix: chmod 600 {path}")
 
 
+def untrusted_key(path: Path) -> tuple[str, str] | None:
+    """Q1/S3: the refusal of a key file others can read, or one another user owns (a key
+    planted by someone else signs codes the kiosk would accept), with the fix; or None."""
+    if readable_by_others(path):
+        return exposed_key_refusal(path)
+    if path.stat().st_uid != os.geteuid():
+        return (f"二维码签名密钥文件{path}不属于终端用户，已拒绝使用。请确认该文件可信后执行："
+                f"chown {getpass.getuser()} {path}",
+                f"the QR signing key file {path} is owned by another user and is refused."
+                f" If it is genuine: chown {getpass.getuser()} {path}")
+    return None
+
+
+def untrusted_key_folder(folder: Path) -> tuple[str, str] | None:
+    """Q1/S3: the key folder must be the kiosk user's and owner-only (0700): in a folder
+    others can write, anyone could plant a key."""
+    info = folder.stat()
+    if info.st_uid != os.geteuid():
+        return (f"二维码密钥文件夹{folder}不属于终端用户，已拒绝使用。请执行："
+                f"chown {getpass.getuser()} {folder} && chmod 700 {folder}",
+                f"the QR key folder {folder} is owned by another user and is refused. Fix:"
+                f" chown {getpass.getuser()} {folder} && chmod 700 {folder}")
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (f"二维码密钥文件夹{folder}的权限为{stat.S_IMODE(info.st_mode):o}，其他用户可访问，"
+                f"已拒绝使用。请执行：chmod 700 {folder}",
+                f"the QR key folder {folder} has mode {stat.S_IMODE(info.st_mode):o}: others"
+                f" can reach it, and it is refused. Fix: chmod 700 {folder}")
+    return None
+
+
 def exposed_key(folder: Path) -> tuple[str, str] | None:
-    """The refusal for the first key file in `folder` that others can read, or None."""
+    """The refusal for the key folder, or the first key file in it, that cannot be trusted
+    (see untrusted_key_folder, untrusted_key), or None."""
     if not folder.is_dir():
         return None
+    refusal = untrusted_key_folder(folder)
     for path in sorted(folder.glob("*.key")):
-        if readable_by_others(path):
-            return exposed_key_refusal(path)
-    return None
+        refusal = refusal or untrusted_key(path)
+    return refusal

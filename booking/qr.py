@@ -29,7 +29,7 @@ from . import audit
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
 from .meetings import Booking, get_booking
-from .preflight import exposed_key_refusal, readable_by_others
+from .preflight import untrusted_key, untrusted_key_folder
 from .queue import Ticket, admit
 from .settings import Settings
 from .storage import one, transaction
@@ -76,6 +76,9 @@ class Keyring:
     def keys(self) -> list[SigningKey]:
         if not self.folder.is_dir():
             return []
+        refusal = untrusted_key_folder(self.folder)
+        if refusal:
+            raise KeyFileError("Q1", *refusal)
         return sorted((self._load(p) for p in self.folder.glob("*.key")),
                       key=lambda k: k.created)
 
@@ -142,8 +145,9 @@ class Keyring:
             os.unlink(tmp)
 
     def _load(self, path: Path) -> SigningKey:
-        if readable_by_others(path):
-            raise KeyFileError("Q1", *exposed_key_refusal(path))
+        refusal = untrusted_key(path)
+        if refusal:
+            raise KeyFileError("Q1", *refusal)
         try:
             data = json.loads(path.read_text(encoding="ascii"))
             return SigningKey(id=data["id"], secret=base64.b64decode(data["secret"]),
@@ -218,8 +222,10 @@ def read_code(settings: Settings, clock: Clock, text: str) -> SignedCode:
 def rotate_key(db: Database, clock: Clock, settings: Settings, actor: str) -> str:
     """Q1: start signing with a new key; codes signed with the old one stay valid for
     qr.grace_days. Returns the new key id."""
-    old, new = Keyring.from_settings(settings).rotate(clock.now())
+    # E4: the write lock first (a read-only or locked database refuses here), so the keys
+    # never rotate without their audit entry.
     with transaction(db):
+        old, new = Keyring.from_settings(settings).rotate(clock.now())
         audit.record(db, clock, actor, "rotate_qr_key", "qr_keys",
                      {"retired": old.id if old else None, "new": new.id,
                       "grace_days": settings.qr.grace_days})

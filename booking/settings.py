@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -94,13 +94,19 @@ class Hours(_Strict):
 
 
 class Meetings(_Strict):
-    lengths: list[int] = [45, 60, 90]
+    lengths: list[Annotated[int, Field(gt=0, le=480)]] = Field([45, 60, 90], min_length=1)
     default_length: int = 60
     grid_minutes: int = Field(15, ge=5, le=60)
     late_minutes: int = Field(15, ge=0, le=120)
+    # B3/E3: how far ahead a platform booking may be (a row for 9999-12-31 is a typing error).
+    booking_horizon_days: int = Field(30, ge=1, le=366)
 
     @model_validator(mode="after")
     def _default_is_offered(self) -> Meetings:
+        off_grid = [n for n in self.lengths if n % self.grid_minutes]
+        if off_grid:  # B3: a meeting ends on the grid its start is on
+            raise ValueError(f"lengths {off_grid} are not multiples of grid_minutes"
+                             f" ({self.grid_minutes})")
         if self.default_length not in self.lengths:
             raise ValueError("default_length must be one of lengths")
         return self

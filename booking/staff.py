@@ -9,10 +9,26 @@ from sqlite_utils import Database
 from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, SignInError
+from .fields import FieldError, clean, shown, typed
 from .models import Role, StaffMember
 from .storage import one, transaction
 
 _hasher = PasswordHasher()
+# S1: an unknown staff number is checked against this hash, so it costs the same time as
+# a known one with a wrong PIN (no enumeration by timing).
+_DUMMY_HASH = _hasher.hash("not-a-pin: unknown staff number")
+WRONG = ("警号或PIN错误", "wrong staff number or PIN")
+
+
+def staff_number(value: str) -> str:
+    """E3/S1: a staff number as stored: NFKC (full-width digits are the same number), then
+    ASCII letters and digits only (Arabic-Indic and other look-alike digits refused), so no
+    two accounts can have numbers that look the same."""
+    value = typed(value, "key", "警号", "staff number", "S1")
+    if not (value.isascii() and value.isalnum()):
+        raise DomainError("S1", "警号只能含字母和数字0-9", "a staff number has letters and digits"
+                          " 0-9 only")
+    return value
 
 
 def _member(row: dict) -> StaffMember:
@@ -28,8 +44,9 @@ def _check_pin_shape(pin: str, min_length: int) -> None:
 
 def add_staff(db: Database, clock: Clock, actor: str, staff_no: str, name: str, role: Role,
               pin: str, min_pin_length: int = 6) -> StaffMember:
-    staff_no, name = staff_no.strip(), name.strip()
-    if not staff_no.isalnum() or not name:
+    staff_no = staff_number(staff_no)
+    name = typed(name, "name", "姓名", "name", "S1")
+    if not staff_no or not name:
         raise DomainError("S1", "警号只能含字母和数字，姓名不能为空",
                           "a staff number has letters and digits only; the name is required")
     if role not in ("officer", "warden"):
@@ -50,16 +67,23 @@ def sign_in(db: Database, clock: Clock, staff_no: str, pin: str,
     """Check the PIN. Wrong PINs count; the account locks at max_attempts (kept on disk).
 
     A wrong PIN is a change (the counter, the audit entry) that must be committed, so
-    the refusal is raised after the transaction, not inside it.
+    the refusal is raised after the transaction, not inside it. An unknown number (or one
+    no account could have) gets the same words as a wrong PIN, after the same argon2 work
+    against a dummy hash, and is audited too (S1).
     """
-    staff_no = staff_no.strip()
+    try:
+        staff_no = clean(staff_no, "key")
+    except FieldError:
+        staff_no = shown(staff_no)  # no account has it; audited as typed, escaped
     refusal: SignInError | None = None
     with transaction(db):
         row = one(db, "SELECT * FROM staff WHERE staff_no = ?", (staff_no,))
         if row is None:
-            audit.record(db, clock, staff_no or "?", "sign_in_unknown", f"staff:{staff_no}")
-            refusal = SignInError("S1", "警号或PIN错误", "wrong staff number or PIN")
+            _pin_matches(_DUMMY_HASH, pin)
+            audit.record(db, clock, "?", "sign_in_unknown", f"staff:{staff_no[:64]}")
+            refusal = SignInError("S1", *WRONG)
         elif row["locked_at"]:
+            _pin_matches(_DUMMY_HASH, pin)  # the same time as any other refusal
             refusal = SignInError("S1", "账户已锁定，请所领导解锁",
                                   "this account is locked: ask a warden to unlock it")
         elif not _pin_matches(row["pin_hash"], pin):
@@ -90,12 +114,14 @@ def _count_wrong_pin(db: Database, clock: Clock, staff_no: str, attempts: int,
     if locked:
         return SignInError("S1", f"PIN连续错误{attempts}次，账户已锁定，请所领导解锁",
                            f"{attempts} wrong PINs: the account is locked; ask a warden to unlock it")
-    left = max_attempts - attempts
-    return SignInError("S1", f"警号或PIN错误，还可尝试{left}次",
-                       f"wrong staff number or PIN; {left} tries left")
+    return SignInError("S1", *WRONG)  # no "tries left": an unknown number has no count
 
 
-def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:
+def unlock(db: Database, clock: Clock, warden: str, staff_no: str,
+           os_user: str | None = None) -> None:
+    """S1: a warden unlocks an account; os_user: the operating-system user when the unlock
+    is made on the command line (kept in the audit entry)."""
+    staff_no = staff_number(staff_no)
     with transaction(db):
         actor = one(db, "SELECT role FROM staff WHERE staff_no = ?", (warden,))
         if actor is None or actor["role"] != "warden":
@@ -104,7 +130,8 @@ def unlock(db: Database, clock: Clock, warden: str, staff_no: str) -> None:
             raise DomainError("S1", f"无警号{staff_no}", f"no staff number {staff_no}")
         db.execute("UPDATE staff SET failed_attempts = 0, locked_at = NULL WHERE staff_no = ?",
                    (staff_no,))
-        audit.record(db, clock, warden, "unlock_staff", f"staff:{staff_no}")
+        audit.record(db, clock, warden, "unlock_staff", f"staff:{staff_no}",
+                     {"os_user": os_user} if os_user else None)
 
 
 def list_staff(db: Database) -> list[StaffMember]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from .errors import DomainError
+
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 migrations = Migrations("kiosk")
 
@@ -47,27 +52,161 @@ def schema_state(path: Path | str) -> tuple[list[str], list[str]]:
     return [n for n in names if n not in applied], [n for n in applied if n not in names]
 
 
+class DatabaseRefused(DomainError):
+    """E4: the file cannot be used as the kiosk's database; nothing was written to it."""
+
+    def __init__(self, path: Path, zh: str, en: str):
+        super().__init__("E4", f"数据库{path}：{zh}", f"database {path}: {en}")
+
+
+def check_database_file(path: Path) -> None:
+    """E4, before SQLite touches the file: a folder, a file that is not SQLite (text, a
+    truncated or header-damaged file), or a file or folder the kiosk's user cannot write
+    (SQLite writes its -wal and -shm beside the file) is refused with what to do."""
+    if path.is_dir():
+        raise DatabaseRefused(path, "这是文件夹，不是数据库文件：请用 --db 指定数据库文件",
+                              "this is a folder, not a database file: give the file with --db")
+    if path.exists():
+        try:
+            with path.open("rb") as source:
+                head = source.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise DatabaseRefused(path, f"无法读取（{exc.strerror}）", f"cannot be read"
+                                  f" ({exc.strerror})") from None
+        if head and head != SQLITE_HEADER:
+            raise DatabaseRefused(
+                path, "不是SQLite数据库文件（文件头不符，可能已损坏或选错了文件）：请用 --db 指定正确的"
+                "文件，或从备份恢复（kiosk restore）",
+                "not an SQLite database (its header is wrong: damaged, or the wrong file):"
+                " give the right file with --db, or restore a backup (kiosk restore)")
+        if not os.access(path, os.W_OK):
+            raise DatabaseRefused(
+                path, f"文件只读，终端无法写入：请以终端用户执行 chmod 600 {path}（必要时 chown）",
+                f"the file is read-only for the kiosk: run chmod 600 {path} as the kiosk's"
+                " user (chown it to that user if needed)")
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseRefused(
+            path, f"所在文件夹{folder}只读（SQLite须在其中写日志文件）：请执行 chmod 700 {folder}",
+            f"its folder {folder} is read-only (SQLite writes its journal there):"
+            f" run chmod 700 {folder}")
+
+
+@contextmanager
+def _migration_lock(path: Path) -> Iterator[None]:
+    """E4: one process at a time opens and upgrades a database in this folder, so kiosks
+    started together on a new file do not race on its migrations. An exclusive flock on
+    the folder (not the file: closing another descriptor of the database file would drop
+    SQLite's own POSIX locks)."""
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _check_kiosk_schema(db: Database, path: Path) -> None:
+    """E4: a database with tables but none of the kiosk's migrations belongs to another
+    application and is never migrated; one with migrations this version does not know was
+    upgraded by a newer kiosk and is not written by this one."""
+    applied = [m.name for m in migrations.applied(db)] if db["_sqlite_migrations"].exists() \
+        else []
+    tables = [t for t in db.table_names() if not t.startswith("sqlite_")]
+    if tables and not applied:
+        raise DatabaseRefused(
+            path, "不是本终端的数据库（是其他程序的SQLite文件），未作任何修改：请用 --db 指定终端数据库",
+            "not a kiosk database (another application's SQLite file); nothing was changed:"
+            " give the kiosk's database with --db")
+    unknown = [n for n in applied if n not in migration_names()]
+    if unknown:
+        raise DatabaseRefused(
+            path, f"由较新版本的终端升级过（{', '.join(unknown)}），本版本不写入：请使用新版本",
+            f"upgraded by a newer kiosk ({', '.join(unknown)}); this version does not write"
+            " to it: use the newer version")
+
+
+@cache
+def kiosk_tables() -> frozenset[str]:
+    """The tables every kiosk database of this version has (all migrations applied)."""
+    db = Database(memory=True)
+    migrations.apply(db)
+    return frozenset(t for t in db.table_names() if t != "_sqlite_migrations")
+
+
+def _check_tables(db: Database, path: Path) -> None:
+    """E4: a kiosk database missing one of its tables (audit_log dropped) is damaged or
+    tampered with; every command refuses it rather than fail halfway."""
+    missing = sorted(kiosk_tables() - set(db.table_names()))
+    if missing:
+        raise DatabaseRefused(
+            path, f"缺少数据表{', '.join(missing)}（已损坏或被篡改）：请从备份恢复（kiosk restore）",
+            f"the table(s) {', '.join(missing)} are missing (damaged or tampered with):"
+            " restore a backup (kiosk restore)")
+
+
 def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
-    """Open (and create or upgrade) the kiosk database at path.
+    """Open (and create or upgrade) the kiosk database at path. DatabaseRefused (E4) when
+    the file is not usable as the kiosk's database (see check_database_file and
+    _check_kiosk_schema); nothing is written to it then.
 
     handed_over: the thread opening it is not the one that will use it (one thread at a
     time): the kiosk opens its file in a start-up thread, then uses it on the UI thread."""
     path = Path(path)
-    if str(path) != ":memory:" and not path.exists():
-        try:
-            new_private_file(path)  # owner-only; an existing file's mode is left to doctor
-        except FileExistsError:  # another kiosk made it just now
-            pass
+    if str(path) == ":memory:":
+        return _connect(path, handed_over)
+    check_database_file(path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseRefused(path, f"无法创建所在文件夹（{exc.strerror}）",
+                              f"its folder cannot be made ({exc.strerror})") from None
+    with _migration_lock(path):
+        if not path.exists():
+            try:
+                new_private_file(path)  # owner-only; an existing file's mode is left to doctor
+            except FileExistsError:  # another kiosk made it just now
+                pass
+        return _connect(path, handed_over)
+
+
+def _connect(path: Path, handed_over: bool) -> Database:
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see transaction()).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=not handed_over)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    db = Database(conn)
-    migrations.apply(db)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = Database(conn)
+        _check_kiosk_schema(db, path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+        _check_tables(db, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseRefused(
+            path, f"无法打开或已损坏（{exc}）：请运行 kiosk doctor；如已损坏，请从备份恢复（kiosk restore）",
+            f"cannot be opened, or is damaged ({exc}): run kiosk doctor; if it is damaged,"
+            " restore a backup (kiosk restore)") from None
+    except DatabaseRefused:
+        conn.close()
+        raise
     return db
+
+
+def quick_check(path: Path | str) -> str | None:
+    """E4: PRAGMA quick_check of the file, read-only: None when it is sound, else what
+    SQLite found (the first problems) or why the file cannot be read."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        try:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(rows)
 
 
 @contextmanager

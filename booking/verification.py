@@ -10,6 +10,7 @@ from . import audit
 from .charges import needs_permission as charge_needs_permission
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError
+from .fields import typed
 from .identifiers import law_firm_code, practice_cert_format
 from .models import (
     POA_RELATIONS,
@@ -265,8 +266,26 @@ def _close_as_breached(db: Database, clock: Clock, officer: str, request: dict) 
                  {"deadline": request["deadline"]})
 
 
+def typed_presentation(p: Presentation) -> Presentation:
+    """E3/T2: every typed field through booking.fields (controls, zero-width and look-alike
+    digits refused, NFKC): full-width digits are the same number, Arabic-Indic ones are not."""
+    return p.model_copy(update={
+        "cert_no": typed(p.cert_no, "key", "执业证号", "certificate number"),
+        "roster_no": typed(p.roster_no, "key", "在押人员编号", "roster number"),
+        "letter_firm_code": typed(p.letter_firm_code, "key", "律所统一社会信用代码",
+                                  "firm's credit code"),
+        "letter_lawyer_name": typed(p.letter_lawyer_name, "name", "证明上的律师姓名",
+                                    "lawyer's name on the letter"),
+        "letter_detainee_name": typed(p.letter_detainee_name, "name", "证明上的在押人员姓名",
+                                      "detainee's name on the letter"),
+        "poa_signed_by": typed(p.poa_signed_by, "name", "委托人", "signed by"),
+        "aid_letter_no": typed(p.aid_letter_no, "key", "法律援助公函编号", "aid letter number"),
+    })
+
+
 def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) -> Verification:
     """The use case: check, then in one transaction open the request or store the refusal."""
+    p = typed_presentation(p)
     if not p.cert_no.strip() or not p.roster_no.strip():
         raise DomainError("V1", "请输入执业证号和在押人员编号",
                           "enter the certificate number and the detainee's roster number")

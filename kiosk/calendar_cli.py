@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kiosk.cli import Context
 
 MAX_SHOWN_DAYS = 366
+YEARS = range(1970, 2200)  # E4: a date outside these is a typing error (9999-12-31)
 
 
 class _Day(click.ParamType):
@@ -33,9 +34,13 @@ class _Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            return parse_day(value)
+            day = parse_day(value)
         except ValueError as exc:
             self.fail(f"{value!r}: {exc}", param, ctx)
+        if day.year not in YEARS:
+            self.fail(f"{value!r}: 年份应在{YEARS.start}至{YEARS.stop - 1}之间 / the year must be"
+                      f" from {YEARS.start} to {YEARS.stop - 1}", param, ctx)
+        return day
 
 
 DAY = _Day()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from importlib import import_module
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # the screens start without them (kiosk/startup.py)
     from booking.settings import Settings
 
 CLI_ACTOR = "cli"
+EXIT_DATABASE = 3     # E4: the database file cannot be used (see booking.storage)
+EXIT_UNFORESEEN = 70  # EX_SOFTWARE: a fault no message was written for (see _KioskGroup)
 
 
 @dataclass
@@ -32,12 +35,25 @@ class Context:
 
     @property
     def db(self) -> Database:
+        try:
+            return self.open()
+        except DomainError as exc:  # E4: not the kiosk's, read-only, damaged or newer
+            fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
+            raise  # not reached: fail() exits
+
+    def open(self) -> Database:
+        """The database, opened once (DomainError when it cannot be used, see db)."""
         if self._db is None:
             from booking.rooms import sync_rooms
             from booking.storage import open_database
 
-            self._db = open_database(self.db_path)
-            sync_rooms(self._db, self.clock, CLI_ACTOR, self.settings.rooms)
+            db = open_database(self.db_path)
+            try:
+                sync_rooms(db, self.clock, CLI_ACTOR, self.settings.rooms)
+            except BaseException:
+                db.conn.close()
+                raise
+            self._db = db
         return self._db
 
     def close(self) -> None:
@@ -66,12 +82,51 @@ class _LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
+class _KioskGroup(_LazyGroup):
+    """The `kiosk` group with E4's last line: anything unforeseen becomes a bilingual
+    message, a log entry with the traceback, and exit 70. Every known fault has its own
+    message and code before this (tests/adversarial/ checks that none of them lands here)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except Exception as exc:
+            where = _log_unforeseen(ctx, exc)
+            fail(f"意外错误（{type(exc).__name__}），已记入{where}：请把该文件交给管理员\n"
+                 f"unexpected error ({type(exc).__name__}), logged with its details in {where}:"
+                 " give that file to the administrator", EXIT_UNFORESEEN)
+
+
+def _log_unforeseen(ctx: click.Context, exc: Exception) -> str:
+    """Append the traceback to kiosk-errors.log beside the database (owner-only: it may
+    hold personal data); standard error when that cannot be written."""
+    import logging
+    import traceback
+
+    folder = ctx.obj.db_path.parent if isinstance(ctx.obj, Context) else Path("var")
+    path = folder / "kiosk-errors.log"
+    text = "".join(traceback.format_exception(exc))
+    logging.getLogger("kiosk").error("unforeseen error in kiosk %s\n%s",
+                                     " ".join(sys.argv[1:]), text)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8", errors="backslashreplace") as log:
+            log.write(f"--- kiosk {' '.join(sys.argv[1:])}\n{text}")
+    except OSError:
+        click.echo(text, err=True)
+        return "standard error"
+    return str(path)
+
+
 def fail(message: str, code: int = 1) -> None:
     click.echo(message, err=True)
     sys.exit(code)
 
 
-@click.group(invoke_without_command=True, cls=_LazyGroup, lazy={
+@click.group(invoke_without_command=True, cls=_KioskGroup, lazy={
     "calendar": "kiosk.calendar_cli:calendar",
     "backup": "kiosk.ops_cli:backup_command",
     "restore": "kiosk.ops_cli:restore_command",
@@ -191,6 +246,16 @@ def staff() -> None:
     """民警账户 staff accounts."""
 
 
+def os_user() -> str:
+    """S1: the operating-system user running a CLI staff command, for its audit entry."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry
+        return f"uid:{os.getuid()}"
+
+
 def _read_pin(pin_stdin: bool, prompt: str) -> str:
     if pin_stdin:
         return sys.stdin.readline().strip()
@@ -213,7 +278,7 @@ def staff_add(c: Context, staff_no: str, name: str, role: str, pin_stdin: bool) 
         if again != pin:
             fail("两次输入的PIN不一致 / the PINs differ")
     try:
-        add_staff(c.db, c.clock, CLI_ACTOR, staff_no, name, role, pin,
+        add_staff(c.db, c.clock, f"{CLI_ACTOR}:{os_user()}", staff_no, name, role, pin,
                   c.settings.security.min_pin_length)
     except DomainError as exc:
         fail(f"{exc.zh}\n{exc.en}")
@@ -232,7 +297,7 @@ def staff_unlock(c: Context, staff_no: str, warden_no: str, pin_stdin: bool) -> 
     pin = _read_pin(pin_stdin, f"PIN of {warden_no}")
     try:
         sign_in(c.db, c.clock, warden_no, pin, c.settings.security.max_pin_attempts)
-        unlock(c.db, c.clock, warden_no, staff_no)
+        unlock(c.db, c.clock, warden_no, staff_no, os_user=os_user())
     except DomainError as exc:
         fail(f"{exc.zh}\n{exc.en}")
     click.echo(f"已解锁 unlocked {staff_no}")

@@ -21,7 +21,7 @@ from booking.health import (
     migration_finding,
 )
 from booking.settings import Settings
-from booking.storage import schema_state
+from booking.storage import quick_check, schema_state
 
 MARK = {"ok": "✔", "warning": "!", "fault": "✘"}
 
@@ -35,6 +35,11 @@ def backup_command(c, dest: Path) -> None:
         result = backup(c.db_path, dest)
     except DomainError as exc:
         click.echo(f"{exc.zh}\n{exc.en}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # E4: an unwritable or missing destination folder
+        click.echo(f"无法写入备份{dest}（{exc.strerror}）：请选择可写的位置\n"
+                   f"cannot write the backup {dest} ({exc.strerror}): choose a writable place",
+                   err=True)
         sys.exit(1)
     click.echo(f"已备份 backed up to {result.path}: {result.pages} pages,"
                f" audit chain intact ({result.audit_entries} entries)")
@@ -121,10 +126,20 @@ def doctor_command(c, backup_folder: Path | None) -> None:
         usable = False
     else:
         usable = not unknown  # a newer kiosk's file: not opened for writing here
+        damage = quick_check(c.db_path) if c.db_path.is_file() else None
+        if damage:  # E4: found before anything is written to the file
+            usable = False
+            findings.append(Finding(
+                "database", "fault", f"数据库快速检查未通过（{damage}）：请从备份恢复（kiosk restore）",
+                f"the database fails PRAGMA quick_check ({damage}): restore a backup"
+                " (kiosk restore)"))
         try:
             if usable:
-                findings += database_findings(c.db)
+                findings += database_findings(c.open())
             findings.append(migration_finding(pending, unknown))
+        except DomainError as exc:  # E4: not the kiosk's, read-only, folder ...
+            usable = False
+            findings.append(Finding("database", "fault", exc.zh, exc.en))
         except sqlite3.DatabaseError as exc:
             usable = False
             findings.append(Finding(

@@ -43,12 +43,17 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
     (both included), with each request's state as of now."""
     last = last or c.clock.now().date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    if not Path(c.db_path).is_file():
+    if not Path(c.db_path).exists():  # a folder or a bad file: open_database says (E4)
         _fail(f"数据库文件不存在：{c.db_path}（请用 --db 指定）\n"
               f"no database at {c.db_path} (give it with --db)")
     # Opened directly, not through c.db: a report reads and must not record the rooms of
     # this config into someone else's database.
-    db = open_database(c.db_path)
+    try:
+        db = open_database(c.db_path)
+    except DomainError as exc:  # E4: not the kiosk's, read-only, damaged or newer
+        from kiosk.cli import EXIT_DATABASE, fail
+
+        fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
     try:
         result = compliance_report(db, c.clock, first, last)
     except DomainError as exc:

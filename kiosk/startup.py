@@ -9,7 +9,9 @@ in a thread: the settings validated (pydantic), the QR keys checked as `kiosk do
 them, the database opened and upgraded, the rooms synchronised, and the modules a sign-in
 and an officer's desk need imported. A sign-in submitted before that waits for it. When it
 fails, the kiosk ends and prints why, Chinese and English, with a non-zero exit code: 2 for
-the settings and the keys, as before the first screen, 1 for anything else.
+the settings and the keys, as before the first screen, 3 for a database that is damaged
+(PRAGMA quick_check, run here before anything is written), not the kiosk's, read-only or
+newer (E4), 1 for anything else.
 
 This module itself imports only the standard library and the two light modules below.
 """
@@ -100,10 +102,11 @@ class Startup:
                 " kiosk doctor checks each part", 1) from exc
 
     def _load(self) -> Loaded:
+        from booking.errors import DomainError
         from booking.health import key_findings
         from booking.rooms import sync_rooms
         from booking.settings import ConfigError, load_settings
-        from booking.storage import open_database
+        from booking.storage import open_database, quick_check
 
         try:
             settings = load_settings(self.config_path)
@@ -113,7 +116,18 @@ class Startup:
         for finding in key_findings(settings, clock):
             if finding.status == "fault":  # S3/Q1: never run with a key that cannot be trusted
                 raise StartupFailure(f"{finding.zh}\n{finding.en}", 2)
-        db = open_database(self.db_path or settings.database.path, handed_over=True)
+        path = Path(self.db_path or settings.database.path)
+        damage = quick_check(path) if path.is_file() else None
+        if damage:  # E4: a damaged database is reported before anything is written to it
+            raise StartupFailure(
+                f"数据库{path}已损坏（快速检查：{damage}），终端未写入任何数据：请从备份恢复（kiosk"
+                f" restore），并用 kiosk doctor 检查\nthe database {path} is damaged (quick check:"
+                f" {damage}); nothing was written: restore a backup (kiosk restore) and run"
+                " kiosk doctor", 3)
+        try:
+            db = open_database(path, handed_over=True)
+        except DomainError as exc:  # E4: not the kiosk's, read-only, newer
+            raise StartupFailure(f"{exc.zh}\n{exc.en}", 3) from None
         sync_rooms(db, clock, ACTOR, settings.rooms)
         import booking.staff  # noqa: F401  the sign-in (argon2)
         import kiosk.screens.verify  # noqa: F401  an officer's desk after it

@@ -90,7 +90,12 @@ def bookings_import(c: Context, file: Path, officer: str, skip_bad: bool,
     room_kind (start: 2026-11-25 09:00, centre time; room_kind: meeting or video). Importing
     the same external_ref again books nothing twice."""
     from booking.booking_import import import_bookings
+    from booking.preflight import exposed_key
 
+    refusal = exposed_key(c.settings.qr.key_folder) if qr_dir is not None else None
+    if refusal:  # Q1/E4: checked before anything is booked, not after the commit
+        click.echo("\n".join(refusal), err=True)
+        sys.exit(2)
     try:
         result = import_bookings(c.db, c.clock, c.settings, officer, file, skip_bad=skip_bad)
     except DomainError as exc:
@@ -122,15 +127,28 @@ def _write_codes(c: Context, imported: list, folder: Path) -> None:
 
     from booking.meetings import LIVE_STATES
     from booking.qr import code_for
+    from booking.storage import new_private_file
 
-    folder.mkdir(parents=True, exist_ok=True)
     written = 0
-    for item in imported:
-        if item.booking.state not in LIVE_STATES:
-            continue
-        picture = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-        picture.add_data(code_for(c.settings, c.clock, item.booking))
-        picture.make(fit=True)
-        picture.make_image().save(folder / f"{item.external_ref}.png")
-        written += 1
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for item in imported:
+            if item.booking.state not in LIVE_STATES:
+                continue
+            picture = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+            picture.add_data(code_for(c.settings, c.clock, item.booking))
+            picture.make(fit=True)
+            path = folder / f"{item.external_ref}.png"
+            if not path.exists():  # a bearer code: owner-only (0600) in a 0700 folder
+                new_private_file(path)
+            path.chmod(0o600)
+            picture.make_image().save(path)
+            written += 1
+    except DomainError as exc:  # the bookings are in; the codes can be written again
+        _fail(f"{exc.zh}\n{exc.en}\n(预约已导入 the bookings are imported: run the import"
+              " again with --qr-dir to write the codes)")
+    except OSError as exc:
+        _fail(f"无法写入二维码文件夹{folder}（{exc.strerror}）\ncannot write the QR folder"
+              f" {folder} ({exc.strerror}); the bookings are imported: run the import again"
+              " with --qr-dir")
     click.echo(f"二维码 QR codes: {written} PNG files in {folder}")

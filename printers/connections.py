@@ -14,6 +14,7 @@ from PIL import Image
 
 from booking.clock import Clock
 from booking.settings import Printer
+from booking.storage import new_private_file
 
 from .documents import Document
 from .esc_pos import QR_MODULE_DOTS, ChineseWriter, profile_for
@@ -73,8 +74,11 @@ class TicketPrinter:
         picture = self.preview(documents)  # before writing, so a font fault leaves no files
         folder = self.config.folder
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             stem = self._free_stem(folder, name)
+            # A ticket carries a name and a bearer code: owner-only files (0600).
+            new_private_file(folder / f"{stem}.bin")
+            new_private_file(folder / f"{stem}.png")
             device = File(devfile=str(folder / f"{stem}.bin"),
                           profile=profile_for(self.config.paper_mm))
             try:

@@ -19,6 +19,18 @@ COLUMNS = {58: 32, 80: 48}
 NO_LINE_START = "）)］]」』】，,。.、；;：:！!？?"
 
 
+# Cc: C0 (ESC, GS, DLE, NUL ...), DEL and C1; Cf: zero-width and bidi; Cs: lone surrogates.
+NOT_PRINTED = frozenset({"Cc", "Cf", "Cs"})
+
+
+def printable(text: str) -> str:
+    """T2/E3, defence in depth: the text without any control, format or surrogate character.
+    Imports and forms refuse them (booking.fields); whatever still carries one (an old row, a
+    hand edit) never reaches a printer as a command such as ESC @, GS V or DLE DC4, nor breaks
+    the preview's text layout. Applied when a line is laid out and again before its bytes."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in NOT_PRINTED)
+
+
 @dataclass(frozen=True)
 class Text:
     """One printed line (already wrapped to the paper)."""
@@ -98,7 +110,7 @@ class _Sheet:
     def line(self, text: str, align: Align = "left", large: bool = False,
              bold: bool = False) -> None:
         width = self.columns // 2 if large else self.columns
-        for part in wrap(text, width):
+        for part in wrap(printable(text), width):
             self.blocks.append(Text(part, align, large, bold))
 
     def rule(self) -> None:

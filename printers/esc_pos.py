@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from escpos.capabilities import Profile
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 
-from .documents import COLUMNS, DOTS, Document, Feed, Qr, Text
+from .documents import COLUMNS, DOTS, Document, Feed, Qr, Text, printable
 from .pictures import find_font, line_picture, qr_picture
 
 CHINESE_MODE_ON = b"\x1c\x26"  # FS &: double-byte (Chinese) characters
@@ -70,6 +71,7 @@ class ChineseWriter:
             self.printer.cut()
 
     def _line(self, line: Text) -> None:
+        line = replace(line, text=printable(line.text))
         if all(printer_can_show(ch, self.encoding) for ch in line.text):
             # GS ! (custom size) scales Chinese characters too; ESC ! would not.
             scale = 2 if line.large else 1

@@ -103,6 +103,16 @@ MUTANTS = (
            (Edit("booking/qr.py", "if not hmac.compare_digest(_sign(key.secret, body), signature):",
                  "if False:  # MUTANT: signature not checked"),),
            ("tests/booking/test_qr.py",)),
+    Mutant("e3-controls", "E3", "imports and forms no longer refuse control, NUL, zero-width"
+           " or surrogate characters",
+           (Edit("booking/fields.py",
+                 'REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})',
+                 "REFUSED_CATEGORIES = frozenset()  # MUTANT: nothing refused"),),
+           ("tests/adversarial/test_e3_t2_text.py",)),
+    Mutant("t2-printer-controls", "T2", "the printer path no longer drops control bytes",
+           (Edit("printers/documents.py", 'NOT_PRINTED = frozenset({"Cc", "Cf", "Cs"})',
+                 "NOT_PRINTED = frozenset()  # MUTANT: every character printed"),),
+           ("tests/adversarial/test_e3_t2_text.py",)),
 )
 
 

@@ -105,7 +105,7 @@ def test_doctor_reports_each_part_and_fails_on_a_readable_key(tmp_path, monkeypa
     for part in ("database", "audit", "qr_key", "calendar", "printer", "font"):
         assert part in healthy.output
     keys = tmp_path / "var" / "keys"
-    keys.mkdir(parents=True)
+    keys.mkdir(parents=True, mode=0o700)  # an owner-only folder: the key is the fault
     key = keys / "ABCD.key"
     key.write_text("{}")
     key.chmod(0o644)

@@ -169,13 +169,15 @@ def test_e3_row_errors_name_line_and_field(db, clock, tmp_path):
 
 
 def test_e3_csv_line_numbers_are_physical_lines(db, clock, tmp_path):
-    """A quoted cell over two lines and a blank line still give the row's first line."""
+    """A quoted cell over two lines and a blank line still give the row's first line (the
+    line feed inside a firm name is itself refused since E3/T2: it is a control character)."""
     path = write(tmp_path, "r.csv", LAWYERS_HEADER,
                  '13101200910123456,王建国,"上海申正\n律师事务所",3131010142QXJNP17A,active,2025',
                  "",
                  ZHAO.replace("suspended", "bad"))
     report = import_file(db, clock, "cli", "lawyers", path)
-    assert [(e.line, e.field) for e in report.errors] == [(5, "status")]
+    assert [(e.line, e.field) for e in report.errors] == [(2, "firm_name"), (5, "status")]
+    assert "U+000A" in report.errors[0].reason
 
 
 def test_e3_aid_letter_date_must_be_iso(db, clock, tmp_path):

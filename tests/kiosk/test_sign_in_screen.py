@@ -16,8 +16,8 @@ async def test_s1_wrong_pin_shows_message_clears_pin_and_allows_retry(app):
         screen = app.screen
         assert isinstance(screen, SignInScreen)
         message = screen.query_one(Notice).text
-        assert "警号或PIN错误，还可尝试4次" in message
-        assert "wrong staff number or PIN; 4 tries left" in message
+        assert "警号或PIN错误" in message and "还可尝试" not in message  # S1: no count
+        assert "wrong staff number or PIN" in message and "tries left" not in message
         assert screen.query_one("#pin", Input).value == ""
         assert screen.query_one("#pin", Input).has_focus
         assert app.officer is None

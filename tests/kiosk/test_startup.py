@@ -108,12 +108,12 @@ def test_a_broken_toml_file_refuses_before_the_first_screen(tmp_path, monkeypatc
     assert result.exit_code == 2 and "is invalid" in result.output
 
 
-def test_a_failed_database_ends_the_kiosk_with_exit_1(tmp_path, demo_file, headless):
+def test_e4_a_folder_as_database_ends_the_kiosk_with_exit_3(tmp_path, demo_file, headless):
     folder = tmp_path / "not-a-file.db"
     folder.mkdir()
     result = CliRunner().invoke(main, ["--config", str(CONFIG), "--db", str(folder)])
-    assert result.exit_code == 1
-    assert "终端无法启动" in result.output and "the kiosk could not start" in result.output
+    assert result.exit_code == 3
+    assert "这是文件夹" in result.output and "this is a folder" in result.output
 
 
 def test_the_first_screen_needs_neither_pydantic_nor_sqlite_utils_nor_the_domain():
