@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
-from booking.calendar import OpeningCalendar
+from booking.calendar import DayHours, OpeningCalendar
 from booking.clock import iso
 from booking.settings import Settings
 from booking.simulation import Profile
@@ -144,6 +144,13 @@ class Demand:
         return out
 
 
+def opens_for_demand(hours: DayHours) -> bool:
+    """Whether lawyers come to a day as to an open day: the weekly hours and the official
+    calendar say so. A duty session the officer added (often on the day, for a request at
+    risk) does not bring the week's lawyers; its walk-ins are a closed day's."""
+    return hours.is_open and hours.reason != "duty"
+
+
 def _bounds(settings: Settings, first: date, last: date) -> dict:
     zone = settings.zone
     return {"lo": iso(datetime.combine(first, time(0), zone)),
@@ -175,7 +182,7 @@ def estimate_demand(db: Database, settings: Settings, until: date,
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         counts = per_day.get(day.isoformat(), [0] * 24)
-        if calendar.day(day).is_open:
+        if opens_for_demand(calendar.day(day)):
             weekday = day.weekday()
             open_days[weekday] = open_days.get(weekday, 0) + 1
             arrivals_open[weekday] = arrivals_open.get(weekday, 0) + sum(counts)

@@ -41,10 +41,13 @@ from booking.simulation import (
 from booking.staff import add_staff
 from booking.storage import one, open_database
 
-from .demand import Demand
+from .demand import Demand, opens_for_demand
 from .scenarios import Scenario
 
 DEFAULT_SEEDS = 5
+# The simulation goes on this many days after the weeks asked for, so that every request
+# presented in them has reached its deadline (48 h) when the report is taken.
+SETTLE_DAYS = 3
 POPULATION_SEED = 0  # registers made for a database the simulator did not make
 _REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
 # The report's counts shown per scenario (mean over seeds), in this order.
@@ -219,8 +222,9 @@ def reconcile(summary: dict, reasons: dict[str, int]) -> list[str]:
 
 def _demand_open(job: Job, db: Database) -> dict[date, bool]:
     calendar = OpeningCalendar.from_settings(db, job.today.settings)
-    return {job.first + timedelta(days=n): calendar.day(job.first + timedelta(days=n)).is_open
-            for n in range(job.days)}
+    return {job.first + timedelta(days=n):
+            opens_for_demand(calendar.day(job.first + timedelta(days=n)))
+            for n in range(job.days + SETTLE_DAYS)}
 
 
 def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: date,
@@ -266,11 +270,11 @@ def run_job(job: Job) -> Run:
             if scenario.levers.holiday_duty_sessions:
                 levers["holiday_duty_sessions"] = _holiday_duty(
                     db, simulator.clock, scenario.settings, job.first, job.days)
-            for n in range(job.days):
+            for n in range(job.days + SETTLE_DAYS):
                 simulator.run_day(job.first + timedelta(days=n))
             last = job.first + timedelta(days=job.days - 1)
-            clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0),
-                                                scenario.settings.zone))
+            clock = FixedClock(datetime.combine(last + timedelta(days=1 + SETTLE_DAYS),
+                                                time(0), scenario.settings.zone))
             summary = with_breach_reasons(
                 db, compliance_report(db, clock, job.first, last).summary())
         finally:

@@ -22,7 +22,7 @@ from booking.storage import open_database
 from kiosk.cli import main
 from whatif.backtest import compare, rewind
 from whatif.demand import estimate_demand
-from whatif.engine import run_whatif
+from whatif.engine import SETTLE_DAYS, run_whatif
 from whatif.plan import actual_figures, plan, read_only
 from whatif.scenarios import BUILT_IN, ScenarioError, build_scenario, load_scenario
 
@@ -184,7 +184,7 @@ def test_backtest_prints_forecast_beside_actual(overloaded):
     actual = actual_figures(settings, overloaded, day, last)
     db = read_only(overloaded)
     clock = FixedClock(datetime(last.year, last.month, last.day, tzinfo=SHANGHAI)
-                       + timedelta(days=1))
+                       + timedelta(days=1 + SETTLE_DAYS))
     report = compliance_report(db, clock, day, last).summary()
     assert {k: actual[k] for k in report} == report
     assert sum(actual["breaches_by_reason"].values()) == report["breached"]
