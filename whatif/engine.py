@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from booking.calendar import OpeningCalendar, add_duty_session
+from booking.calendar import DayHours, OpeningCalendar, add_duty_session
 from booking.clock import FixedClock
 from booking.imports import import_file
 from booking.report import STATES, compliance_report
@@ -41,7 +41,7 @@ from booking.simulation import (
 from booking.staff import add_staff
 from booking.storage import one, open_database
 
-from .demand import Demand, opens_for_demand
+from .demand import Demand
 from .scenarios import Scenario
 
 DEFAULT_SEEDS = 5
@@ -222,9 +222,15 @@ def reconcile(summary: dict, reasons: dict[str, int]) -> list[str]:
 
 def _demand_open(job: Job, db: Database) -> dict[date, bool]:
     calendar = OpeningCalendar.from_settings(db, job.today.settings)
-    return {job.first + timedelta(days=n):
-            opens_for_demand(calendar.day(job.first + timedelta(days=n)))
-            for n in range(job.days + SETTLE_DAYS)}
+    days = [job.first + timedelta(days=n) for n in range(job.days + SETTLE_DAYS)]
+    return {day: _opens_for_demand(calendar.day(day), job.demand) for day in days}
+
+
+def _opens_for_demand(hours: DayHours, demand: Demand) -> bool:
+    """Lawyers come to a day as to an open day when today's configuration opens it, or when
+    it is a Sunday and Sundays were usually open in the history (duty sessions)."""
+    return hours.is_open or (hours.reason == "sunday_closed"
+                             and demand.usually_open(hours.day.weekday()))
 
 
 def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: date,

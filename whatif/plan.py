@@ -25,6 +25,7 @@ BACKTEST_TODAY = "[whatif]\nduty_sessions_on_demand = true\n"
 
 def read_only(path: Path) -> Database:
     """The live file opened for reading only: the what-if never writes it."""
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
     return Database(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True))
