@@ -53,7 +53,7 @@ def whatif_command(c: Context, weeks: int, scenarios: tuple[str, ...], seeds: in
     """
     from kiosk.cli import fail
     from whatif.demand import DemandError
-    from whatif.engine import WhatIfError, run_whatif, seeds_for
+    from whatif.engine import SETTLE_DAYS, WhatIfError, run_whatif, seeds_for
     from whatif.scenarios import ScenarioError
     from whatif.view import best_line, heading, text_table
 
@@ -62,7 +62,7 @@ def whatif_command(c: Context, weeks: int, scenarios: tuple[str, ...], seeds: in
     today = c.clock.now().astimezone(c.settings.zone).date()
     start = backtest or first or today + timedelta(days=1)
     days = 7 * weeks
-    if backtest and start + timedelta(days=days) > today:
+    if backtest and start + timedelta(days=days + SETTLE_DAYS) > today:
         fail(f"回测期间须已结束 / a back-test needs a period that is over: {start} + {weeks}"
              f" weeks ends after today ({today}); use fewer --weeks or an earlier day")
     try:

@@ -62,6 +62,16 @@ class Demand:
     assistants: Rate  # of meetings held
     priority: Rate  # of bookings
     notes: list[str] = field(default_factory=list)
+    duty_days: int = 0  # of the open days, those opened by an officer's duty session
+    arrivals_duty: int = 0
+    weekday_days: dict[int, int] = field(default_factory=dict)  # weekday -> days in the window
+
+    def usually_open(self, weekday: int) -> bool:
+        """The weekday was open (hours, calendar or duty sessions) on at least half of its
+        days in the window: lawyers come on it as on an open day, whatever a scenario's
+        hours (demand follows the history, not the scenario)."""
+        days = self.weekday_days.get(weekday, 0)
+        return bool(days) and self.open_days.get(weekday, 0) * 2 >= days
 
     def mean_arrivals(self, weekday: int) -> float:
         """Mean arrivals on an open day of this weekday; a weekday never open in the window
@@ -121,7 +131,10 @@ class Demand:
         out.append("  平均来访 mean arrivals per open day:  "
                    + "  ".join(f"{WEEKDAYS[d].split()[1]} {self.mean_arrivals(d):.1f}"
                                + ("" if self.open_days.get(d) else "*") for d in range(7))
-                   + f"  closed day {self.mean_closed_day:.1f}")
+                   + f"  closed day {self.mean_closed_day:.1f}"
+                   + (f"  (of the open days, {self.duty_days} were opened by a duty session:"
+                      f" {self.arrivals_duty / self.duty_days:.1f} a day)" if self.duty_days
+                      else ""))
         pooled = [sum(h[i] for h in self.hours.values()) for i in range(24)]
         total = sum(pooled) or 1
         busy = [f"{h:02d}h {pooled[h] / total:.0%}" for h in range(24) if pooled[h]]
@@ -171,11 +184,17 @@ def estimate_demand(db: Database, settings: Settings, until: date,
     open_days: dict[int, int] = {}
     arrivals_open: dict[int, int] = {}
     hours: dict[int, list[int]] = {}
-    closed_days = arrivals_closed = 0
+    closed_days = arrivals_closed = duty_days = arrivals_duty = 0
+    weekday_days: dict[int, int] = {}
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         counts = per_day.get(day.isoformat(), [0] * 24)
-        if calendar.day(day).is_open:
+        hours_of_day = calendar.day(day)
+        weekday_days[day.weekday()] = weekday_days.get(day.weekday(), 0) + 1
+        if hours_of_day.reason == "duty":  # shown apart too; counted as the open day it was
+            duty_days += 1
+            arrivals_duty += sum(counts)
+        if hours_of_day.is_open:
             weekday = day.weekday()
             open_days[weekday] = open_days.get(weekday, 0) + 1
             arrivals_open[weekday] = arrivals_open.get(weekday, 0) + sum(counts)
@@ -227,4 +246,5 @@ def estimate_demand(db: Database, settings: Settings, until: date,
                               f" ON r.id = b.request_id WHERE {period}"),
                         count(f"SELECT COUNT(*) {of_bookings} AND b.started_at IS NOT NULL")),
         priority=Rate(count(f"SELECT COUNT(*) {of_bookings} AND b.priority = 1"), bookings),
-        notes=notes)
+        notes=notes, duty_days=duty_days, arrivals_duty=arrivals_duty,
+        weekday_days=weekday_days)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from booking.calendar import OpeningCalendar, add_duty_session
+from booking.calendar import DayHours, OpeningCalendar, add_duty_session
 from booking.clock import FixedClock
 from booking.imports import import_file
 from booking.report import STATES, compliance_report
@@ -45,6 +45,9 @@ from .demand import Demand
 from .scenarios import Scenario
 
 DEFAULT_SEEDS = 5
+# The simulation goes on this many days after the weeks asked for, so that every request
+# presented in them has reached its deadline (48 h) when the report is taken.
+SETTLE_DAYS = 3
 POPULATION_SEED = 0  # registers made for a database the simulator did not make
 _REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
 # The report's counts shown per scenario (mean over seeds), in this order.
@@ -219,8 +222,15 @@ def reconcile(summary: dict, reasons: dict[str, int]) -> list[str]:
 
 def _demand_open(job: Job, db: Database) -> dict[date, bool]:
     calendar = OpeningCalendar.from_settings(db, job.today.settings)
-    return {job.first + timedelta(days=n): calendar.day(job.first + timedelta(days=n)).is_open
-            for n in range(job.days)}
+    days = [job.first + timedelta(days=n) for n in range(job.days + SETTLE_DAYS)]
+    return {day: _opens_for_demand(calendar.day(day), job.demand) for day in days}
+
+
+def _opens_for_demand(hours: DayHours, demand: Demand) -> bool:
+    """Lawyers come to a day as to an open day when today's configuration opens it, or when
+    it is a Sunday and Sundays were usually open in the history (duty sessions)."""
+    return hours.is_open or (hours.reason == "sunday_closed"
+                             and demand.usually_open(hours.day.weekday()))
 
 
 def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: date,
@@ -266,11 +276,11 @@ def run_job(job: Job) -> Run:
             if scenario.levers.holiday_duty_sessions:
                 levers["holiday_duty_sessions"] = _holiday_duty(
                     db, simulator.clock, scenario.settings, job.first, job.days)
-            for n in range(job.days):
+            for n in range(job.days + SETTLE_DAYS):
                 simulator.run_day(job.first + timedelta(days=n))
             last = job.first + timedelta(days=job.days - 1)
-            clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0),
-                                                scenario.settings.zone))
+            clock = FixedClock(datetime.combine(last + timedelta(days=1 + SETTLE_DAYS),
+                                                time(0), scenario.settings.zone))
             summary = with_breach_reasons(
                 db, compliance_report(db, clock, job.first, last).summary())
         finally:

@@ -16,12 +16,16 @@ from booking.report import compliance_report
 from booking.settings import Settings
 
 from .demand import Demand, estimate_demand
-from .engine import WhatIfError, with_breach_reasons
-from .scenarios import Scenario, load_scenario, today_scenario
+from .engine import SETTLE_DAYS, WhatIfError, with_breach_reasons
+from .scenarios import TODAY, Scenario, build_scenario, load_scenario, today_scenario
+
+# A back-test compares with what the centre did, duty sessions on demand included.
+BACKTEST_TODAY = "[whatif]\nduty_sessions_on_demand = true\n"
 
 
 def read_only(path: Path) -> Database:
     """The live file opened for reading only: the what-if never writes it."""
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
     return Database(sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True))
@@ -32,7 +36,10 @@ def plan(settings: Settings, db_path: Path, scenarios: tuple[str, ...] | list[st
     """Scenarios (today's first) and the demand; raises ScenarioError, DemandError,
     WhatIfError with bilingual messages."""
     base = settings.model_dump(mode="json")
-    chosen = [today_scenario(base)] + [load_scenario(spec, base) for spec in scenarios]
+    today = today_scenario(base)
+    if backtest:  # what the centre really did: the warden's duty sessions when at risk (B2)
+        today = build_scenario(TODAY, BACKTEST_TODAY, base, today.zh, today.en)
+    chosen = [today] + [load_scenario(spec, base) for spec in scenarios]
     names = [s.name for s in chosen]
     if len(set(names)) != len(names):
         raise WhatIfError("同一情景出现两次 a scenario is named twice: " + ", ".join(names))
@@ -56,8 +63,10 @@ def plan(settings: Settings, db_path: Path, scenarios: tuple[str, ...] | list[st
 
 
 def actual_figures(settings: Settings, db_path: Path, first: date, last: date) -> dict:
-    """The report of the period as it really happened, taken at the end of the period."""
-    clock = FixedClock(datetime.combine(last + timedelta(days=1), time(0), settings.zone),
+    """The report of the period as it really happened, taken when its last requests have
+    reached their deadlines (as the forecast is)."""
+    clock = FixedClock(datetime.combine(last + timedelta(days=1 + SETTLE_DAYS), time(0),
+                                        settings.zone),
                        settings.zone)
     with closing(read_only(db_path).conn) as conn:
         db = Database(conn)

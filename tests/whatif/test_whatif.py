@@ -22,7 +22,7 @@ from booking.storage import open_database
 from kiosk.cli import main
 from whatif.backtest import compare, rewind
 from whatif.demand import estimate_demand
-from whatif.engine import run_whatif
+from whatif.engine import SETTLE_DAYS, run_whatif
 from whatif.plan import actual_figures, plan, read_only
 from whatif.scenarios import BUILT_IN, ScenarioError, build_scenario, load_scenario
 
@@ -39,11 +39,11 @@ def digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def overloaded(tmp_path_factory) -> Path:
-    """Two weeks of an overloaded centre (60 arrivals a weekday on config/kiosk.toml's four
+    """Two weeks of an overloaded centre (45 arrivals a weekday on config/kiosk.toml's four
     meeting rooms), made by the simulator; the WAL folded into the file."""
     path = tmp_path_factory.mktemp("history") / "kiosk.db"
     db = open_database(path)
-    simulate(db, load_settings(CONFIG), 3, HISTORY_DAYS, HISTORY_FROM, Profile(arrivals=60))
+    simulate(db, load_settings(CONFIG), 3, HISTORY_DAYS, HISTORY_FROM, Profile(arrivals=45))
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
     return path
@@ -127,7 +127,7 @@ def test_the_table_shows_today_first_and_the_lever_that_helps(overloaded):
     before = digest(overloaded)
     settings = load_settings(CONFIG)
     scenarios, demand = plan(settings, overloaded, ["plus-room"], FORECAST_FROM, 2, False)
-    result = run_whatif(overloaded, scenarios, demand, FORECAST_FROM, 3, [1], workers=1)
+    result = run_whatif(overloaded, scenarios, demand, FORECAST_FROM, 2, [1], workers=1)
     from whatif.view import best_line, text_table
 
     table = text_table(result)
@@ -184,7 +184,7 @@ def test_backtest_prints_forecast_beside_actual(overloaded):
     actual = actual_figures(settings, overloaded, day, last)
     db = read_only(overloaded)
     clock = FixedClock(datetime(last.year, last.month, last.day, tzinfo=SHANGHAI)
-                       + timedelta(days=1))
+                       + timedelta(days=1 + SETTLE_DAYS))
     report = compliance_report(db, clock, day, last).summary()
     assert {k: actual[k] for k in report} == report
     assert sum(actual["breaches_by_reason"].values()) == report["breached"]
