@@ -282,6 +282,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "assistant.trainee": {"zh": "实习证", "en": "Trainee certificate"},
     "assistant.practice": {"zh": "执业证", "en": "Practice certificate"},
     "assistant.cert_no": {"zh": "证号", "en": "Number"},
+    "assistant.inspected": {"zh": "名册中无此执业证号：已当面核验证书", "en": "Not in the registry: certificate inspected in person"},
     "assistant.confirm_title": {"zh": "办案单位核实助理身份", "en": "Case unit confirms the assistant"},
     "assistant.confirm_explain": {"zh": "请输入办案单位核实的文号", "en": "Enter the case unit's reference number"},
     "assistant.reference": {"zh": "核实文号", "en": "Reference"},

@@ -353,6 +353,7 @@ class AssistantDialog(Dialog[int]):
         yield field_row("assistant.cert_no", Input(id="assistant-cert", max_length=17,
                                                    restrict=r"[0-9]*", compact=True,
                                                    classes="field"))
+        yield labelled(Checkbox(id="assistant-inspected", compact=True), "assistant.inspected")
 
     def on_mount(self) -> None:
         self.query_one("#assistant-name", Input).focus()
@@ -371,7 +372,8 @@ class AssistantDialog(Dialog[int]):
             self.notice, add_assistant, app.db, app.clock, app.officer, self.booking_id,
             self.query_one("#assistant-name", Input).value,
             self.query_one("#assistant-firm", Input).value.strip().upper(), kind,
-            self.query_one("#assistant-cert", Input).value.strip())
+            self.query_one("#assistant-cert", Input).value.strip(),
+            self.query_one("#assistant-inspected", Checkbox).value)
         if assistant_id is not None:
             self.dismiss(assistant_id)
 
