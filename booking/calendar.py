@@ -292,16 +292,79 @@ def _entry(row: dict) -> CalendarEntry:
 
 def _put_officer_entry(db: Database, clock: Clock, actor: str, day: date, kind: str,
                        sessions: list[str] | None, name: str) -> CalendarEntry:
+    with transaction(db):
+        if kind == "closed":
+            refuse_closure_over_bookings(db, clock, day)
+        return write_officer_entry(db, clock, actor, day, kind, sessions, name)
+
+
+def write_officer_entry(db: Database, clock: Clock, actor: str, day: date, kind: str,
+                        sessions: list[str] | None, name: str) -> CalendarEntry:
+    """An officer's entry for a date, with its audit entry, in the caller's transaction."""
     row = {"day": day.isoformat(), "kind": kind, "source": "officer", "name": name,
            "sessions": json.dumps(sessions) if sessions is not None else None,
            "added_by": actor, "added_at": iso(clock.now())}
-    with transaction(db):
-        before = _officer_entry(db, day)
-        db.table("calendar_days").upsert(row, pk=("day", "source"))
-        audit.record(db, clock, actor, f"calendar_{kind}", f"calendar:{day.isoformat()}", {
-            "sessions": sessions, "name": name,
-            "replaces": {k: before[k] for k in ("kind", "sessions", "name")} if before else None})
+    before = _officer_entry(db, day)
+    db.table("calendar_days").upsert(row, pk=("day", "source"))
+    audit.record(db, clock, actor, f"calendar_{kind}", f"calendar:{day.isoformat()}", {
+        "sessions": sessions, "name": name,
+        "replaces": {k: before[k] for k in ("kind", "sessions", "name")} if before else None})
     return _entry(row)
+
+
+class BookedMeeting(BaseModel):
+    """B2: a live booking on a date, as the officer must see it before closing that date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    booking_id: int
+    request_id: int
+    start: datetime
+    room_id: str
+    room_kind: str
+    state: str
+    lawyer_name: str
+    cert_no: str
+    roster_no: str
+    deadline: datetime
+    priority: bool
+
+    def line(self) -> str:
+        return (f"#{self.booking_id} {self.start:%H:%M} {self.room_id} {self.lawyer_name}"
+                f" ({self.cert_no}) · {self.roster_no}")
+
+
+def live_bookings_on(db: Database, clock: Clock, day: date) -> list[BookedMeeting]:
+    """B2: the live bookings (booked, arrived, in progress) that start on a date, by time."""
+    start = datetime.combine(day, datetime.min.time(), clock.zone)
+    lo, hi = int(start.timestamp()), int((start + timedelta(days=1)).timestamp())
+    return [BookedMeeting(
+        booking_id=r["id"], request_id=r["request_id"],
+        start=datetime.fromisoformat(r["starts_at"]).astimezone(clock.zone),
+        room_id=r["room_id"], room_kind=r["room_kind"], state=r["state"],
+        lawyer_name=r["lawyer_name"] or r["cert_no"], cert_no=r["cert_no"],
+        roster_no=r["roster_no"],
+        deadline=datetime.fromisoformat(r["deadline"]).astimezone(clock.zone),
+        priority=bool(r["priority"]))
+        for r in db.query(
+            "SELECT b.*, l.name AS lawyer_name, q.deadline FROM bookings b"
+            " JOIN meeting_requests q ON q.id = b.request_id"
+            " LEFT JOIN lawyers l ON l.cert_no = b.cert_no"
+            " WHERE b.state IN ('booked', 'arrived', 'in_progress')"
+            " AND b.start_ts >= ? AND b.start_ts < ? ORDER BY b.start_ts, b.id", (lo, hi))]
+
+
+def refuse_closure_over_bookings(db: Database, clock: Clock, day: date) -> None:
+    """B2: a closure over a date with live bookings is refused, listing them, until each is
+    moved (`kiosk calendar move`)."""
+    booked = live_bookings_on(db, clock, day)
+    if booked:
+        listed = "\n".join(b.line() for b in booked)
+        raise DomainError(
+            "B2", f"{day}已有{len(booked)}个会见预约，须先逐一改期后才能停止会见"
+                  f"（kiosk calendar move {day}）：\n{listed}",
+            f"{day} has {len(booked)} live bookings: move each of them first (kiosk calendar"
+            f" move {day}), then close the day:\n{listed}")
 
 
 def add_duty_session(db: Database, clock: Clock, actor: str, day: date,

@@ -101,11 +101,23 @@ def _known_place_any_year(value: str) -> bool:
     return any("county" in props for _, props in numdb.get("cn/loc").info(value[:6]))
 
 
+# GB/T 2260 province-level codes (the first two digits of an administrative division code).
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54"
+    " 61 62 63 64 65 71 81 82".split())
+
+
 def trainee_cert(number: str) -> Checked:
     """A2: trainee certificate, 14 digits: province 2, city 2, YYMM 4, sex 1, full/part 1, serial 4."""
     value = number.strip()
     if not value.isascii() or not value.isdigit() or len(value) != 14:
         return _bad(value, "实习证号应为14位数字", "a trainee certificate number has 14 digits")
+    if value[:2] not in PROVINCE_CODES:
+        return _bad(value, f"实习证号前两位{value[:2]}不是省级行政区划代码",
+                    f"the first two digits {value[:2]} are not a province code (GB/T 2260)")
+    if value[2:4] == "00":
+        return _bad(value, "实习证号第3-4位（市）不能为00",
+                    "digits 3-4 (the city) cannot be 00")
     month = int(value[6:8])
     if not 1 <= month <= 12:
         return _bad(value, "实习证号中的年月无效", "the year-month in the trainee number is invalid")

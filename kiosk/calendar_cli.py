@@ -19,6 +19,7 @@ from booking.calendar import (
     remove_entry,
 )
 from booking.errors import DomainError
+from booking.storage import one
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -109,12 +110,58 @@ def duty(c: Context, day: date, sessions: tuple[str, ...]) -> None:
 @click.option("--reason", required=True, help="原因 why the centre is closed that day")
 @click.pass_obj
 def close(c: Context, day: date, reason: str) -> None:
-    """停止会见 close DAY (no meetings), with the reason."""
+    """停止会见 close DAY (no meetings), with the reason. Refused, with the list, while DAY
+    has live bookings: move them first (kiosk calendar move DAY)."""
     try:
         add_closure(c.db, c.clock, _actor(), day, reason)
     except DomainError as exc:
         _refuse(exc)
     click.echo(describe(OpeningCalendar.from_settings(c.db, c.settings).day(day)))
+
+
+@calendar.command("move")
+@click.argument("day", type=DAY)
+@click.option("--reason", required=True, help="原因 why the centre is closed that day")
+@click.option("--officer", required=True, metavar="STAFF_NO",
+              help="记录的民警警号 the officer who moves the bookings (recorded)")
+@click.option("--no-print", is_flag=True, help="不打印情况说明 do not print the 情况说明")
+@click.pass_obj
+def move(c: Context, day: date, reason: str, officer: str, no_print: bool) -> None:
+    """改期并停止会见 close DAY and book each of its meetings again by the same rules
+    (the earliest time before its deadline); prints a 情况说明 with the new booking code
+    for each lawyer. Nothing changes when one of them finds no time before its deadline."""
+    from booking.closures import close_and_move
+
+    if not one(c.db, "SELECT 1 FROM staff WHERE staff_no = ?", (officer,)):
+        _refuse(DomainError("B2", f"无此民警警号{officer}", f"no staff number {officer}"))
+    try:
+        moved = close_and_move(c.db, c.clock, c.settings, officer, day, reason)
+    except DomainError as exc:
+        _refuse(exc)
+    for m in moved:
+        click.echo(f"#{m.before.booking_id} {m.before.lawyer_name} {m.before.start:%m-%d %H:%M}"
+                   f" {m.before.room_id} -> #{m.new_booking_id} {m.start:%m-%d %H:%M}"
+                   f" {m.room_id} (期限 deadline {m.before.deadline:%m-%d %H:%M})")
+        if not no_print:
+            _print_explanation(c, m.new_booking_id)
+    click.echo(describe(OpeningCalendar.from_settings(c.db, c.settings).day(day)))
+
+
+def _print_explanation(c: Context, booking_id: int) -> None:
+    """The lawyer's slip (new booking code) and 情况说明, as for any later booking (C3)."""
+    from booking.tickets import ticket_for
+    from printers import PrintFault, TicketPrinter, ticket_documents
+
+    config = c.settings.printer
+    documents = ticket_documents(ticket_for(c.db, c.clock, c.settings, booking_id),
+                                 config.paper_mm)
+    try:
+        job = TicketPrinter(config, c.clock).print(documents)
+    except PrintFault as fault:  # the booking is safe: say so, reprint later (T4)
+        click.echo(f"  未打印 not printed ({fault.kind}): {fault.zh} / {fault.en}", err=True)
+        return
+    where = ", ".join(str(p) for p in job.files) if job.files else "printer"
+    click.echo(f"  情况说明已打印 explanation printed: {where}")
 
 
 @calendar.command("remove")

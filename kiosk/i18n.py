@@ -282,6 +282,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "assistant.trainee": {"zh": "实习证", "en": "Trainee certificate"},
     "assistant.practice": {"zh": "执业证", "en": "Practice certificate"},
     "assistant.cert_no": {"zh": "证号", "en": "Number"},
+    "assistant.inspected": {"zh": "名册中无此执业证号：已当面核验证书", "en": "Not in the registry: certificate inspected in person"},
     "assistant.confirm_title": {"zh": "办案单位核实助理身份", "en": "Case unit confirms the assistant"},
     "assistant.confirm_explain": {"zh": "请输入办案单位核实的文号", "en": "Enter the case unit's reference number"},
     "assistant.reference": {"zh": "核实文号", "en": "Reference"},
@@ -344,6 +345,20 @@ LABELS: dict[str, dict[Language, str]] = {
     "whatif.weeks": {"zh": "周数", "en": "Weeks"},
     "whatif.seeds": {"zh": "种子", "en": "Seeds"},
     "whatif.run": {"zh": "运行", "en": "Run"},
+
+    # V6: ending a defence
+    "defence.title": {"zh": "终止辩护", "en": "End a defence"},
+    "defence.explain": {"zh": "选择辩护终止的律师、原因及文书日期；终止后名额空出（最多两名辩护人）",
+                        "en": "Choose the lawyer whose defence ended, why, and the document's date; the place is then free (two defence lawyers at most)"},
+    "defence.reason": {"zh": "原因", "en": "Reason"},
+    "defence.revoked": {"zh": "委托人解除委托", "en": "Revoked by the detainee or principal"},
+    "defence.withdrew": {"zh": "律师退出", "en": "The lawyer withdrew"},
+    "defence.aid_ended": {"zh": "法律援助终止", "en": "The aid letter ended"},
+    "defence.on": {"zh": "文书日期", "en": "Document date"},
+    "defence.choose": {"zh": "请先选择律师", "en": "Choose the lawyer first"},
+    "defence.ended": {"zh": "已终止辩护：", "en": "Defence ended:"},
+    "key.end_defence": {"zh": "终止辩护", "en": "End a defence"},
+    "verify.end_defence": {"zh": "终止辩护 (Ctrl+E)", "en": "End a defence (Ctrl+E)"},
     # errors not raised by the domain
     "error.invalid_input": {"zh": "输入有误：", "en": "Invalid input: "},
     "error.unexpected": {"zh": "系统出错，未保存任何内容。请重试；如仍出错请联系管理员。",

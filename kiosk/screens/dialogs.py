@@ -1,7 +1,7 @@
 """The desk's small questions, each a modal dialog: confirmations the officer must tick
 (B5 consent and devices off, no-show, release), whether the lawyer is at the desk for a
 meeting now (C2), the delay reason (C3), the authority's
-permission (P2), a duty session (B2), and the assistant (A1-A3).
+permission (P2), a duty session (B2), the assistant (A1-A3), and ending a defence (V6).
 
 Every dialog dismisses with its result, or None when the officer cancels (Esc). Dialogs
 that record something call the use case themselves, so a refusal is shown in the dialog
@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 
 from booking.assistants import add_assistant, confirm_assistant
 from booking.calendar import CalendarEntry, add_duty_session, parse_day
+from booking.defences import END_REASONS, Defence, end_defence, live_defences
 from booking.desk_queries import RequestCard
 from booking.meetings import DELAY_REASONS
 from booking.permission import record_permission
@@ -352,6 +353,7 @@ class AssistantDialog(Dialog[int]):
         yield field_row("assistant.cert_no", Input(id="assistant-cert", max_length=17,
                                                    restrict=r"[0-9]*", compact=True,
                                                    classes="field"))
+        yield labelled(Checkbox(id="assistant-inspected", compact=True), "assistant.inspected")
 
     def on_mount(self) -> None:
         self.query_one("#assistant-name", Input).focus()
@@ -370,7 +372,8 @@ class AssistantDialog(Dialog[int]):
             self.notice, add_assistant, app.db, app.clock, app.officer, self.booking_id,
             self.query_one("#assistant-name", Input).value,
             self.query_one("#assistant-firm", Input).value.strip().upper(), kind,
-            self.query_one("#assistant-cert", Input).value.strip())
+            self.query_one("#assistant-cert", Input).value.strip(),
+            self.query_one("#assistant-inspected", Checkbox).value)
         if assistant_id is not None:
             self.dismiss(assistant_id)
 
@@ -429,3 +432,57 @@ def parse_clock(day: date, text: str, zone: tzinfo) -> datetime:
     if hour > 23 or minute > 59:
         raise ValueError("时间应为 HH:MM，如 14:30 / give the time as HH:MM, e.g. 14:30")
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+
+class EndDefenceDialog(Dialog[Defence]):
+    """V6: a defence ended (revoked, the lawyer withdrew, the aid letter ended): which
+    lawyer, why, and the date on the document; the detainee's place is free again."""
+
+    TITLE_KEY = "defence.title"
+
+    def __init__(self, roster_no: str) -> None:
+        super().__init__()
+        self.roster_no = roster_no
+
+    def body(self) -> ComposeResult:
+        yield labelled(Static(classes="dialog-details"), "defence.explain")
+        defences = live_defences(self.app.db, self.app.clock, self.roster_no)
+        yield OptionList(*(Option(f"{d.lawyer_name}  {d.cert_no}", id=d.cert_no)
+                           for d in defences), id="defences", markup=False, compact=True)
+        yield field_row("defence.reason", RadioSet(
+            *(labelled(RadioButton(id=key, value=key == "revoked"), f"defence.{key}")
+              for key in END_REASONS), id="end-reason", compact=True))
+        yield field_row("defence.on", Input(self.app.clock.now().date().isoformat(),
+                                            id="defence-on", max_length=10,
+                                            restrict=r"[0-9-]*", compact=True, classes="field"))
+
+    def on_mount(self) -> None:
+        self.query_one("#defences", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#defences")
+    def _picked(self) -> None:
+        self.query_one("#defence-on", Input).focus()
+
+    @on(Input.Submitted, "#defence-on")
+    def _submitted(self) -> None:
+        self.confirm()
+
+    def confirm(self) -> None:
+        defences = self.query_one("#defences", OptionList)
+        if defences.highlighted is None:
+            self.notice.show(label("defence.choose", "zh"), label("defence.choose", "en"))
+            defences.focus()
+            return
+        cert_no = defences.get_option_at_index(defences.highlighted).id
+        pressed = self.query_one("#end-reason", RadioSet).pressed_button
+        try:
+            on_day = parse_day(self.query_one("#defence-on", Input).value)
+        except ValueError as exc:
+            show_value_error(self.notice, exc)
+            self.query_one("#defence-on", Input).focus()
+            return
+        app = self.app
+        ended = attempt(self.notice, end_defence, app.db, app.clock, app.officer, self.roster_no,
+                        cert_no, pressed.id if pressed else "", on_day)
+        if ended is not None:
+            self.dismiss(ended)

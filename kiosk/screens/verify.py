@@ -10,8 +10,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
 
+from booking.defences import live_defences
 from booking.models import POA_RELATIONS, Basis, Presentation
-from booking.verification import verify_documents
+from booking.verification import MAX_DEFENDERS, verify_documents
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
@@ -44,6 +45,7 @@ class VerifyScreen(Screen):
         Binding("ctrl+s", "verify", "核验", id="key.verify", priority=True),
         Binding("ctrl+r", "clear", "清空", id="key.clear", priority=True),
         Binding("f3", "book", "安排会见", id="key.book"),
+        Binding("ctrl+e", "end_defence", "终止辩护", id="key.end_defence", priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -74,6 +76,8 @@ class VerifyScreen(Screen):
             yield Notice(id="verify-message")
             yield ResultPanel(self.app.settings.zone, id="result")
             yield labelled(Button(variant="success", id="book", compact=True), "verify.book")
+            yield labelled(Button(variant="warning", id="end-defence", compact=True),
+                           "verify.end_defence")
         yield Footer()
 
     @staticmethod
@@ -95,6 +99,7 @@ class VerifyScreen(Screen):
         self.watch(self.app, "language", self._set_language)
         self._show_basis("power_of_attorney")
         self._offer_booking(None)
+        self._offer_end_defence(None)
         self.query_one("#cert-no", Input).focus()
 
     def _set_language(self, language: Language) -> None:
@@ -149,6 +154,7 @@ class VerifyScreen(Screen):
             notice.clear()
             self.query_one(ResultPanel).show(verification)
             self._offer_booking(verification)
+            self._offer_end_defence(verification)
 
     def _value(self, field: str) -> str:
         if field == "poa-relation":
@@ -198,7 +204,33 @@ class VerifyScreen(Screen):
         self.query_one(Notice).clear()
         self.query_one(ResultPanel).show(None)
         self._offer_booking(None)
+        self._offer_end_defence(None)
         self.query_one("#cert-no", Input).focus()
+
+    # -- V6: the detainee has two defence lawyers; one defence may have ended
+
+    def _offer_end_defence(self, verification) -> None:
+        roster_no = self._value("roster-no")
+        self.two_defenders = (
+            verification is not None and any(c.rule == "V6" for c in verification.failures)
+            and len(live_defences(self.app.db, self.app.clock, roster_no)) >= MAX_DEFENDERS)
+        self.query_one("#end-defence", Button).display = self.two_defenders
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#end-defence")
+    def action_end_defence(self) -> None:
+        from kiosk.screens.dialogs import EndDefenceDialog
+
+        def ended(defence) -> None:
+            if defence is None:
+                return
+            notice = self.query_one(Notice)
+            notice.show(f"{label('defence.ended', 'zh')} {defence.lawyer_name} {defence.cert_no}",
+                        f"{label('defence.ended', 'en')} {defence.lawyer_name} {defence.cert_no}")
+            self._offer_end_defence(None)
+            self.query_one("#verify", Button).focus()  # Ctrl+S checks the documents again
+
+        self.app.push_screen(EndDefenceDialog(self._value("roster-no")), ended)
 
     # -- on to the booking (kiosk/screens/offers.py)
 
@@ -214,6 +246,8 @@ class VerifyScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "book":
             return getattr(self, "bookable", False)
+        if action == "end_defence":
+            return getattr(self, "two_defenders", False)
         return True
 
     @on(Button.Pressed, "#book")

@@ -206,3 +206,43 @@ async def test_signing_out_takes_the_result_off_the_screen(app):
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
         assert not app.query(ResultPanel)
+
+
+async def test_v6_end_a_defence_from_the_refusal_then_the_third_lawyer_passes(app, demo_db,
+                                                                              clock):
+    """V6: the refusal names the two lawyers; Ctrl+E opens a small dialog that ends one
+    defence (reason, document date, audited); checking again passes the third lawyer."""
+    from booking.models import Presentation
+    from booking.verification import verify_documents
+
+    for cert_no, name in [("13101200910123456", "王建国"), ("13101201210456781", "刘洋")]:
+        assert verify_documents(demo_db, clock, OFFICER, Presentation(
+            cert_no=cert_no, letter_firm_code="3131010142QXJNP17A", letter_lawyer_name=name,
+            letter_detainee_name="李四", roster_no="2026001", basis="power_of_attorney",
+            poa_signed_by="李四", poa_relation="self")).passed
+    third = GOOD_POA | {"cert-no": "13101200610567892", "letter-lawyer": "张伟"}
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await fill(pilot, third)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        failed = [row for row in result_rows(app) if row[0] == "✘"]
+        assert [row[1] for row in failed] == ["V6"]
+        assert "王建国" in failed[0][3] and "刘洋" in failed[0][3]
+        assert app.screen.query_one("#end-defence").display
+        await pilot.press("ctrl+e")
+        await pilot.pause()
+        dialog = app.screen
+        assert dialog.query_one("#defences").option_count == 2
+        await pilot.press("down", "enter")  # 刘洋, the second; then to the date
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, type(dialog))
+        assert "刘洋" in app.screen.query_one(Notice).text
+        assert not app.screen.query_one("#end-defence").display
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.query_one(ResultPanel).verification.passed
+    ended = demo_db.execute("SELECT cert_no, end_reason, ended_on, ended_by FROM defenders"
+                            " WHERE ended_at IS NOT NULL").fetchall()
+    assert ended == [("13101201210456781", "revoked", "2026-11-24", OFFICER)]
