@@ -15,11 +15,12 @@ The merge is generic, so a figure a newer kiosk adds needs no change here:
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 # rate -> (numerator, denominators): recomputed from the city's totals.
 RATES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -58,11 +59,13 @@ class CityReport:
     reconcile)."""
 
     def summary(self) -> dict[str, Any]:
+        totals = {k: v.items_with_centre() if isinstance(v, Tagged) else v
+                  for k, v in self.totals.items()}
         return {
             "period_from": self.period_from, "period_to": self.period_to,
             "centres": [{"centre": {"code": c.code, "name": c.name}, **c.figures}
                         for c in self.centres],
-            "city": {**self.totals, "breaches_by_reason": self.breaches_by_reason},
+            "city": {**totals, "breaches_by_reason": self.breaches_by_reason},
             "reconciled": not self.problems, "problems": self.problems,
         }
 
@@ -70,7 +73,7 @@ class CityReport:
 def read_report(path: Path) -> CentreReport:
     """One centre's JSON report; CityReportError when it is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        data = orjson.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
     except OSError as exc:
         raise CityReportError(f"无法读取 {path}：{exc.strerror}",
                               f"cannot read {path}: {exc.strerror}") from None
@@ -114,25 +117,41 @@ def _merge(key: str, values: list[Any], codes: list[str]) -> Any:
     if all(isinstance(v, list) for v in kinds):
         if key == "daily":
             return _merge_days(kinds)
-        return [({"centre": c, **item} if isinstance(item, dict) else item)
-                for v, c in present for item in v]
+        return Tagged([(c, v) for v, c in present])
     if all(isinstance(v, str) for v in kinds) and len(set(kinds)) == 1:
         return kinds[0]
     return None  # fractions (hours) and differing text: the centres' own
 
 
 def _merge_days(lists: list[list[Any]]) -> list[dict[str, Any]]:
-    by_day: dict[str, list[dict[str, Any]]] = {}
+    """The days of every centre, each day's counts summed (a hot loop: 365 days a centre)."""
+    by_day: dict[str, dict[str, Any]] = {}
     for days in lists:
         for day in days:
-            by_day.setdefault(day["day"], []).append(day)
-    merged = []
-    for day in sorted(by_day):
-        rows = by_day[day]
-        keys = [k for k in rows[0] if k != "day"]
-        merged.append({"day": day, **{k: _merge(k, [r.get(k) for r in rows],
-                                                  [""] * len(rows)) for k in keys}})
-    return merged
+            name = day["day"]
+            merged = by_day.get(name)
+            if merged is None:
+                by_day[name] = dict(day)
+                continue
+            for key, value in day.items():
+                if type(value) is int:
+                    merged[key] = merged.get(key, 0) + value
+    return [by_day[day] for day in sorted(by_day)]
+
+
+class Tagged:
+    """The centres' items of one list (breaches, permission cases), kept as each centre's
+    list until the JSON names each item's centre (a city's year is many thousands)."""
+
+    def __init__(self, chunks: list[tuple[str, list[Any]]]) -> None:
+        self.chunks = chunks
+
+    def __len__(self) -> int:
+        return sum(len(items) for _, items in self.chunks)
+
+    def items_with_centre(self) -> list[Any]:
+        return [{"centre": code, **item} if isinstance(item, dict) else item
+                for code, items in self.chunks for item in items]
 
 
 def _rate(totals: dict[str, Any], numerator: str, denominators: tuple[str, ...]) -> float | None:
@@ -198,7 +217,7 @@ def counts(figures: Any, prefix: str = "") -> dict[str, int]:
             flat[name] = value
         elif isinstance(value, dict):
             flat.update(counts(value, f"{name}."))
-        elif isinstance(value, list) and key != "daily":
+        elif isinstance(value, list | Tagged) and key != "daily":
             flat[f"{name}[]"] = len(value)
     return flat
 

@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from city.merge import CityReport, counts
+from city.merge import CityReport, Tagged, counts
 from kiosk.report_export import (
     CJK_FONTS,
     FIGURES,
@@ -40,7 +40,7 @@ def _total(value: Any) -> int | float | None:
     """A figure as one number: a count by kind as its sum."""
     if isinstance(value, dict):
         return sum(counts(value).values())
-    if isinstance(value, list):
+    if isinstance(value, list | Tagged):
         return len(value)
     return value
 

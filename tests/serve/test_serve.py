@@ -12,11 +12,11 @@ from html.parser import HTMLParser
 import aiohttp
 import pytest
 from serve_steps import LIU_YANG, WANG_JIANGUO, Desk, served_centre
+from support import ROOT
 
 from booking.integrity import consistency_problems, overlapping_bookings
 from booking.settings import Serve, load_settings
 from booking.storage import open_database
-from support import ROOT
 
 
 @pytest.fixture
