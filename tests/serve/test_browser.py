@@ -17,7 +17,15 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from serve_steps import OFFICER, OFFICER_PIN, PAUSE, WANG_JIANGUO, Terminal, served_centre
+from serve_steps import (
+    FIELDS,
+    OFFICER,
+    OFFICER_PIN,
+    PAUSE,
+    WANG_JIANGUO,
+    Terminal,
+    served_centre,
+)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -82,6 +90,26 @@ class Browser:
             assert time.monotonic() < deadline, f"{path} never showed {texts}:\n{shown}"
             time.sleep(0.2)
 
+    def focus_on(self, path: str, label: str, unfocused: frozenset[str],
+                 timeout: float = 30) -> None:
+        """Wait until the field of this label has the focus (serve_steps.Desk.focus_on)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.read()
+            if self.terminals[path].look(label) != unfocused:
+                return
+            assert time.monotonic() < deadline, f"{label} never focused"
+            time.sleep(0.1)
+
+    def gone(self, path: str, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.read()
+            if text not in self.terminals[path].text():
+                return
+            assert time.monotonic() < deadline, f"{text} still shown"
+            time.sleep(0.1)
+
     def type(self, *keys: str) -> None:
         """Keys as the officer types them into the page: named keys, or text (inserted as an
         input method would, so Chinese goes in as it does from a Chinese keyboard)."""
@@ -133,10 +161,22 @@ def test_t3_served_desk_books_the_demo_lawyer_and_the_board_shows_the_number(
         browser.wait_for("/ws", "PIN")
         driver.find_element("css selector", ".xterm-helper-textarea").click()
         browser.type(OFFICER, "enter", OFFICER_PIN, "enter")
-        browser.wait_for("/ws", "执业证号")
+        browser.wait_for("/ws", *FIELDS)
+        time.sleep(PAUSE)
+        terminal = browser.terminals["/ws"]
+        unfocused = {label: terminal.look(label) for label in FIELDS[1:]}
         cert, firm, name, detainee, roster, signed_by = WANG_JIANGUO
-        browser.type(cert, "tab", "tab", firm, "tab", name, "tab", detainee, "tab", roster,
-                     "tab", "tab", "enter", "down", "enter", "tab", signed_by, "ctrl+s")
+        browser.type(cert, "tab", "tab")
+        for label, text in zip(FIELDS[1:5], (firm, name, detainee, roster), strict=True):
+            browser.focus_on("/ws", label, unfocused[label])
+            browser.type(text, "tab")
+        browser.type("tab")
+        browser.focus_on("/ws", "委托人身份", unfocused["委托人身份"])
+        browser.type("enter", "down", "enter")
+        browser.gone("/ws", "配偶")
+        browser.type("tab")
+        browser.focus_on("/ws", "委托人姓名", unfocused["委托人姓名"])
+        browser.type(signed_by, "ctrl+s")
         browser.wait_for("/ws", "F3")
         browser.type("f3")
         browser.wait_for("/ws", "当即会见")
