@@ -224,8 +224,10 @@ class Desk:
             await self.type(text, "tab")
         await self.type("tab")
         await self.focus_on("委托人身份")
-        await self.type("enter", "down", "enter")
-        await self.gone("配偶")  # the list of relations has closed on 本人
+        await self.type("enter")
+        await self.wait_for("配偶")  # the list of relations is open
+        await self.type("down", "enter")
+        await self.gone("配偶")  # and closed on 本人
         await self.type("tab")
         await self.focus_on("委托人姓名")
         await self.type(signed_by, "ctrl+s")

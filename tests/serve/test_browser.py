@@ -172,7 +172,9 @@ def test_t3_served_desk_books_the_demo_lawyer_and_the_board_shows_the_number(
             browser.type(text, "tab")
         browser.type("tab")
         browser.focus_on("/ws", "委托人身份", unfocused["委托人身份"])
-        browser.type("enter", "down", "enter")
+        browser.type("enter")
+        browser.wait_for("/ws", "配偶")  # the list of relations is open
+        browser.type("down", "enter")
         browser.gone("/ws", "配偶")
         browser.type("tab")
         browser.focus_on("/ws", "委托人姓名", unfocused["委托人姓名"])
