@@ -11,7 +11,6 @@ from typing import Any
 from city.merge import CityReport, Tagged, counts
 from kiosk.report_export import (
     CJK_FONTS,
-    FIGURES,
     NONE,
     Format,
     _chart_config,
@@ -23,9 +22,8 @@ from kiosk.report_export import (
 HEADLINE = ("presented", "refused", "verified", "immediate", "met", "breached",
             "compliance_rate", "deferred_by_lawyer", "no_show", "cancelled", "closed", "open",
             "median_hours", "p90_hours")
-NAMES: dict[str, tuple[str, str]] = {**FIGURES, "closed": ("已关闭", "closed (C7)")}
 CITY = ("全市合计", "City")
-SHORT: dict[str, tuple[str, str]] = {  # the text table's narrow headings
+SHORT: dict[str, tuple[str, str]] = {  # the table's and the page's column headings
     "presented": ("提交", "presented"), "refused": ("未通过", "refused"),
     "verified": ("申请", "requests"), "immediate": ("当即", "at once"),
     "met": ("达标", "met"), "breached": ("超时", "breached"),
@@ -175,7 +173,7 @@ def to_html(city: CityReport) -> str:
     keys = columns(city)
     return env.get_template("city.html.j2").render(
         city=city, heading=_heading(city).split("\n"), fonts=Markup(CJK_FONTS),
-        columns=[NAMES.get(k, (k, k)) for k in keys], rows=rows(city),
+        columns=[SHORT.get(k, (k, k)) for k in keys], rows=rows(city),
         charts={name: Markup(svg) for name, svg in charts(city).items()},
         reconciled=_reconciled(city).split("\n"))
 
