@@ -189,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = [throughput(kiosks, args) for kiosks in (1, 4)]
     print("compliance report ...", flush=True)
     report = measure(history, args.report_runs)
+    print("city report of 100 centres ...", flush=True)
+    from bench.city_bench import measure as city_measure
+
+    city = city_measure(report["report"].summary())
     print("scans and the kiosk process's memory ...", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         day = budgets.prepare_day(history, args, Path(folder), args.scans)
@@ -221,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         ("compliance report", f"median {statistics.median(report_times):.2f} s of"
                               f" {len(report_times)} ({report['first']} .. {report['last']},"
                               f" {report['report'].presented} requests)"),
+        ("city report", f"100 centres' reports of {args.days} days"
+                        f" ({city['megabytes']:.1f} MB of JSON) read and merged: median"
+                        f" {city['median']:.2f} s of {city['runs']}"),
         ("scan → ticket bytes", f"p50 {scans['median'] * ms:.1f} ms, p95 {scans['p95'] * ms:.1f}"
                                 f" ms, max {scans['max'] * ms:.1f} ms, first {scans['first_scan'] * ms:.1f} ms"
                                 f" ({scans['scans']} scans,"
@@ -242,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     print(f"\nSpeed budgets (load average {os.getloadavg()[0]:.1f}):\n")
-    print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days)
+    print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days,
+                                        city)
                         + [whatif_bench.budget(whatif)]))
     return 0
 

@@ -26,6 +26,9 @@ class _Strict(BaseModel):
 class Centre(_Strict):
     name: str = Field(min_length=1)
     timezone: str = "Asia/Shanghai"
+    # The centre's code in the city's exchange of reports (`centre` in every report's JSON;
+    # `kiosk city-report` refuses two files of one code). Empty: the name stands for it.
+    code: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,32}$")
 
     @field_validator("timezone")
     @classmethod
@@ -151,6 +154,22 @@ class Security(_Strict):
     idle_lock_minutes: int = Field(5, ge=1, le=240)
 
 
+class Serve(_Strict):
+    """`kiosk serve`: where the desks' browsers and the lobby board connect. 127.0.0.1 by
+    default: only this machine; a LAN address is set on purpose (docs/installer-guide.md)."""
+
+    host: str = Field("127.0.0.1", min_length=1)
+    port: int = Field(8000, ge=1, le=65535)
+
+
+class Desk(_Strict):
+    """A desk's profile: `kiosk --desk NAME` (and a served desk at /desk/NAME) prints on its
+    own printer. The section is a whole [printer]: keys not given take the printer defaults
+    (the file printer), not the values of the shared [printer] section."""
+
+    printer: Printer = Printer()
+
+
 class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
 
@@ -162,6 +181,27 @@ class Settings(_Strict):
     printer: Printer = Printer()
     qr: QrCodes = QrCodes()
     security: Security = Security()
+    serve: Serve = Serve()
+    desks: dict[str, Desk] = {}
+
+    @model_validator(mode="after")
+    def _desk_names(self) -> Settings:
+        for name in self.desks:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", name):
+                raise ValueError(f"desk name {name!r}: 1-16 letters, digits, - or _")
+        return self
+
+    def for_desk(self, name: str | None) -> Settings:
+        """The settings a desk runs with: its profile's printer in place of [printer]; the
+        shared settings for no name. ConfigError for a desk the config does not name."""
+        if not name:
+            return self
+        desk = self.desks.get(name)
+        if desk is None:
+            known = ", ".join(sorted(self.desks)) or "-"
+            raise ConfigError(f"配置文件中没有窗口{name!r}（已配置：{known}）\n"
+                              f"no desk {name!r} in the config's [desks] (configured: {known})")
+        return self.model_copy(update={"printer": desk.printer})
 
     @model_validator(mode="after")
     def _rooms_unique(self) -> Settings:

@@ -31,6 +31,10 @@ class Context:
     settings: Settings
     db_path: Path
     clock: Clock
+    config_path: Path = DEFAULT_CONFIG
+    db_option: Path | None = None
+    """--db as given (None: the config's), for the processes `kiosk serve` starts."""
+    desk: str | None = None
     _db: Database | None = None
 
     @property
@@ -137,28 +141,34 @@ def fail(message: str, code: int = 1) -> None:
     "simulate": "kiosk.simulate_cli:simulate_command",
     "whatif": "kiosk.whatif_cli:whatif_command",
     "defence": "kiosk.defence_cli:defence",
+    "serve": "kiosk.serve:serve_command",
+    "board": "kiosk.lobby:board_command",
+    "city-report": "kiosk.city_cli:city_report",
 })
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
               show_default=True, help="配置文件 settings file (TOML)")
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None,
               help="数据库文件 SQLite file (default: database.path in the config)")
+@click.option("--desk", default=None,
+              help="窗口 the desk profile in the config ([desks.NAME]): its printer")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path, db_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path, db_path: Path | None, desk: str | None) -> None:
     """看守所律师会见自助终端 lawyer-meeting kiosk."""
     if ctx.invoked_subcommand is None:
-        open_screens(config_path, db_path)
+        open_screens(config_path, db_path, desk)
         return
     from booking.settings import load_settings
 
     try:
-        settings = load_settings(config_path)
+        settings = load_settings(config_path).for_desk(desk)
     except ConfigError as exc:
         fail(str(exc), 2)
-    ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone))
+    ctx.obj = Context(settings, db_path or settings.database.path, SystemClock(settings.zone),
+                      config_path=config_path, db_option=db_path, desk=desk)
     ctx.call_on_close(ctx.obj.close)
 
 
-def open_screens(config_path: Path, db_path: Path | None) -> None:
+def open_screens(config_path: Path, db_path: Path | None, desk: str | None = None) -> None:
     """The kiosk's screens: the sign-in screen first, the settings (validated), the database
     and the rest loaded behind it (kiosk/startup.py). Exit code 2 with the message when the
     config file cannot be read or is invalid, or a QR key cannot be trusted; 1 when the start
@@ -175,7 +185,7 @@ def open_screens(config_path: Path, db_path: Path | None) -> None:
         fail("\n".join(refusal), 2)
     from kiosk.app import KioskApp
 
-    app = KioskApp.starting(Startup(config_path, db_path, preview))
+    app = KioskApp.starting(Startup(config_path, db_path, preview, desk))
     app.run()
     if app.startup_failure is not None:
         fail(app.startup_failure.text, app.startup_failure.code)

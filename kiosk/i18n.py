@@ -359,6 +359,17 @@ LABELS: dict[str, dict[Language, str]] = {
     "defence.ended": {"zh": "已终止辩护：", "en": "Defence ended:"},
     "key.end_defence": {"zh": "终止辩护", "en": "End a defence"},
     "verify.end_defence": {"zh": "终止辩护 (Ctrl+E)", "en": "End a defence (Ctrl+E)"},
+
+    # the lobby's wall board (kiosk board; kiosk serve /board): both languages at once
+    "lobby.title": {"zh": "律师会见叫号", "en": "Lawyers' meetings: now serving"},
+    "lobby.called_now": {"zh": "请{label}号到{room}", "en": "{label}: please go to {room}"},
+    "lobby.nobody_called": {"zh": "尚未叫号", "en": "No number called yet"},
+    "lobby.nobody_waiting": {"zh": "无人等候", "en": "Nobody is waiting"},
+    "lobby.earlier": {"zh": "已叫号", "en": "Called"},
+    "lobby.typical": {"zh": "近期平均会见{n}分钟，预计等候按此估算",
+                      "en": "Meetings lately take {n} min; waits are estimated from that"},
+    "lobby.unreadable": {"zh": "暂时无法读取排队信息，正在重试",
+                         "en": "The queue cannot be read just now; trying again"},
     # errors not raised by the domain
     "error.invalid_input": {"zh": "输入有误：", "en": "Invalid input: "},
     "error.unexpected": {"zh": "系统出错，未保存任何内容。请重试；如仍出错请联系管理员。",

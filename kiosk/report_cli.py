@@ -60,15 +60,15 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
         _fail(f"{exc.zh}\n{exc.en}")
     finally:
         db.conn.close()
-    centre = c.settings.centre.name
+    centre, code = c.settings.centre.name, c.settings.centre.code
     if out is not None:
         try:
-            write_report(result, fmt, centre, out)
+            write_report(result, fmt, centre, out, code)
         except OSError as exc:
             _fail(f"无法写入 {out}：{exc.strerror}\ncannot write {out}: {exc.strerror}")
         click.echo(f"已写入 written: {out}", err=True)
     else:
-        click.echo(render(result, fmt, centre), nl=False)
+        click.echo(render(result, fmt, centre, code), nl=False)
     if to_printer:
         _print_summary(c, result)
 

@@ -114,8 +114,11 @@ class Title:
 
 # --- JSON -----------------------------------------------------------------------------------
 
-def to_json(report: ComplianceReport) -> str:
-    return json.dumps(report.summary(), ensure_ascii=False, indent=2) + "\n"
+def to_json(report: ComplianceReport, centre: str = "", code: str = "") -> str:
+    """The report's figures, with the centre that made them first (`kiosk city-report`
+    merges the reports of many centres by it)."""
+    data = {"centre": {"name": centre, "code": code}, **report.summary()}
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -310,13 +313,16 @@ def to_html(report: ComplianceReport, centre: str, whatif=None, comparison=None)
 
 # --- one entry point for the CLI and the screen ---------------------------------------------
 
-def render(report: ComplianceReport, fmt: Format, centre: str, whatif=None) -> str:
+def render(report: ComplianceReport, fmt: Format, centre: str, code: str = "",
+           whatif=None) -> str:
+    """centre: the centre's name; code: its code (config centre.code), in the JSON;
+    whatif: a what-if result for the HTML page, when one was run."""
     if fmt == "table":
         return to_table(report, centre)
     if fmt == "csv":
         return to_csv(report)
     if fmt == "json":
-        return to_json(report)
+        return to_json(report, centre, code)
     return to_html(report, centre, whatif)
 
 
@@ -325,10 +331,10 @@ def export_name(report: ComplianceReport, fmt: Format) -> str:
 
 
 def write_report(report: ComplianceReport, fmt: Format, centre: str, path: Path,
-                 whatif=None) -> Path:
+                 code: str = "", whatif=None) -> Path:
     """Write the report to path (made first into a neighbour file, so a half-written report
     never has the final name). CSV gets a BOM so spreadsheet programs read it as UTF-8."""
-    text = render(report, fmt, centre, whatif)
+    text = render(report, fmt, centre, code, whatif)
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True)  # a folder made for it: owner-only
     partial = path.with_name(path.name + ".part")

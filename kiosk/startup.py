@@ -86,6 +86,8 @@ class Startup:
     config_path: Path
     db_path: Path | None
     preview: Preview
+    desk: str | None = None
+    """The desk profile (config [desks.NAME]) whose printer this kiosk prints on."""
 
     def load(self) -> Loaded:
         """Everything the first screen did without (runs in the start-up thread)."""
@@ -109,7 +111,7 @@ class Startup:
         from booking.storage import open_database, quick_check
 
         try:
-            settings = load_settings(self.config_path)
+            settings = load_settings(self.config_path).for_desk(self.desk)
         except ConfigError as exc:
             raise StartupFailure(str(exc), 2) from None
         clock = SystemClock(settings.zone)

@@ -74,6 +74,8 @@ def test_r3_json_has_the_issues_keys_and_the_reports_values(kiosk_report, histor
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert ISSUE_KEYS <= set(data)
+    # the centre that made it (config centre.name and centre.code), for kiosk city-report
+    assert data.pop("centre") == {"name": "上海市第一看守所", "code": "SH-KSS-01"}
     assert data == expected(history).summary()
     assert data["breached"] > 0 and len(data["breaches"]) == data["breached"]
     assert set(data["breaches"][0]) == {"request_id", "deadline", "started", "hours_late",

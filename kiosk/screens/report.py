@@ -376,7 +376,8 @@ class ReportScreen(Screen):
     def _write(self, report: ComplianceReport, fmt: Format, path: Path, notice: Notice) -> None:
         """The report is computed already; here only files are written (no database)."""
         try:
-            write_report(report, fmt, self.app.settings.centre.name, path,
+            centre = self.app.settings.centre
+            write_report(report, fmt, centre.name, path, centre.code,
                          whatif=self.query_one(WhatIfPanel).result)
         except OSError as exc:
             self.app.call_from_thread(notice.show, f"导出失败：{path}：{exc.strerror}",

@@ -38,3 +38,43 @@ def test_missing_file_and_bad_toml(tmp_path):
     bad.write_text("[centre\nname=", encoding="utf-8")
     with pytest.raises(ConfigError, match="invalid"):
         load_settings(bad)
+
+
+DESKS = """
+[desks.window2.printer]
+kind = "network"
+host = "192.0.2.12"
+port = 9101
+"""
+
+
+def test_desk_profile_names_its_printer_and_the_file_printer_stays_the_default(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(CONFIG + DESKS, encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.printer.kind == "file"  # the shared printer, and every desk without one
+    assert settings.for_desk(None) is settings
+    desk = settings.for_desk("window2")
+    assert (desk.printer.kind, desk.printer.host, desk.printer.port) == (
+        "network", "192.0.2.12", 9101)
+    assert desk.rooms == settings.rooms and desk.database == settings.database
+    with pytest.raises(ConfigError, match="no desk 'window9'.*configured: window2"):
+        settings.for_desk("window9")
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('[desks."window 2".printer]\nkind = "file"\n', "desk name"),
+    ('[desks.w2.printer]\nkind = "network"\nhots = "x"\n', "desks.w2.printer.hots"),
+    ('[desks.w2]\nprinter = {kind = "usb"}\n', "usb_vendor_id"),
+])
+def test_a_bad_desk_profile_is_named(tmp_path, extra, key):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(CONFIG + "\n" + extra, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert key in str(info.value)
+
+
+def test_serve_binds_this_machine_by_default_and_the_centre_has_a_code(settings):
+    assert (settings.serve.host, settings.serve.port) == ("127.0.0.1", 8000)
+    assert settings.centre.code == "SH-KSS-01"
