@@ -59,6 +59,8 @@ class KioskServer(Server):
         self.settings = settings
         self.kiosk = kiosk
         """The `kiosk` command with its global options (config, database)."""
+        self.running: set[AppService] = set()
+        """The kiosk processes of the open connections, asked to quit when the server stops."""
 
     def command_for(self, page: str, desk: str | None = None) -> str:
         if page == "board":
@@ -78,7 +80,13 @@ class KioskServer(Server):
             web.static("/static", self.statics_path, name="static"),
         ])
         app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
         return app
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Ctrl+C or SIGTERM: every kiosk still connected quits as a closed tab's does."""
+        await asyncio.gather(*(service.stop() for service in list(self.running)),
+                             return_exceptions=True)
 
     async def on_startup(self, app: web.Application) -> None:
         url = f"http://{self.host}:{self.port}"
@@ -141,6 +149,7 @@ class KioskServer(Server):
                                  write_str=websocket.send_str, close=websocket.close,
                                  download_manager=self.download_manager, debug=False)
             await service.start(width, height)
+            self.running.add(service)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             await websocket.close()
@@ -148,6 +157,7 @@ class KioskServer(Server):
             log.exception("a kiosk connection failed")
         finally:
             if service is not None:
+                self.running.discard(service)
                 await service.stop()
         return websocket
 

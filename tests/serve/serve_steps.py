@@ -117,6 +117,13 @@ def served_centre(folder: Path) -> Iterator[Served]:
             process.kill()
             process.wait()
         log.close()
+        # Stopping the server ends the kiosks of connections still open (kiosk/serve.py).
+        deadline = time.monotonic() + 15
+        while (left := served.desk_processes()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        assert not left, f"kiosk processes left after the server stopped: {left}"
 
 
 class Terminal:
