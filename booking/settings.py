@@ -98,6 +98,7 @@ class Meetings(_Strict):
     default_length: int = 60
     grid_minutes: int = Field(15, ge=5, le=60)
     late_minutes: int = Field(15, ge=0, le=120)
+    early_start_minutes: int = Field(15, ge=0, le=120)  # B11: start at most this early
 
     @model_validator(mode="after")
     def _default_is_offered(self) -> Meetings:

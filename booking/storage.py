@@ -296,3 +296,19 @@ def m006_booking_end_indexes(db: Database) -> None:
         CREATE INDEX bookings_lawyer_end ON bookings(cert_no, end_ts);
         """
     )
+
+
+@migrations()
+def m007_issue10_attribution_and_closing(db: Database) -> None:
+    # C4: the offers the lawyer declined when a later time was booked, as JSON
+    # [{"kind", "room", "start"}], so "deferred by lawyer" can be shown to rest on a real
+    # offer. C7: a request closed because the detainee left (or the lawyer lapsed) puts the
+    # lawyer on the watch list "to notify" until the officer records the call.
+    db.executescript(
+        """
+        ALTER TABLE bookings ADD COLUMN declined_offers TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notify_since TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notified_at TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notified_by TEXT;
+        """
+    )

@@ -19,14 +19,16 @@ from textual.widgets import Button, Footer, Static
 
 from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
+    DESK_ACTIONS,
     Booking,
+    allowed_actions,
     close_without_meeting,
     end_meeting,
     get_booking,
     release_late,
     start_meeting,
 )
-from booking.queue import admit, ticket_of
+from booking.queue import admit
 from kiosk.components.bilingual import translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
@@ -154,29 +156,14 @@ class MeetingScreen(Screen):
         return self.app.clock.now() > booking.start + limit
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        booking = self.booking
-        if booking is None:
+        if self.booking is None:
             return action == "back"
-        state = booking.state
-        allowed = {
-            # an arrival recorded without its queue number (before key 1 queued) is completed
-            "arrive": state == "booked" or (state == "arrived" and not self._queued()),
-            "start": state in ("booked", "arrived"),
-            "end": state == "in_progress",
-            "no_show": self._late(),
-            "cancelled": state in ("booked", "arrived"),
-            "release": self._late(),
-            "assistant": state in ("booked", "arrived", "in_progress") and not self._assistant_done(),
-            "reprint": state in ("booked", "arrived"),
-        }
-        return allowed.get(action, True)
+        if action in DESK_ACTIONS:  # the rules live in booking (B10, B11, C4, A1-A3, Q4)
+            return self._desk_actions().offered(action)
+        return True
 
-    def _queued(self) -> bool:
-        return ticket_of(self.app.db, self.app.clock, self.booking_id) is not None
-
-    def _assistant_done(self) -> bool:
-        assistant = assistant_of(self.app.db, self.booking_id)
-        return assistant is not None and assistant.confirmed
+    def _desk_actions(self):
+        return allowed_actions(self.app.db, self.app.clock, self.app.settings, self.booking_id)
 
     # -- the actions
 
@@ -223,6 +210,10 @@ class MeetingScreen(Screen):
     def action_start(self) -> None:
         booking, app = self.booking, self.app
         if booking is None:
+            return
+        refusal = self._desk_actions().refused.get("start")
+        if refusal is not None and refusal.rule == "B11":  # B11: shown, nothing recorded
+            self.notice.show(refusal.zh, refusal.en)
             return
         if booking.room_kind != "interrogation" or self._late():
             # B10: a lawyer never checked in and past the limit is refused, as by 1

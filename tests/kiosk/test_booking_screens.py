@@ -113,8 +113,8 @@ async def test_c3_friday_evening_offer_needs_a_delay_reason(app, demo_db, clock,
         assert isinstance(dialog, DelayReasonDialog)
         reasons = dialog.query_one("#reasons", OptionList)
         assert reasons.highlighted_option.id == "outside_hours"  # the centre is closed now
-        assert "lawyer_choice" not in [reasons.get_option_at_index(i).id
-                                       for i in range(reasons.option_count)]
+        assert "lawyer_choice" in [reasons.get_option_at_index(i).id  # C3: the officer picks
+                                   for i in range(reasons.option_count)]
         await pilot.press("escape")  # cancelled: nothing booked
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
@@ -220,6 +220,7 @@ async def book_later_today(pilot, clock_time: str = "09:30") -> None:
     await type_into(pilot, "#later-date", "2026-11-24")
     await pilot.press("enter")
     await press(pilot, *clock_time, "enter")
+    await press(pilot, "enter")  # C3/C4: the reason, "the lawyer's own choice" suggested
     await press(pilot, "ctrl+o")
 
 
@@ -335,6 +336,9 @@ async def test_c4_lawyer_asks_for_a_later_time_recorded_as_deferred(app, demo_db
         await type_into(pilot, "#later-date", "2026-11-27")
         await pilot.press("enter")
         await press(pilot, *"14:00", "enter")
+        reasons = app.screen.query_one("#reasons", OptionList)  # C4: the reason is picked
+        assert reasons.highlighted_option.id == "lawyer_choice"
+        await press(pilot, "enter")
         assert "律师选择较晚时间，最早可约 2026-11-24 周二 09:00" in text(
             app, "#offers-booked-text")
     [booking] = bookings(demo_db)
