@@ -182,6 +182,14 @@ class ComplianceReport(BaseModel):
     daily: list[DayFigures]
     as_of: str
 
+    def breakdown(self) -> list[tuple[str, str, str, int]]:
+        """R1/R2: the breaches by reason (adding up to `breached`) and the closures by kind
+        (adding up to `closed`), as (key, zh, en, count): the same rows on every output."""
+        rows = [(f"breaches_by_reason.{code}", *BREACH_REASON_NAMES[code], count)
+                for code, count in self.breaches_by_reason.items()]
+        return rows + [(f"closed.{kind}", *CLOSED_NAMES[kind], count)
+                       for kind, count in self.closed.items()]
+
     def summary(self) -> dict:
         """The JSON form of the report (R3)."""
         return self.model_dump(mode="json")

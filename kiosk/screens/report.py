@@ -30,6 +30,7 @@ from textual.widgets import (
 
 from booking.calendar import parse_day
 from booking.report import (
+    BREACH_REASON_NAMES,
     FIGURES,
     Breach,
     ComplianceReport,
@@ -308,6 +309,10 @@ class ReportScreen(Screen):
                              key=rule)
         refusals.add_row("", Text(label("report.total", language), style="bold"),
                          Text(str(report.refused), style="bold", justify="right"), key="total")
+        for key, zh, en, count in report.breakdown():  # R1/R2: breaches by reason, C7
+            refusals.add_row("C4" if key.startswith("breaches") else "C7",
+                             zh if language == "zh" else en,
+                             Text(str(count), justify="right"), key=key)
 
     def _render_permission(self, report: ComplianceReport, language: Language) -> None:
         """P2: when each case was presented and how long the authority took to decide (so
@@ -417,7 +422,9 @@ def short(moment: str | None) -> str:
 def happened(breach: Breach, language: Language) -> str:
     """What happened to a breached request, in the screen's language (Enter shows both
     languages, the reason given for the delay and the history)."""
-    return (breach.zh if language == "zh" else breach.en) or breach.reason
+    zh, en = BREACH_REASON_NAMES.get(breach.reason, (breach.reason, breach.reason))
+    text = (breach.zh if language == "zh" else breach.en) or breach.account
+    return f"[{zh if language == 'zh' else en}] {text}"
 
 
 def decision_hours(case: PermissionCase, made_at: str) -> float | None:
@@ -492,7 +499,7 @@ class BreachHistory(ModalScreen[None]):
             f"{label('report.history', language)} #{self.request_id}"
             f"  ({len(self.entries)})")
         self.query_one("#history-happened", Static).update(
-            self.breach.reason if self.breach is not None else "")
+            self.breach.account if self.breach is not None else "")
         table = self.query_one("#history-entries", DataTable)
         table.clear(columns=True)
         for key, width in HISTORY_COLUMNS:

@@ -369,8 +369,10 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
         assert app.screen.query_one("#offers-no-opening").display
         assert "48小时期限前没有会见开放时间" in text(app, "#offers-no-opening")
         assert offer_rows(app)[0][4] == "✘ 超过期限"
-        await pilot.press("enter")  # never booked past the deadline
-        await settle(pilot)
+        await press(pilot, "enter")  # never past the deadline silently: a reason first
+        assert isinstance(app.screen, DelayReasonDialog)
+        assert "晚于48小时期限" in str(app.screen.query_one("#dialog-details").render())
+        await press(pilot, "escape")
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
         await press(pilot, "ctrl+d")
         dialog = app.screen
@@ -697,3 +699,26 @@ async def test_b10_release_by_key_6_then_now_asks_for_the_lawyer(
         assert isinstance(app.screen, OffersScreen)
         await press(pilot, "enter")
         assert isinstance(app.screen, LawyerPresentDialog)
+
+
+async def test_c3_c4_later_time_because_the_detainee_is_in_court_is_not_deferred(
+        app, demo_db, monkeypatch):
+    """Reproduction 1 on the offers screen: a later time (after the deadline) booked
+    because the detainee is in court keeps that reason and is not "deferred by lawyer"."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-27")
+        await pilot.press("enter")
+        await press(pilot, *"09:00", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, DelayReasonDialog)
+        assert "晚于48小时期限" in str(dialog.query_one("#dialog-details").render())
+        reasons = dialog.query_one("#reasons", OptionList)
+        reasons.highlighted = [reasons.get_option_at_index(i).id
+                               for i in range(reasons.option_count)].index("in_court")
+        await press(pilot, "enter")
+        assert "在押人员出庭" in text(app, "#offers-booked-text")
+    [booking] = bookings(demo_db)
+    assert (booking["starts_at"], booking["delay_reason"], booking["deferred_by_lawyer"]) == (
+        "2026-11-27T09:00:00+08:00", "in_court", 0)
