@@ -183,13 +183,14 @@ class _Busy:
     """Occupied intervals (Unix seconds) of rooms, one detainee and one lawyer in a window."""
 
     def __init__(self, db: Database, cert_no: str, roster_no: str, start: datetime,
-                 end: datetime, now: datetime):
+                 end: datetime, now: datetime, exclude: int = 0):
         lo, hi = int(start.timestamp()), int(end.timestamp())
         self.rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.person: list[tuple[int, int]] = []
         rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
-            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?", (hi, lo)))
+            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?"
+            " AND id != ?", (hi, lo, exclude)))
         rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
             self.rooms[room_id].append((s, e))
@@ -591,7 +592,7 @@ def start_refusal(db: Database, clock: Clock, settings: Settings,
 
 
 DESK_ACTIONS = ("arrive", "start", "end", "no_show", "cancelled", "release", "assistant",
-                "reprint")
+                "reprint", "move")
 
 
 @dataclass(frozen=True)
@@ -629,6 +630,7 @@ def allowed_actions(db: Database, clock: Clock, settings: Settings,
                       and not (assistant and assistant["confirmed_at"])),
         "reprint": live,
     }
+    allowed["move"] = live and _pushed_with_free_room(db, clock, settings, booking_id)
     refused: dict[str, DomainError] = {}
     if live:
         refusal = start_refusal(db, clock, settings, row)
@@ -703,3 +705,104 @@ def cancel_request(db: Database, clock: Clock, officer: str, request_id: int) ->
         db.execute("UPDATE meeting_requests SET state = 'cancelled', closed_at = ? WHERE id = ?",
                    (iso(clock.now()), request_id))
         audit.record(db, clock, officer, "cancel_request", f"request:{request_id}")
+
+
+# --- B4: bookings pushed by a meeting that runs over ----------------------------------------
+
+
+class PushedBooking(_Model):
+    """A live booking whose room is still held by an earlier meeting (started late or
+    running over), with the next free room of its kind offered (None: none yet)."""
+
+    booking_id: int
+    room_id: str
+    start: datetime
+    held_by: int
+    held_until: datetime
+    next_free: Offer | None
+
+
+def pushed_booking(db: Database, clock: Clock, settings: Settings,
+                   booking_id: int) -> PushedBooking | None:
+    """B4: the booking, if a meeting in progress holds its room past its start. Reads only."""
+    row = one(db, "SELECT b.*, r.deadline FROM bookings b JOIN meeting_requests r"
+                  " ON r.id = b.request_id WHERE b.id = ? AND b.state IN ('booked', 'arrived')",
+              (booking_id,))
+    if row is None:
+        return None
+    now = clock.now()
+    for other, s, e, started_at in db.execute(
+            "SELECT id, start_ts, end_ts, started_at FROM bookings WHERE state = 'in_progress'"
+            " AND room_id = ? AND id != ?", (row["room_id"], booking_id)):
+        _, until = held_span(s, e, started_at, now)
+        if s <= row["start_ts"] < until:
+            return PushedBooking(booking_id=booking_id, room_id=row["room_id"],
+                                 start=parse_iso(row["starts_at"], clock.zone), held_by=other,
+                                 held_until=datetime.fromtimestamp(until, clock.zone),
+                                 next_free=_next_free(db, clock, settings, row))
+    return None
+
+
+def pushed_bookings(db: Database, clock: Clock, settings: Settings) -> list[PushedBooking]:
+    """B4: every booking pushed by a meeting running over, for the officer's screens."""
+    ids = [i for (i,) in db.execute(
+        "SELECT b.id FROM bookings b WHERE b.state IN ('booked', 'arrived') AND EXISTS ("
+        " SELECT 1 FROM bookings m WHERE m.state = 'in_progress' AND m.room_id = b.room_id"
+        " AND m.id != b.id AND m.start_ts <= b.start_ts) ORDER BY b.start_ts, b.id")]
+    return [p for p in (pushed_booking(db, clock, settings, i) for i in ids) if p is not None]
+
+
+def _next_free(db: Database, clock: Clock, settings: Settings, row: dict) -> Offer | None:
+    """The earliest time, from the booking's own (or now), that a room of its kind is free
+    for the booking's length, the lawyer and detainee free too (the booking itself aside)."""
+    calendar = OpeningCalendar.from_settings(db, settings, remember=True)
+    now = clock.now().replace(second=0, microsecond=0)
+    length = (row["end_ts"] - row["start_ts"]) // 60
+    start = max(parse_iso(row["starts_at"], clock.zone), now)
+    until = start + timedelta(days=1)
+    busy = _Busy(db, row["cert_no"], row["roster_no"], start, until + timedelta(hours=2),
+                 clock.now(), exclude=row["id"])
+    return _earliest(_rooms(db, row["room_kind"]), row["room_kind"],
+                     _candidate_starts(calendar, start, until, length), length, busy, now,
+                     parse_iso(row["deadline"], clock.zone))
+
+
+def move_booking(db: Database, clock: Clock, settings: Settings, officer: str,
+                 booking_id: int, room_id: str, start: datetime) -> Booking:
+    """B4: move a pushed booking to a free room (and time) of its kind; its reason, deadline,
+    QR code and queue ticket stay. Refused when that room, the lawyer or the detainee is
+    taken then."""
+    with transaction(db):
+        row = _live_booking(db, booking_id, ("booked", "arrived"))
+        room = one(db, "SELECT * FROM rooms WHERE id = ? AND active = 1", (room_id,))
+        if room is None or room["kind"] != row["room_kind"]:
+            raise DomainError("B1", f"无此{row['room_kind']}房间{room_id}",
+                              f"no {row['room_kind']} room {room_id}")
+        start = start.astimezone(clock.zone).replace(second=0, microsecond=0)
+        end = start + timedelta(seconds=row["end_ts"] - row["start_ts"])
+        if start < clock.now().replace(second=0, microsecond=0):
+            raise DomainError("B3", "不能改到已过去的时间", "that time has passed: choose another")
+        busy = _Busy(db, row["cert_no"], row["roster_no"], start, end, clock.now(),
+                     exclude=booking_id)
+        if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
+            raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
+                              "the room, the detainee or the lawyer is taken at that time:"
+                              " choose another")
+        try:
+            db.execute("UPDATE bookings SET room_id = ?, starts_at = ?, ends_at = ?,"
+                       " start_ts = ?, end_ts = ? WHERE id = ?",
+                       (room_id, iso(start), iso(end), int(start.timestamp()),
+                        int(end.timestamp()), booking_id))
+        except sqlite3.IntegrityError as exc:
+            raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
+                              f"that time was just taken ({exc}); choose again") from None
+        audit.record(db, clock, officer, "move_booking", f"booking:{booking_id}", {
+            "from_room": row["room_id"], "from": row["starts_at"], "room": room_id,
+            "start": iso(start)})
+    return get_booking(db, clock, booking_id)
+
+
+def _pushed_with_free_room(db: Database, clock: Clock, settings: Settings,
+                           booking_id: int) -> bool:
+    pushed = pushed_booking(db, clock, settings, booking_id)
+    return pushed is not None and pushed.next_free is not None

@@ -21,10 +21,13 @@ from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
     DESK_ACTIONS,
     Booking,
+    PushedBooking,
     allowed_actions,
     close_without_meeting,
     end_meeting,
     get_booking,
+    move_booking,
+    pushed_booking,
     release_late,
     start_meeting,
 )
@@ -51,6 +54,7 @@ ACTIONS = (
     ("6", "release", "key.release"),
     ("7", "assistant", "key.assistant"),
     ("8", "reprint", "key.reprint_booking"),
+    ("9", "move", "key.move_pushed"),
 )
 
 
@@ -129,6 +133,9 @@ class MeetingScreen(Screen):
         if self._late():
             times.append(label("meeting.late", language).format(
                 minutes=app.settings.meetings.late_minutes))
+        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        if pushed is not None:  # B4: the room is still held by a meeting running over
+            times.append(self._pushed_line(pushed, language))
         self.query_one("#meeting-times", Static).update(" · ".join(times))
         self.query_one("#meeting-times", Static).display = bool(times)
         self.query_one("#meeting-assistant", Static).update(self._assistant_line(language))
@@ -232,6 +239,34 @@ class MeetingScreen(Screen):
                                  label("meeting.not_started", "en"))
 
         app.push_screen(ConfirmDialog("devices.title", "devices.off", self._details), confirmed)
+
+    def _pushed_line(self, pushed: PushedBooking, language: Language) -> str:
+        zone = self.app.settings.zone
+        line = label("meeting.pushed", language).format(
+            booking=pushed.held_by, room=pushed.room_id,
+            time=local_time(pushed.held_until.astimezone(zone), language))
+        free = pushed.next_free
+        return f"{line}; " + (label("meeting.next_free", language).format(
+            room=f"{free.room_name} ({free.room_id})",
+            time=local_time(free.start.astimezone(zone), language))
+            if free else label("meeting.no_free", language))
+
+    def action_move(self) -> None:
+        """B4: move a booking pushed by a meeting running over to the next free room."""
+        app = self.app
+        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        if pushed is None or pushed.next_free is None:
+            return
+        free = pushed.next_free
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                self._use(move_booking, app.settings, app.officer, self.booking_id,
+                          free.room_id, free.start, done_key="meeting.moved_note")
+
+        app.push_screen(ConfirmDialog("key.move_pushed", "key.move_pushed",
+                                      lambda language: self._pushed_line(pushed, language)),
+                        confirmed)
 
     def action_end(self) -> None:
         self._use(end_meeting, self.app.officer, self.booking_id, done_key="meeting.ended_note")

@@ -14,7 +14,9 @@ from booking.meetings import (
     check_in,
     end_meeting,
     get_booking,
+    move_booking,
     offer_slots,
+    pushed_bookings,
     start_meeting,
 )
 from booking.verification import verify_documents
@@ -202,3 +204,34 @@ def test_b4_a_meeting_started_late_keeps_its_room(centre, clock, settings):
     clock.advance(timedelta(minutes=5))
     end_meeting(centre, clock, OFFICER, b1.id)
     assert offer_slots(centre, clock, settings, second.id).offers[0].immediate
+
+
+def test_b4_bookings_pushed_by_an_overrun_are_listed_with_the_next_free_room(centre, clock,
+                                                                              settings):
+    """B4: the 09:00 meeting in M1 starts at 09:50; the 10:00 booking in M1 is pushed: it is
+    listed with M2 free at 10:00 offered, and moved there it can start."""
+    only_rooms(centre, "M1", "M2")
+    first = request_at(centre, clock, at(2026, 11, 24, 8, 0))
+    b1 = book(centre, clock, settings, OFFICER, first.id, "M1", at(2026, 11, 24, 9, 0),
+              delay_reason="rooms_busy")
+    second = request_at(centre, clock, at(2026, 11, 24, 8, 5), roster_no="2026002",
+                        cert_no="13101200910123457", letter_lawyer_name="刘洋",
+                        letter_detainee_name="张三", poa_signed_by="张三")
+    b2 = book(centre, clock, settings, OFFICER, second.id, "M1", at(2026, 11, 24, 10, 0),
+              delay_reason="rooms_busy")
+    clock.set(at(2026, 11, 24, 8, 55))
+    check_in(centre, clock, settings, OFFICER, b1.id)
+    clock.set(at(2026, 11, 24, 9, 50))
+    start_meeting(centre, clock, settings, OFFICER, b1.id)
+    clock.set(at(2026, 11, 24, 9, 58))
+    [pushed] = pushed_bookings(centre, clock, settings)
+    assert (pushed.booking_id, pushed.held_by) == (b2.id, b1.id)
+    assert pushed.held_until >= at(2026, 11, 24, 10, 50)
+    assert (pushed.next_free.room_id, pushed.next_free.start) == ("M2", at(2026, 11, 24, 10, 0))
+    assert "move" in allowed_actions(centre, clock, settings, b2.id).allowed
+    moved = move_booking(centre, clock, settings, OFFICER, b2.id, "M2", pushed.next_free.start)
+    assert (moved.room_id, moved.start) == ("M2", at(2026, 11, 24, 10, 0))
+    assert pushed_bookings(centre, clock, settings) == []
+    clock.set(at(2026, 11, 24, 10, 0))
+    check_in(centre, clock, settings, OFFICER, b2.id)
+    assert start_meeting(centre, clock, settings, OFFICER, b2.id).room_id == "M2"

@@ -722,3 +722,22 @@ async def test_c3_c4_later_time_because_the_detainee_is_in_court_is_not_deferred
     [booking] = bookings(demo_db)
     assert (booking["starts_at"], booking["delay_reason"], booking["deferred_by_lawyer"]) == (
         "2026-11-27T09:00:00+08:00", "in_court", 0)
+
+
+async def test_b11_key_2_on_a_booking_for_another_day_is_refused_on_screen(
+        app, demo_db, monkeypatch):
+    """Reproduction 6: on Tuesday, 2 on a booking for Thursday says why and records nothing."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-26")
+        await pilot.press("enter")
+        await press(pilot, *"08:30", "enter")
+        await press(pilot, "enter")  # the lawyer's own choice
+        await press(pilot, "ctrl+o")
+        await press(pilot, "2")
+        assert isinstance(app.screen, MeetingScreen)
+        notice = app.screen.query_one(Notice).text
+        assert "2026-11-26" in notice and "只能在当天开始" in notice
+    [booking] = bookings(demo_db)
+    assert (booking["state"], booking["started_at"]) == ("booked", None)
