@@ -334,8 +334,11 @@ class ReportScreen(Screen):
                           key=str(case.request_id))
 
     def on_resize(self) -> None:
-        # Below 36 lines the margins go, so that the 24 figures fit on 30 lines.
-        self.set_class(self.size.height < 36, "-compact")
+        # Below 36 lines the margins and the figures' column heads go, so that the 26
+        # figures fit on 30 lines.
+        compact = self.size.height < 36
+        self.set_class(compact, "-compact")
+        self.query_one("#report-figures", DataTable).show_header = not compact
         self.call_after_refresh(self._fit_breaches)
 
     def _fit_breaches(self) -> None:
