@@ -377,7 +377,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
         raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
                           "the room, the detainee or the lawyer is taken at that time:"
                           " choose another")
-    _check_interrogation_room(db, room, start, end, consent_signed)
+    _check_interrogation_room(db, room, start, end, consent_signed, busy)
     declined = [] if immediate else _declined(offers, start)
     if not immediate:
         _check_delay_reason(delay_reason, delay_text)
@@ -450,14 +450,12 @@ def attribute_delay(reason: str | None, start: datetime, deadline: datetime,
 
 
 def _check_interrogation_room(db: Database, room: dict, start: datetime, end: datetime,
-                              consent_signed: bool) -> None:
+                              consent_signed: bool, busy: _Busy) -> None:
     if room["kind"] != "interrogation":
         return
-    s, e = int(start.timestamp()), int(end.timestamp())
-    free_meeting_room = one(db, "SELECT id FROM rooms r WHERE kind = 'meeting' AND active = 1"
-                                " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                                f" AND b.state IN {OCCUPYING_STATES!r}"
-                                " AND b.start_ts < ? AND ? < b.end_ts)", (e, s))
+    # B4: a meeting room held by a meeting running over is not free
+    free_meeting_room = next((r for r in _rooms(db, "meeting")
+                              if busy.room_free(r["id"], start, end)), None)
     if free_meeting_room:
         raise DomainError("B5", f"此时{free_meeting_room['id']}会见室空闲，不能使用讯问室",
                           f"meeting room {free_meeting_room['id']} is free then: an interrogation"
@@ -784,7 +782,7 @@ def move_booking(db: Database, clock: Clock, settings: Settings, officer: str,
             raise DomainError("B3", "不能改到已过去的时间", "that time has passed: choose another")
         busy = _Busy(db, row["cert_no"], row["roster_no"], start, end, clock.now(),
                      exclude=booking_id)
-        if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
+        if not (busy.room_free(room_id, start, end) and busy.people_free(start, end)):
             raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
                               "the room, the detainee or the lawyer is taken at that time:"
                               " choose another")
