@@ -159,7 +159,9 @@ class _Desk:
     def __init__(self, db, clock: FixedClock, settings: Settings, result: KioskResult):
         self.db, self.clock, self.settings, self.result = db, clock, settings, result
         self.officer = LOAD_OFFICER[0]
-        self.events: list[tuple[datetime, int, str, int]] = []  # (when, seq, kind, booking)
+        # (when, arrival after an end at the same time, seq, kind, booking): B11 starts a
+        # meeting only in a room no other meeting occupies, so ends come first
+        self.events: list[tuple[datetime, bool, int, str, int]] = []
         self.order = itertools.count()
         self.rebook: deque[int] = deque()  # requests released late (B10), to book again
 
@@ -174,7 +176,7 @@ class _Desk:
         """Move the clock forward to `to`, handling every arrival and meeting end due by then
         at its own time."""
         while self.events and self.events[0][0] <= to:
-            when, _, kind, booking_id = heapq.heappop(self.events)
+            when, _, _, kind, booking_id = heapq.heappop(self.events)
             self.clock.set(max(self.clock.now(), when))
             if kind == self.ARRIVE:
                 self._arrive(booking_id)
@@ -184,7 +186,8 @@ class _Desk:
         self.clock.set(max(self.clock.now(), to))
 
     def _at(self, when: datetime, kind: str, booking_id: int) -> None:
-        heapq.heappush(self.events, (when, next(self.order), kind, booking_id))
+        heapq.heappush(self.events, (when, kind != self.END, next(self.order), kind,
+                                     booking_id))
 
     def _arrive(self, booking_id: int) -> None:
         db, clock, officer, result = self.db, self.clock, self.officer, self.result

@@ -113,6 +113,17 @@ def _package_day(day: date) -> _Official | None | Literal["unknown"]:
     return _Official("holiday" if resting else "workday", name)
 
 
+def official_day(db: Database, day: date) -> _Official | None:
+    """The official word on a date (an imported schedule first, else the package): a
+    holiday, a make-up working day (kind "workday"), or None for an ordinary day."""
+    imported = one(db, "SELECT kind, name FROM calendar_days"
+                       " WHERE day = ? AND source = 'official_import'", (day.isoformat(),))
+    if imported:
+        return _Official(imported["kind"], imported["name"] or "")
+    special = _package_day(day)
+    return None if special == "unknown" else special
+
+
 def _year_range(year: int) -> tuple[str, str]:
     return f"{year:04d}-01-01", f"{year:04d}-12-31"
 
@@ -189,13 +200,7 @@ class OpeningCalendar:
                 for year in years if not self.covers(year)]
 
     def _official_day(self, day: date) -> _Official | None:
-        imported = one(self.db, "SELECT kind, name FROM calendar_days"
-                                " WHERE day = ? AND source = 'official_import'",
-                       (day.isoformat(),))
-        if imported:
-            return _Official(imported["kind"], imported["name"] or "")
-        special = _package_day(day)
-        return None if special == "unknown" else special
+        return official_day(self.db, day)
 
     def _hours(self, day: date, sessions: list[Session], reason: Reason, name: str,
                official: bool) -> DayHours:

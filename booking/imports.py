@@ -25,6 +25,7 @@ from .clock import Clock, iso
 from .errors import DomainError
 from .fields import clean_key, clean_name, clean_text, shown
 from .identifiers import law_firm_code, practice_cert_format, resident_id
+from .roster_changes import apply_roster_changes, roster_snapshot
 from .storage import transaction
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -381,7 +382,11 @@ def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
         existing = {key for (key,) in db.execute(
             f"SELECT {register.key} FROM {register.table}")}
         updated = sum(record[register.key] in existing for record in records)
+        roster = [r["roster_no"] for r in records] if register.table == "detainees" else []
+        before = roster_snapshot(db, roster)
         db.table(register.table).upsert_all(records, pk=register.key)
+        if roster:  # C7 closing, P1-P3 judged again
+            apply_roster_changes(db, clock, actor, before, roster)
         ended = (_end_defence_by_inactive_letters(db, clock, actor)
                  if register.table == "aid_letters" else 0)
         audit.record(db, clock, actor, f"import_{kind.replace('-', '_')}", f"file:{path.name}",

@@ -8,9 +8,11 @@ kiosks on one file can never both win the same room time.
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -42,6 +44,12 @@ DELAY_REASONS: dict[str, tuple[str, str]] = {
     "lawyer_choice": ("律师选择较晚时间", "the lawyer chose a later time"),
     "other": ("其他", "other"),
 }
+# C4: the reasons that lie with the detainee: a late meeting for one of them is a breach
+# with that reason, never a deferral.
+DETAINEE_REASONS = ("in_court", "being_questioned", "in_hospital", "in_transit")
+# C4/R1: every breach carries one of these codes; not_booked: no booking at all by then.
+BREACH_REASONS = ("rooms_busy", "outside_hours", "in_court", "being_questioned", "in_hospital",
+                  "in_transit", "other", "not_booked")
 
 
 class _Model(BaseModel):
@@ -72,6 +80,14 @@ class Offers(_Model):
         return not any(o.before_deadline for o in meeting)
 
 
+class DeclinedOffer(_Model):
+    """C4: an earlier time offered to the lawyer and not taken."""
+
+    kind: RoomKind
+    room: str
+    start: datetime
+
+
 class Booking(_Model):
     id: int
     request_id: int
@@ -88,6 +104,7 @@ class Booking(_Model):
     delay_text: str | None
     deferred_by_lawyer: bool
     earliest_offer_at: datetime | None
+    declined_offers: list[DeclinedOffer] = []
     consent_at: datetime | None
     devices_off_at: datetime | None
     started_at: datetime | None
@@ -116,6 +133,9 @@ def get_booking(db: Database, clock: Clock, booking_id: int) -> Booking:
         devices_off_at=_when(row["devices_off_at"], clock),
         started_at=_when(row["started_at"], clock), ended_at=_when(row["ended_at"], clock),
         deadline=_when(row["deadline"], clock),
+        declined_offers=[DeclinedOffer(kind=o["kind"], room=o["room"],
+                                       start=parse_iso(o["start"], clock.zone))
+                         for o in json.loads(row["declined_offers"] or "[]")],
     )
 
 
@@ -130,6 +150,7 @@ def _open_request(db: Database, request_id: int) -> dict:
     if request["state"] != "open":
         raise DomainError("C4", f"该申请已是“{request['state']}”状态，不能再预约",
                           f"this request is {request['state']} and cannot be booked")
+    check_custody(db, request["roster_no"])
     live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
                    f" {LIVE_STATES!r}", (request_id,))
     if live:
@@ -138,17 +159,40 @@ def _open_request(db: Database, request_id: int) -> dict:
     return request
 
 
+def custody_refusal(db: Database, roster_no: str, rule: str = "V8") -> DomainError | None:
+    """V8/C7: the refusal when the detainee is no longer held here, else None."""
+    row = one(db, "SELECT status FROM detainees WHERE roster_no = ?", (roster_no,))
+    status = row["status"] if row else "missing"
+    if status == "in_custody":
+        return None
+    zh, en = {"released": ("已释放", "has been released"),
+              "transferred": ("已转押他所", "has been transferred")}.get(
+                  status, ("不在名册中", "is not on the roster"))
+    return DomainError(rule, f"在押人员{roster_no}{zh}，不在本所羁押：不能预约、签到或开始会见",
+                       f"detainee {roster_no} {en} and is not held here: no booking, check-in"
+                       " or meeting")
+
+
+def check_custody(db: Database, roster_no: str, rule: str = "V8") -> None:
+    """V8, checked again at booking, check-in and meeting start (C7)."""
+    refusal = custody_refusal(db, roster_no, rule)
+    if refusal is not None:
+        raise refusal
+
+
 class _Busy:
     """Occupied intervals (Unix seconds) of rooms, one detainee and one lawyer in a window."""
 
     def __init__(self, db: Database, cert_no: str, roster_no: str, start: datetime,
-                 end: datetime):
+                 end: datetime, now: datetime, exclude: int = 0):
         lo, hi = int(start.timestamp()), int(end.timestamp())
         self.rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.person: list[tuple[int, int]] = []
-        rows = db.execute(
+        rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
-            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?", (hi, lo))
+            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?"
+            " AND id != ?", (hi, lo, exclude)))
+        rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
             self.rooms[room_id].append((s, e))
             if b_cert == cert_no or b_roster == roster_no:
@@ -163,6 +207,24 @@ class _Busy:
 
     def people_free(self, start: datetime, end: datetime) -> bool:
         return self._free(self.person, int(start.timestamp()), int(end.timestamp()))
+
+
+def held_span(start_ts: int, end_ts: int, started_at: str, now: datetime) -> tuple[int, int]:
+    """B4: the time a meeting in progress holds its room, in Unix seconds: from its real
+    start (or its booked start, if earlier) until the later of its booked end, its real
+    start plus its booked length (a late start keeps its full length), and now (an overrun)."""
+    started = int(datetime.fromisoformat(started_at).timestamp())
+    return (min(start_ts, started),
+            max(end_ts, started + (end_ts - start_ts), int(now.timestamp()) + 60))
+
+
+def real_occupancy(db: Database, now: datetime) -> list[tuple[str, str, str, int, int]]:
+    """B4: (room, lawyer, detainee, from, until) of every meeting in progress, held from its
+    real start until its real end (not yet known: see held_span)."""
+    return [(room_id, cert_no, roster_no, *held_span(s, e, started_at, now))
+            for room_id, cert_no, roster_no, s, e, started_at in db.execute(
+                "SELECT room_id, cert_no, roster_no, start_ts, end_ts, started_at FROM bookings"
+                " WHERE state = 'in_progress'")]
 
 
 def _rooms(db: Database, kind: str) -> list[dict]:
@@ -225,7 +287,7 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
     deadline = parse_iso(request["deadline"], clock.zone)
     until = max(deadline, now) + SEARCH_BEYOND_DEADLINE
     starts = _candidate_starts(calendar, now, until, length)
-    busy = _Busy(db, request["cert_no"], request["roster_no"], now, until)
+    busy = _Busy(db, request["cert_no"], request["roster_no"], now, until, clock.now())
     offers = []
     meeting = _earliest(_rooms(db, "meeting"), "meeting", starts, length, busy, now, deadline)
     if meeting:
@@ -311,33 +373,18 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
         raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
     if not immediate and not _fits_opening(calendar, start, end):
         raise DomainError("B2", "所选时间不在会见开放时间内", "that time is outside opening hours")
-    busy = _Busy(db, request["cert_no"], request["roster_no"], start, end)
+    busy = _Busy(db, request["cert_no"], request["roster_no"], start, end, now)
     if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
         raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
                           "the room, the detainee or the lawyer is taken at that time:"
                           " choose another")
-    _check_interrogation_room(db, room, start, end, consent_signed)
-    earliest_any = min((o.start for o in offers if o.room_kind != "video"), default=None)
-    # C3: the booked time lies strictly before the deadline, unless the lawyer chose later,
-    # or the centre is open before it but nothing is free and the officer records the true
-    # reason (C4: a breach with that reason). With no opening at all before the deadline
-    # the officer adds a duty session first (B2). Helper 10a's attribution replaces this.
-    in_time = earliest_any is not None and earliest_any < deadline
-    room_in_time = any(o.before_deadline and o.start < start and o.room_kind != "interrogation"
-                       for o in offers)  # B5: declining an interrogation room is a right
-    deferred = start >= deadline and in_time and delay_reason in (None, "lawyer_choice")
-    refused = (delay_reason in ("rooms_busy", "outside_hours") and room_in_time if in_time
-               else delay_reason in (None, "lawyer_choice")
-               or calendar.first_opening_before(now, deadline, length) is None)
-    if start >= deadline and refused:
-        raise DomainError("C3", "所选时间晚于48小时期限；期限前无开放时间时请先增加值班会见",
-                          "that time is after the 48-hour deadline; if nothing opens before"
-                          " it, add a duty session first")
-    if deferred:
-        delay_reason = "lawyer_choice"
+    _check_interrogation_room(db, room, start, end, consent_signed, busy)
+    declined = [] if immediate else _declined(offers, start)
     if not immediate:
         delay_text = typed(delay_text, "text", "情况说明", "explanation", "C3")
         _check_delay_reason(delay_reason, delay_text)
+    deferred = attribute_delay(delay_reason, start, deadline, declined)
+    earliest_any = min((o.start for o in declined), default=None)
     try:
         booking_id = db.table("bookings").insert({
             "request_id": request_id, "room_id": room_id, "room_kind": room["kind"],
@@ -349,6 +396,9 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
             "delay_text": (delay_text.strip() or None) if not immediate else None,
             "deferred_by_lawyer": int(deferred),
             "earliest_offer_at": iso(earliest_any) if deferred else None,
+            "declined_offers": json.dumps([{"kind": o.room_kind, "room": o.room_id,
+                                            "start": iso(o.start)} for o in declined])
+            if declined else None,
             "consent_by": officer if room["kind"] == "interrogation" else None,
             "consent_at": iso(now) if room["kind"] == "interrogation" else None,
             "booked_by": officer, "booked_at": iso(now),
@@ -364,15 +414,50 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
     return booking_id
 
 
+def _declined(offers: list[Offer], start: datetime) -> list[Offer]:
+    """C4: the offers earlier than the time booked: those the lawyer did not take."""
+    return [o for o in offers if o.start < start]
+
+
+def attribute_delay(reason: str | None, start: datetime, deadline: datetime,
+                    declined: list[Offer]) -> bool:
+    """C3/C4: whether a booking at start is "deferred by lawyer", or refuse it.
+
+    Deferred only when the lawyer, offered a meeting-room or video time before the deadline,
+    chose a time after it (reason lawyer_choice). Declining an interrogation room never
+    defers (B5: consent is voluntary). A time after the deadline for any other reason is
+    booked as the centre's (or the detainee's) breach with that reason, never silently: a
+    "rooms busy" or "outside hours" is refused while a meeting-room time before the deadline
+    is free."""
+    if start < deadline:
+        return False
+    in_time = [o for o in declined if o.before_deadline and o.room_kind != "interrogation"]
+    if reason == "lawyer_choice":
+        if not in_time:
+            raise DomainError(
+                "C4", "期限前没有会见室或视频时间可供律师选择（拒绝讯问室是律师的权利，不算延后）："
+                "请选择真实原因（如会见室已满）",
+                "no meeting-room or video time before the deadline was offered, so the lawyer"
+                " did not defer (declining an interrogation room is the lawyer's right): pick"
+                " the real reason, e.g. all rooms busy")
+        return True
+    if reason in ("rooms_busy", "outside_hours") and in_time:
+        first = in_time[0]
+        raise DomainError(
+            "C3", f"期限前{first.room_id}在{first.start:%m-%d %H:%M}可会见：请预约该时间，"
+                  "或选择真实原因",
+            f"room {first.room_id} is free at {first.start:%m-%d %H:%M}, before the deadline:"
+            " book it, or pick the real reason")
+    return False
+
+
 def _check_interrogation_room(db: Database, room: dict, start: datetime, end: datetime,
-                              consent_signed: bool) -> None:
+                              consent_signed: bool, busy: _Busy) -> None:
     if room["kind"] != "interrogation":
         return
-    s, e = int(start.timestamp()), int(end.timestamp())
-    free_meeting_room = one(db, "SELECT id FROM rooms r WHERE kind = 'meeting' AND active = 1"
-                                " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                                f" AND b.state IN {OCCUPYING_STATES!r}"
-                                " AND b.start_ts < ? AND ? < b.end_ts)", (e, s))
+    # B4: a meeting room held by a meeting running over is not free
+    free_meeting_room = next((r for r in _rooms(db, "meeting")
+                              if busy.room_free(r["id"], start, end)), None)
     if free_meeting_room:
         raise DomainError("B5", f"此时{free_meeting_room['id']}会见室空闲，不能使用讯问室",
                           f"meeting room {free_meeting_room['id']} is free then: an interrogation"
@@ -448,6 +533,7 @@ def mark_arrival(db: Database, clock: Clock, settings: Settings, officer: str,
     """check_in() inside the caller's transaction: a booked lawyer within the late limit
     (B10) is marked arrived, once; an arrived one stays as they are."""
     row = _live_booking(db, booking_id, ("booked", "arrived"))
+    check_custody(db, row["roster_no"])  # V8 again at check-in (C7)
     if row["state"] == "booked":
         if _is_late(row, clock.now(), settings, clock):
             raise _late_refusal(settings)
@@ -463,17 +549,112 @@ def outcome_for_start(started: datetime, deadline: datetime, deferred: bool) -> 
     return "deferred_by_lawyer" if deferred else "breached"
 
 
+class StartRefused(DomainError):
+    """B11: why a meeting cannot start now; why is one of other_day, too_early, not_arrived,
+    room_occupied, not_in_custody (B10's lost slot keeps its own rule)."""
+
+    def __init__(self, why: str, zh: str, en: str):
+        super().__init__("B11", zh, en)
+        self.why = why
+
+
+def start_refusal(db: Database, clock: Clock, settings: Settings,
+                  row: dict) -> DomainError | None:
+    """B11 (and B10): the refusal of starting the booking row now, or None. Read only."""
+    now = clock.now().astimezone(clock.zone)
+    start = parse_iso(row["starts_at"], clock.zone)
+    if custody_refusal(db, row["roster_no"]) is not None:
+        return StartRefused("not_in_custody", "在押人员已不在本所羁押（已释放或转押），会见不能开始",
+                            "the detainee is no longer held here (released or transferred):"
+                            " the meeting cannot start")
+    if row["state"] == "booked" and _is_late(row, now, settings, clock):
+        return _late_refusal(settings)
+    if start.date() != now.date():
+        return StartRefused("other_day", f"该预约是{start:%Y-%m-%d}的会见，只能在当天开始",
+                            f"this booking is for {start:%Y-%m-%d}: it starts only on that day")
+    early = timedelta(minutes=settings.meetings.early_start_minutes)
+    if now < start - early:
+        return StartRefused("too_early", f"预约时间{start:%H:%M}，最早{start - early:%H:%M}可开始",
+                            f"booked for {start:%H:%M}: it may start from"
+                            f" {start - early:%H:%M}")
+    if row["state"] != "arrived":
+        return StartRefused("not_arrived", "律师尚未签到：请先扫码或按1登记到达",
+                            "the lawyer's arrival is not recorded: scan the code or press 1"
+                            " first")
+    other = one(db, "SELECT id FROM bookings WHERE room_id = ? AND state = 'in_progress'"
+                    " AND id != ?", (row["room_id"], row["id"]))
+    if other is not None:
+        return StartRefused("room_occupied", f"{row['room_id']}正在进行预约{other['id']}的会见，"
+                            "请等其结束或改用空闲会见室",
+                            f"room {row['room_id']} is in use by the meeting of booking"
+                            f" {other['id']}: wait for it to end or move to a free room")
+    return None
+
+
+DESK_ACTIONS = ("arrive", "start", "end", "no_show", "cancelled", "release", "assistant",
+                "reprint", "move")
+
+
+@dataclass(frozen=True)
+class DeskActions:
+    """What the meeting desk may do with a booking now: allowed, or offered and refused
+    with the reason to show (B11: a start on another day, too early, ...)."""
+
+    allowed: frozenset[str]
+    refused: dict[str, DomainError]
+
+    def offered(self, action: str) -> bool:
+        return action in self.allowed or action in self.refused
+
+
+def allowed_actions(db: Database, clock: Clock, settings: Settings,
+                    booking_id: int) -> DeskActions:
+    """The desk's actions on a booking now, judged by the rules here so screens do not
+    redraw them (B10, B11, C4, A1-A3, Q4)."""
+    row = one(db, "SELECT * FROM bookings WHERE id = ?", (booking_id,))
+    if row is None:
+        raise NotFound("B1", f"无此预约{booking_id}", f"no booking {booking_id}")
+    state = row["state"]
+    live = state in ("booked", "arrived")
+    late = state == "booked" and _is_late(row, clock.now(), settings, clock)
+    queued = one(db, "SELECT 1 AS q FROM tickets WHERE booking_id = ?", (booking_id,))
+    assistant = one(db, "SELECT confirmed_at FROM assistants WHERE booking_id = ?",
+                    (booking_id,))
+    allowed = {
+        "arrive": state == "booked" or (state == "arrived" and queued is None),
+        "end": state == "in_progress",
+        "no_show": late,
+        "cancelled": live,
+        "release": late,
+        "assistant": (state in ("booked", "arrived", "in_progress")
+                      and not (assistant and assistant["confirmed_at"])),
+        "reprint": live,
+    }
+    allowed["move"] = live and _pushed_with_free_room(db, clock, settings, booking_id)
+    refused: dict[str, DomainError] = {}
+    if live:
+        refusal = start_refusal(db, clock, settings, row)
+        if refusal is None:
+            allowed["start"] = True
+        else:
+            refused["start"] = refusal
+    return DeskActions(allowed=frozenset(a for a, ok in allowed.items() if ok), refused=refused)
+
+
 def start_meeting(db: Database, clock: Clock, settings: Settings, officer: str,
                   booking_id: int, devices_off_confirmed: bool = False) -> Booking:
-    """The meeting starts; in an interrogation room only with recording and monitoring off.
-    B10: a lawyer never checked in and now past the late limit has lost the slot, so the
-    meeting cannot start (release and re-book); a lawyer who arrived in time may start later,
-    the wait being the centre's, not the lawyer's."""
+    """The meeting starts (B11): on its booked day, no earlier than the early-start window,
+    after the lawyer's arrival is recorded, in a room no other meeting occupies, the
+    detainee still in custody; in an interrogation room only with recording and monitoring
+    off (B5). B10: a lawyer never checked in and now past the late limit has lost the slot
+    (release and re-book); a lawyer who arrived in time may start later, the wait being the
+    centre's, not the lawyer's."""
     with transaction(db):
         row = _live_booking(db, booking_id, ("booked", "arrived"))
         now = clock.now()
-        if row["state"] == "booked" and _is_late(row, now, settings, clock):
-            raise _late_refusal(settings)
+        refusal = start_refusal(db, clock, settings, row)
+        if refusal is not None:
+            raise refusal
         if row["room_kind"] == "interrogation" and not devices_off_confirmed:
             raise DomainError("B5", "讯问室会见开始前，请确认录音、监听设备已关闭",
                               "confirm that recording and monitoring devices are off before the"
@@ -524,3 +705,104 @@ def cancel_request(db: Database, clock: Clock, officer: str, request_id: int) ->
         db.execute("UPDATE meeting_requests SET state = 'cancelled', closed_at = ? WHERE id = ?",
                    (iso(clock.now()), request_id))
         audit.record(db, clock, officer, "cancel_request", f"request:{request_id}")
+
+
+# --- B4: bookings pushed by a meeting that runs over ----------------------------------------
+
+
+class PushedBooking(_Model):
+    """A live booking whose room is still held by an earlier meeting (started late or
+    running over), with the next free room of its kind offered (None: none yet)."""
+
+    booking_id: int
+    room_id: str
+    start: datetime
+    held_by: int
+    held_until: datetime
+    next_free: Offer | None
+
+
+def pushed_booking(db: Database, clock: Clock, settings: Settings,
+                   booking_id: int) -> PushedBooking | None:
+    """B4: the booking, if a meeting in progress holds its room past its start. Reads only."""
+    row = one(db, "SELECT b.*, r.deadline FROM bookings b JOIN meeting_requests r"
+                  " ON r.id = b.request_id WHERE b.id = ? AND b.state IN ('booked', 'arrived')",
+              (booking_id,))
+    if row is None:
+        return None
+    now = clock.now()
+    for other, s, e, started_at in db.execute(
+            "SELECT id, start_ts, end_ts, started_at FROM bookings WHERE state = 'in_progress'"
+            " AND room_id = ? AND id != ?", (row["room_id"], booking_id)):
+        _, until = held_span(s, e, started_at, now)
+        if s <= row["start_ts"] < until:
+            return PushedBooking(booking_id=booking_id, room_id=row["room_id"],
+                                 start=parse_iso(row["starts_at"], clock.zone), held_by=other,
+                                 held_until=datetime.fromtimestamp(until, clock.zone),
+                                 next_free=_next_free(db, clock, settings, row))
+    return None
+
+
+def pushed_bookings(db: Database, clock: Clock, settings: Settings) -> list[PushedBooking]:
+    """B4: every booking pushed by a meeting running over, for the officer's screens."""
+    ids = [i for (i,) in db.execute(
+        "SELECT b.id FROM bookings b WHERE b.state IN ('booked', 'arrived') AND EXISTS ("
+        " SELECT 1 FROM bookings m WHERE m.state = 'in_progress' AND m.room_id = b.room_id"
+        " AND m.id != b.id AND m.start_ts <= b.start_ts) ORDER BY b.start_ts, b.id")]
+    return [p for p in (pushed_booking(db, clock, settings, i) for i in ids) if p is not None]
+
+
+def _next_free(db: Database, clock: Clock, settings: Settings, row: dict) -> Offer | None:
+    """The earliest time, from the booking's own (or now), that a room of its kind is free
+    for the booking's length, the lawyer and detainee free too (the booking itself aside)."""
+    calendar = OpeningCalendar.from_settings(db, settings, remember=True)
+    now = clock.now().replace(second=0, microsecond=0)
+    length = (row["end_ts"] - row["start_ts"]) // 60
+    start = max(parse_iso(row["starts_at"], clock.zone), now)
+    until = start + timedelta(days=1)
+    busy = _Busy(db, row["cert_no"], row["roster_no"], start, until + timedelta(hours=2),
+                 clock.now(), exclude=row["id"])
+    return _earliest(_rooms(db, row["room_kind"]), row["room_kind"],
+                     _candidate_starts(calendar, start, until, length), length, busy, now,
+                     parse_iso(row["deadline"], clock.zone))
+
+
+def move_booking(db: Database, clock: Clock, settings: Settings, officer: str,
+                 booking_id: int, room_id: str, start: datetime) -> Booking:
+    """B4: move a pushed booking to a free room (and time) of its kind; its reason, deadline,
+    QR code and queue ticket stay. Refused when that room, the lawyer or the detainee is
+    taken then."""
+    with transaction(db):
+        row = _live_booking(db, booking_id, ("booked", "arrived"))
+        room = one(db, "SELECT * FROM rooms WHERE id = ? AND active = 1", (room_id,))
+        if room is None or room["kind"] != row["room_kind"]:
+            raise DomainError("B1", f"无此{row['room_kind']}房间{room_id}",
+                              f"no {row['room_kind']} room {room_id}")
+        start = start.astimezone(clock.zone).replace(second=0, microsecond=0)
+        end = start + timedelta(seconds=row["end_ts"] - row["start_ts"])
+        if start < clock.now().replace(second=0, microsecond=0):
+            raise DomainError("B3", "不能改到已过去的时间", "that time has passed: choose another")
+        busy = _Busy(db, row["cert_no"], row["roster_no"], start, end, clock.now(),
+                     exclude=booking_id)
+        if not (busy.room_free(room_id, start, end) and busy.people_free(start, end)):
+            raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",
+                              "the room, the detainee or the lawyer is taken at that time:"
+                              " choose another")
+        try:
+            db.execute("UPDATE bookings SET room_id = ?, starts_at = ?, ends_at = ?,"
+                       " start_ts = ?, end_ts = ? WHERE id = ?",
+                       (room_id, iso(start), iso(end), int(start.timestamp()),
+                        int(end.timestamp()), booking_id))
+        except sqlite3.IntegrityError as exc:
+            raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
+                              f"that time was just taken ({exc}); choose again") from None
+        audit.record(db, clock, officer, "move_booking", f"booking:{booking_id}", {
+            "from_room": row["room_id"], "from": row["starts_at"], "room": room_id,
+            "start": iso(start)})
+    return get_booking(db, clock, booking_id)
+
+
+def _pushed_with_free_room(db: Database, clock: Clock, settings: Settings,
+                           booking_id: int) -> bool:
+    pushed = pushed_booking(db, clock, settings, booking_id)
+    return pushed is not None and pushed.next_free is not None

@@ -15,12 +15,25 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
+from .calendar import official_day
 from .clock import Clock, iso
 from .errors import DomainError
-from .meetings import DELAY_REASONS
+from .meetings import BREACH_REASONS, DELAY_REASONS
 
 STATES = ("met", "breached", "deferred_by_lawyer", "no_show", "cancelled",
           "awaiting_permission", "permission_denied", "open")
+# C7: closed, not breached; counted by kind in `closed`, and in `verified` (R2).
+CLOSED_KINDS = ("detainee_released", "detainee_transferred", "lapsed_by_lawyer")
+# C4/R1: the codes breaches are grouped by; their names for people.
+BREACH_REASON_NAMES: dict[str, tuple[str, str]] = {
+    **{code: DELAY_REASONS[code] for code in BREACH_REASONS if code in DELAY_REASONS},
+    "not_booked": ("未预约", "never booked"),
+}
+CLOSED_NAMES: dict[str, tuple[str, str]] = {
+    "detainee_released": ("在押人员已释放", "detainee released"),
+    "detainee_transferred": ("在押人员已转押", "detainee transferred"),
+    "lapsed_by_lawyer": ("律师迟到后未再来", "lapsed by lawyer (B10)"),
+}
 MAX_DAYS = 366 * 5
 
 # The report's single figures in the order they are shown, with their Chinese and English
@@ -38,11 +51,13 @@ FIGURES: dict[str, tuple[str, str]] = {
     "awaiting_permission": ("待侦查机关许可", "awaiting permission"),
     "permission_denied": ("侦查机关不许可", "permission denied"),
     "open": ("尚未到期", "open (deadline ahead)"),
+    "closed": ("已结束（离所或律师未再来）", "closed (C7)"),
     "compliance_rate": ("48小时达标率", "48-hour compliance rate"),
     "median_hours": ("用时中位数（小时）", "median hours to meeting"),
     "p90_hours": ("用时90%分位（小时）", "90th percentile hours"),
     "saturday_meetings": ("周六会见", "Saturday meetings"),
     "sunday_meetings": ("周日会见", "Sunday meetings"),
+    "duty_session_meetings": ("值班时段会见", "duty-session meetings"),
     "interrogation_room_meetings": ("讯问室会见", "interrogation-room meetings"),
     "consent_recorded": ("书面同意已确认", "written consent confirmed"),
     "devices_off_confirmed": ("设备关闭已确认", "devices off confirmed"),
@@ -52,17 +67,21 @@ FIGURES: dict[str, tuple[str, str]] = {
     "assistants_confirmed": ("助理身份已核实", "assistants confirmed"),
 }
 
-# The state of each request of the period as of :now (C4). One row per request.
+# The state of each request of the period as of :now (C4, C7). One row per request.
 _STATE_SQL = """
 WITH period AS (
     SELECT r.*, (SELECT b.deferred_by_lawyer FROM bookings b WHERE b.request_id = r.id
-                 AND b.state IN ('booked', 'arrived') ORDER BY b.id DESC LIMIT 1) AS deferred
+                 AND b.state IN ('booked', 'arrived') ORDER BY b.id DESC LIMIT 1) AS deferred,
+        (SELECT b.state FROM bookings b WHERE b.request_id = r.id
+         ORDER BY b.id DESC LIMIT 1) AS last_booking
     FROM meeting_requests r WHERE r.presented_at >= :lo AND r.presented_at < :hi
 )
 SELECT id, presented_at, clock_start, deadline,
     CASE
         WHEN state IN ('open', 'booked') AND deadline < :now AND deferred = 1
             THEN 'deferred_by_lawyer'
+        WHEN state = 'open' AND deadline < :now AND last_booking = 'released_late'
+            THEN 'lapsed_by_lawyer'
         WHEN state IN ('open', 'booked') AND deadline < :now THEN 'breached'
         WHEN state = 'booked' THEN 'open'
         ELSE state
@@ -77,10 +96,12 @@ Happened = Literal["started_late", "booked_not_started", "released_not_rebooked"
 
 
 class Breach(BaseModel):
-    """A breached request: what really happened (booked for when and where and not started,
-    started late, slot released and not booked again, never booked) in zh and en, and the
-    reason the officer gave when the meeting could not be at once (C3), `delay`. `reason`
-    is the whole account, Chinese with English beside, as the exports show it."""
+    """A breached request: why (`reason`, a code of BREACH_REASONS: the officer's reason
+    for a booking after the deadline, a detainee-side reason, not_booked, else other), what
+    really happened (booked for when and where and not started, started late, slot released
+    and not booked again, never booked) in zh and en, and the reason the officer gave when
+    the meeting could not be at once (C3), `delay`. `account` is the whole story, Chinese
+    with English beside, as the exports show it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -88,13 +109,14 @@ class Breach(BaseModel):
     deadline: str
     started: str | None
     hours_late: float
-    reason: str
+    reason: str  # one of BREACH_REASONS (C4)
     happened: Happened = "never_booked"
     booked_for: str | None = None
     room: str | None = None
     zh: str = ""
     en: str = ""
     delay: str | None = None
+    account: str = ""
 
 
 class PermissionCase(BaseModel):
@@ -141,11 +163,14 @@ class ComplianceReport(BaseModel):
     awaiting_permission: int
     permission_denied: int
     open: int
+    closed: dict[str, int]
+    breaches_by_reason: dict[str, int]
     compliance_rate: float | None
     median_hours: float | None
     p90_hours: float | None
     saturday_meetings: int
     sunday_meetings: int
+    duty_session_meetings: int
     interrogation_room_meetings: int
     consent_recorded: int
     devices_off_confirmed: int
@@ -155,6 +180,15 @@ class ComplianceReport(BaseModel):
     assistants_confirmed: int
     breaches: list[Breach]
     daily: list[DayFigures]
+    as_of: str
+
+    def breakdown(self) -> list[tuple[str, str, str, int]]:
+        """R1/R2: the breaches by reason (adding up to `breached`) and the closures by kind
+        (adding up to `closed`), as (key, zh, en, count): the same rows on every output."""
+        rows = [(f"breaches_by_reason.{code}", *BREACH_REASON_NAMES[code], count)
+                for code, count in self.breaches_by_reason.items()]
+        return rows + [(f"closed.{kind}", *CLOSED_NAMES[kind], count)
+                       for kind, count in self.closed.items()]
 
     def summary(self) -> dict:
         """The JSON form of the report (R3)."""
@@ -191,26 +225,59 @@ FROM meeting_requests r JOIN bookings b ON b.request_id = r.id AND b.started_at 
 WHERE r.presented_at >= :lo AND r.presented_at < :hi
 """
 
-# Meetings that started, of requests of the period.
+# Meetings that started (by as_of), of requests of the period.
 _MEETINGS_SQL = """
 SELECT
     COUNT(*) AS meetings,
-    SUM(strftime('%w', substr(b.started_at, 1, 10)) = '6') AS saturday,
-    SUM(strftime('%w', substr(b.started_at, 1, 10)) = '0') AS sunday,
     SUM(b.room_kind = 'interrogation') AS interrogation,
     SUM(b.room_kind = 'interrogation' AND b.consent_at IS NOT NULL) AS consent,
     SUM(b.room_kind = 'interrogation' AND b.devices_off_at IS NOT NULL) AS devices_off,
     SUM(b.room_kind = 'video') AS video
 FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
-WHERE b.started_at IS NOT NULL AND r.presented_at >= :lo AND r.presented_at < :hi
+WHERE b.started_at IS NOT NULL AND b.started_at < :now
+AND r.presented_at >= :lo AND r.presented_at < :hi
+"""
+
+# The same meetings, counted by the date they started on.
+_MEETING_DAYS_SQL = """
+SELECT substr(b.started_at, 1, 10) AS day, COUNT(*)
+FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
+WHERE b.started_at IS NOT NULL AND b.started_at < :now
+AND r.presented_at >= :lo AND r.presented_at < :hi
+GROUP BY day
 """
 
 
-def compliance_report(db: Database, clock: Clock, first: date, last: date) -> ComplianceReport:
-    """R1: every figure of the period, computed in the database."""
+def _day_kinds(db: Database, params: dict) -> dict[str, int]:
+    """R1 day kinds: a duty session (an officer's duty entry for the date) counts as such on
+    any date; a Saturday or Sunday counts only when it is neither a duty session nor an
+    official make-up working day (调休), which is a working day like any other."""
+    duty_days = {day for (day,) in db.execute(
+        "SELECT day FROM calendar_days WHERE source = 'officer' AND kind = 'duty'")}
+    kinds = {"saturday": 0, "sunday": 0, "duty": 0}
+    for day, count in db.execute(_MEETING_DAYS_SQL, params):
+        if day in duty_days:
+            kinds["duty"] += count
+            continue
+        when = date.fromisoformat(day)
+        if when.weekday() < 5:
+            continue
+        official = official_day(db, when)
+        if official is not None and official.kind == "workday":
+            continue
+        kinds["saturday" if when.weekday() == 5 else "sunday"] += count
+    return kinds
+
+
+def compliance_report(db: Database, clock: Clock, first: date, last: date,
+                      as_of: datetime | None = None) -> ComplianceReport:
+    """R1: every figure of the period, computed in the database, as of a moment (default
+    now): a request not met by then whose deadline is before it is breached. The same
+    database and as_of give the same report, made_at apart."""
     lo, hi = _bounds(first, last, clock)
     now = clock.now()
-    params = {"lo": lo, "hi": hi, "now": iso(now)}
+    as_of = (as_of or now).astimezone(clock.zone).replace(microsecond=0)
+    params = {"lo": lo, "hi": hi, "now": iso(as_of)}
     refused_by_rule = dict(db.execute(
         "SELECT rule, COUNT(*) FROM refusals WHERE at >= :lo AND at < :hi GROUP BY rule"
         " ORDER BY rule", params).fetchall())
@@ -220,10 +287,14 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date) -> Co
     verified = sum(states.values())
     refused = sum(refused_by_rule.values())
     met_count = _scalar(db, f"SELECT COUNT(*) FROM ({_HOURS_SQL})", params)
-    meetings = dict(zip(("meetings", "saturday", "sunday", "interrogation", "consent",
-                         "devices_off", "video"),
+    meetings = dict(zip(("meetings", "interrogation", "consent", "devices_off", "video"),
                         db.execute(_MEETINGS_SQL, params).fetchone(), strict=True))
+    meetings.update(_day_kinds(db, params))
     decided = counts["met"] + counts["breached"]
+    breaches = _breaches(db, params)
+    by_reason = {code: 0 for code in BREACH_REASONS}
+    for breach in breaches:
+        by_reason[breach.reason] += 1
     return ComplianceReport(
         period_from=first.isoformat(), period_to=last.isoformat(), made_at=iso(now),
         presented=refused + verified, refused=refused, refused_by_rule=refused_by_rule,
@@ -233,10 +304,13 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date) -> Co
                               " WHERE b.immediate = 1 AND b.started_at IS NOT NULL"
                               " AND r.presented_at >= :lo AND r.presented_at < :hi", params),
         **counts,
+        closed={kind: states.get(kind, 0) for kind in CLOSED_KINDS},
+        breaches_by_reason=by_reason,
         compliance_rate=round(counts["met"] / decided, 4) if decided else None,
         median_hours=_nearest_rank(db, params, 0.5, met_count),
         p90_hours=_nearest_rank(db, params, 0.9, met_count),
         saturday_meetings=meetings["saturday"] or 0, sunday_meetings=meetings["sunday"] or 0,
+        duty_session_meetings=meetings["duty"] or 0,
         interrogation_room_meetings=meetings["interrogation"] or 0,
         consent_recorded=meetings["consent"] or 0,
         devices_off_confirmed=meetings["devices_off"] or 0,
@@ -251,8 +325,9 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date) -> Co
                                          " ON r.id = b.request_id WHERE a.confirmed_at IS NOT NULL"
                                          " AND r.presented_at >= :lo AND r.presented_at < :hi",
                                      params),
-        breaches=_breaches(db, params),
+        breaches=breaches,
         daily=_daily(db, params),
+        as_of=iso(as_of),
     )
 
 
@@ -327,16 +402,30 @@ def _breach(request_id: int, deadline: str, hours: float, bookings: list[dict]) 
             happened = "released_not_rebooked"
             zh = f"{zh_booked}，律师迟到、时段释放，其后未再预约"
             en = f"{en_booked}; slot released (lawyer late), not booked again"
-    reason, delay = f"{zh} / {en}", None
+    account, delay = f"{zh} / {en}", None
     if booking is not None and booking["delay_reason"]:  # C3: why not at once
         delay = " / ".join(DELAY_REASONS.get(booking["delay_reason"],
                                              (booking["delay_reason"],) * 2))
         delay += f": {booking['delay_text']}" if booking["delay_text"] else ""
-        reason += f"；未能当即会见 not at once: {delay}"
+        account += f"；未能当即会见 not at once: {delay}"
     return Breach(request_id=request_id, deadline=deadline, hours_late=round(hours, 2),
-                  started=started and started["started_at"], reason=reason,
+                  started=started and started["started_at"],
+                  reason=breach_reason(booking if booking is not released else None),
                   happened=happened, booked_for=booking and booking["starts_at"],
-                  room=booking and booking["room"], zh=zh, en=en, delay=delay)
+                  room=booking and booking["room"], zh=zh, en=en, delay=delay,
+                  account=account)
+
+
+def breach_reason(booking: dict | None) -> str:
+    """C4: the code a breach is grouped by. No booking (or only a slot given up): not_booked.
+    Otherwise the reason the officer picked when the meeting could not be at once (C3): why
+    it was put late, or so near the deadline that it slipped past; a meeting booked for at
+    once, or at the lawyer's choice in time, that still started late is `other` (its
+    account says what happened)."""
+    if booking is None:
+        return "not_booked"
+    reason = booking["delay_reason"]
+    return reason if reason in BREACH_REASONS else "other"
 
 
 def _daily(db: Database, params: dict) -> list[DayFigures]:

@@ -103,6 +103,7 @@ class Meetings(_Strict):
     late_minutes: int = Field(15, ge=0, le=120)
     # B3/E3: how far ahead a platform booking may be (a row for 9999-12-31 is a typing error).
     booking_horizon_days: int = Field(30, ge=1, le=366)
+    early_start_minutes: int = Field(15, ge=0, le=120)  # B11: start at most this early
 
     @model_validator(mode="after")
     def _default_is_offered(self) -> Meetings:

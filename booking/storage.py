@@ -438,7 +438,23 @@ def m006_booking_end_indexes(db: Database) -> None:
 
 
 @migrations()
-def m0xx_issue10b_defence_end(db: Database) -> None:
+def m007_issue10_attribution_and_closing(db: Database) -> None:
+    # C4: the offers the lawyer declined when a later time was booked, as JSON
+    # [{"kind", "room", "start"}], so "deferred by lawyer" can be shown to rest on a real
+    # offer. C7: a request closed because the detainee left (or the lawyer lapsed) puts the
+    # lawyer on the watch list "to notify" until the officer records the call.
+    db.executescript(
+        """
+        ALTER TABLE bookings ADD COLUMN declined_offers TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notify_since TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notified_at TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN notified_by TEXT;
+        """
+    )
+
+
+@migrations()
+def m008_issue10b_defence_end(db: Database) -> None:
     # V6: why and when a defence ended (the document's date), and who recorded it; the
     # two-lawyer limit counts only defences with ended_at NULL.
     db.executescript(

@@ -259,10 +259,14 @@ def _lapsed(request: dict, now) -> bool:
 
 
 def _close_as_breached(db: Database, clock: Clock, officer: str, request: dict) -> None:
-    """C4: close a lapsed request as breached, so the lawyer's new visit starts a new one."""
-    db.execute("UPDATE meeting_requests SET state = 'breached', closed_at = ? WHERE id = ?",
-               (iso(clock.now()), request["id"]))
-    audit.record(db, clock, officer, "close_breached", f"request:{request['id']}",
+    """C4: close a lapsed request as breached, so the lawyer's new visit starts a new one;
+    C7: lapsed_by_lawyer instead when the lawyer lost the slot (B10) and never came back."""
+    last = one(db, "SELECT state FROM bookings WHERE request_id = ? ORDER BY id DESC LIMIT 1",
+               (request["id"],))
+    outcome = "lapsed_by_lawyer" if last and last["state"] == "released_late" else "breached"
+    db.execute("UPDATE meeting_requests SET state = ?, closed_at = ? WHERE id = ?",
+               (outcome, iso(clock.now()), request["id"]))
+    audit.record(db, clock, officer, f"close_{outcome}", f"request:{request['id']}",
                  {"deadline": request["deadline"]})
 
 
@@ -308,6 +312,14 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
             return Verification(checks=checks, refusal_id=refusal_id)
         existing = one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
                            f" AND state IN {OPEN_STATES!r}", (cert_no, roster_no))
+        if existing and existing["state"] == "awaiting_permission" and not \
+                charge_needs_permission(detainee.charge_category, detainee.stage):
+            # P3: the roster changed since (an import made before P1 was judged again):
+            # judged again now, so presenting again never stays stuck awaiting permission
+            from .roster_changes import rejudge_permission
+
+            rejudge_permission(db, clock, officer, roster_no)
+            existing = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (existing["id"],))
         if existing and _lapsed(existing, now):
             _close_as_breached(db, clock, officer, existing)
         elif existing:

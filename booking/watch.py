@@ -18,7 +18,7 @@ class WatchItem(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     request_id: int
-    kind: Literal["deadline", "permission"]
+    kind: Literal["deadline", "permission", "closed"]  # closed: C7, the lawyer to notify
     lawyer: str
     cert_no: str
     detainee: str
@@ -66,7 +66,25 @@ def watch_list(db: Database, clock: Clock) -> list[WatchItem]:
             booking_id=row["booking_id"],
             booked_start=parse_iso(row["starts_at"], clock.zone) if row["starts_at"] else None,
             room_id=row["room_id"]))
+    items += _to_notify(db, clock)
     return sorted(items, key=lambda item: item.time_left)
+
+
+def _to_notify(db: Database, clock: Clock) -> list[WatchItem]:
+    """C7: requests closed because the detainee was released or transferred, whose lawyer
+    has not yet been told (the officer records the call: roster_changes.record_notified).
+    They sort by when they were closed, first to tell first."""
+    now = clock.now()
+    rows = db.query(
+        "SELECT r.id, r.notify_since, r.cert_no, r.roster_no, l.name AS lawyer,"
+        " d.name AS detainee FROM meeting_requests r JOIN lawyers l ON l.cert_no = r.cert_no"
+        " JOIN detainees d ON d.roster_no = r.roster_no"
+        " WHERE r.notify_since IS NOT NULL AND r.notified_at IS NULL")
+    return [WatchItem(request_id=row["id"], kind="closed", lawyer=row["lawyer"],
+                      cert_no=row["cert_no"], detainee=row["detainee"],
+                      roster_no=row["roster_no"], due=parse_iso(row["notify_since"], clock.zone),
+                      time_left=parse_iso(row["notify_since"], clock.zone) - now)
+            for row in rows]
 
 
 def format_left(left: timedelta) -> str:

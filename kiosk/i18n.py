@@ -214,9 +214,9 @@ LABELS: dict[str, dict[Language, str]] = {
     "offers.later": {"zh": "预约", "en": "later"},
     "offers.in_time": {"zh": "期限内", "en": "in time"},
     "offers.after_deadline": {"zh": "超过期限", "en": "after deadline"},
-    "offers.no_opening": {"zh": "48小时期限前没有会见开放时间：请按 Ctrl+D 增加值班会见。系统不会在期限后预约。",
+    "offers.no_opening": {"zh": "48小时期限前没有会见开放时间：请按 Ctrl+D 增加值班会见。期限后的时间须选择原因，计为超期。",
                           "en": "Nothing opens before the 48-hour deadline: press Ctrl+D to add a duty"
-                                " session. Nothing is booked past the deadline."},
+                                " session. A time past the deadline needs a reason and counts as a breach."},
     "offers.none": {"zh": "没有可预约的房间", "en": "no room can be offered"},
     "offers.later_time": {"zh": "律师要求较晚时间", "en": "Lawyer asks for later"},
     "offers.book_later": {"zh": "按此时间预约", "en": "Book this time"},
@@ -370,6 +370,20 @@ LABELS: dict[str, dict[Language, str]] = {
                       "en": "Meetings lately take {n} min; waits are estimated from that"},
     "lobby.unreadable": {"zh": "暂时无法读取排队信息，正在重试",
                          "en": "The queue cannot be read just now; trying again"},
+
+    # issue 10: attribution (C3/C4), the start guard (B11), pushed bookings (B4), closing (C7)
+    "offers.after_deadline_note": {"zh": "⚠ 此时间晚于48小时期限：除律师本人选择（期限前已提供会见室或视频时间）外，计为超期，并记录所选原因",
+                                   "en": "⚠ This time is after the 48-hour deadline: a breach with the reason picked, unless the lawyer chose it over a meeting-room or video time offered in time"},
+    "meeting.pushed": {"zh": "⚠ 房间被超时会见占用：预约{booking}（{room} {time}）受影响", "en": "⚠ Room held by a meeting running over: booking {booking} ({room} {time}) is pushed"},
+    "meeting.next_free": {"zh": "最近空闲：{room} {time}（按 9 改到该房间）", "en": "next free: {room} {time} (9 moves it there)"},
+    "meeting.no_free": {"zh": "暂无空闲房间", "en": "no free room yet"},
+    "meeting.moved_note": {"zh": "预约已改到空闲房间", "en": "Booking moved to the free room"},
+    "key.move_pushed": {"zh": "改到空闲房间", "en": "Move to free room"},
+    "watch.to_notify": {"zh": "待通知（申请已结束）", "en": "to notify (request closed)"},
+    "watch.notified_statement": {"zh": "已电话或当面告知律师：在押人员已释放或转押，申请已结束", "en": "the lawyer has been told that the detainee left and the request is closed"},
+    "state.detainee_released": {"zh": "在押人员已释放", "en": "detainee released"},
+    "state.detainee_transferred": {"zh": "在押人员已转押", "en": "detainee transferred"},
+    "state.lapsed_by_lawyer": {"zh": "律师迟到未再来", "en": "lapsed by lawyer"},
     # errors not raised by the domain
     "error.invalid_input": {"zh": "输入有误：", "en": "Invalid input: "},
     "error.unexpected": {"zh": "系统出错，未保存任何内容。请重试；如仍出错请联系管理员。",

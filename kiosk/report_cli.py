@@ -3,7 +3,7 @@ table, CSV, JSON or printable HTML, and its one-page summary on the ticket print
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -36,12 +36,16 @@ def _fail(message: str) -> NoReturn:
               help="写入文件 write to this file instead of the screen")
 @click.option("--print", "to_printer", is_flag=True,
               help="在小票打印机上打印一页摘要 print the one-page summary on the ticket printer")
+@click.option("--as-of", "as_of", default=None, metavar="TIME",
+              help="数据截至时间 the moment the figures are taken at, e.g. '2026-03-31 18:00'"
+                   " (default: now); the same database and --as-of give the same JSON")
 @click.pass_obj
 def report(c: Context, first: date | None, last: date | None, fmt: str, out: Path | None,
-           to_printer: bool) -> None:
+           to_printer: bool, as_of: str | None) -> None:
     """48小时合规报表 the compliance report of requests presented from --from to --to
-    (both included), with each request's state as of now."""
-    last = last or c.clock.now().date()
+    (both included), with each request's state as of --as-of (default now)."""
+    moment = _moment(as_of, c.settings.zone) if as_of else None
+    last = last or (moment or c.clock.now()).date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if not Path(c.db_path).exists():  # a folder or a bad file: open_database says (E4)
         _fail(f"数据库文件不存在：{c.db_path}（请用 --db 指定）\n"
@@ -55,7 +59,7 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
 
         fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
     try:
-        result = compliance_report(db, c.clock, first, last)
+        result = compliance_report(db, c.clock, first, last, moment)
     except DomainError as exc:
         _fail(f"{exc.zh}\n{exc.en}")
     finally:
@@ -71,6 +75,16 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
         click.echo(render(result, fmt, centre, code), nl=False)
     if to_printer:
         _print_summary(c, result)
+
+
+def _moment(text: str, zone) -> datetime:
+    """--as-of: 'YYYY-MM-DD HH:MM' (or ISO 8601) in the centre's time zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        _fail(f"--as-of 时间格式应为 YYYY-MM-DD HH:MM：{text}\n"
+              f"--as-of must be a time as YYYY-MM-DD HH:MM, not {text!r}")
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
 def _print_summary(c: Context, result) -> None:

@@ -13,7 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
-from booking.report import FIGURES, ComplianceReport, DayFigures
+from booking.report import (
+    BREACH_REASON_NAMES,
+    FIGURES,
+    ComplianceReport,
+    DayFigures,
+)
 
 Format = Literal["table", "csv", "json", "html"]
 FORMATS: tuple[Format, ...] = ("table", "csv", "json", "html")
@@ -43,9 +48,17 @@ NONE = "—"
 # --- values ---------------------------------------------------------------------------------
 
 def figure_value(report: ComplianceReport, key: str) -> int | float | None:
-    """A figure of FIGURES as a number (the permission cases as their count)."""
+    """A figure of FIGURES as a number (the permission cases as their count, the closed
+    requests as their sum)."""
     value = getattr(report, key)
+    if isinstance(value, dict):
+        return sum(value.values())
     return len(value) if isinstance(value, list) else value
+
+
+def reason_name(code: str, language: str) -> str:
+    zh, en = BREACH_REASON_NAMES.get(code, (code, code))
+    return zh if language == "zh" else en
 
 
 def percent(part: int, whole: int) -> str:
@@ -147,10 +160,12 @@ def to_csv(report: ComplianceReport) -> str:
     for rule, count in report.refused_by_rule.items():
         rows.append([f"refused_by_rule.{rule}", count, rule_name(rule, "zh"),
                      rule_name(rule, "en")])
+    rows += [[key, count, zh, en] for key, zh, en, count in report.breakdown()]
+    rows += [["as_of", report.as_of, "数据截至", "as of"]]
     rows += [[], ["breach.request_id", "deadline", "started", "hours_late", "reason",
-                  "happened", "booked_for", "room"]]
+                  "happened", "booked_for", "room", "account"]]
     rows += [[b.request_id, b.deadline, b.started or "", b.hours_late, b.reason, b.happened,
-              b.booked_for or "", b.room or ""] for b in report.breaches]
+              b.booked_for or "", b.room or "", b.account] for b in report.breaches]
     rows += [[], ["permission.request_id", "presented_at", "decided_at", "decision_hours",
                   "outcome"]]
     rows += [[c.request_id, c.presented_at, c.decided_at or "",
@@ -197,12 +212,18 @@ def to_table(report: ComplianceReport, centre: str, width: int = 110) -> str:
         refusals.add_row(rule, rule_name(rule, "zh"), rule_name(rule, "en"), str(count))
     refusals.add_row("", "合计", "total", str(report.refused))
     console.print(refusals)
+    kinds = table("超期原因与结束申请 Breaches by reason, closed requests", "项目", "Item",
+                  "数量 Count", numbers=(2,))
+    for _key, zh, en, count in report.breakdown():
+        kinds.add_row(zh, en, str(count))
+    console.print(kinds)
     breaches = table(f"超过48小时 Breaches ({report.breached})", "申请 Request",
-                     "期限 Deadline", "开始 Started", "超时 Late h", "经过 What happened",
-                     numbers=(3,))
+                     "期限 Deadline", "开始 Started", "超时 Late h", "原因 Reason",
+                     "经过 What happened", numbers=(3,))
     for b in report.breaches:
         breaches.add_row(f"#{b.request_id}", local(b.deadline), local(b.started),
-                         f"{b.hours_late:.2f}", b.reason)
+                         f"{b.hours_late:.2f}", f"{reason_name(b.reason, 'zh')}"
+                         f" {reason_name(b.reason, 'en')}", b.account)
     console.print(breaches if report.breaches else f"{breaches.title}: 无 none", markup=False)
     permission = table(f"需许可案件 Permission cases ({len(report.permission_cases)})",
                        "申请 Request", "提交 Presented", "决定 Decided", "用时 Hours",
@@ -307,6 +328,7 @@ def to_html(report: ComplianceReport, centre: str, whatif=None, comparison=None)
                for rule, count in report.refused_by_rule.items()],
         outcomes=OUTCOMES, fonts=Markup(CJK_FONTS), percent=percent, hours=hours,
         decision_limit=PERMISSION_DECISION_HOURS, late_permission=late_permission,
+        breakdown=report.breakdown(), reason_names=BREACH_REASON_NAMES,
         rate=shown_value(report, "compliance_rate"),
         whatif=whatif_section(whatif, comparison))
 

@@ -18,6 +18,8 @@ def _moment(text: str | None) -> str:
 
 def _number(report: ComplianceReport, key: str) -> str:
     value = getattr(report, key)
+    if isinstance(value, dict):  # the closed requests: their sum (by kind below)
+        return str(sum(value.values()))
     if isinstance(value, list):
         return str(len(value))
     if value is None:
@@ -57,6 +59,9 @@ def report_summary(report: ComplianceReport, centre: str, paper_mm: int,
     if report.refused_by_rule:
         sheet.line("未通过规则：" + "、".join(f"{rule} {count}"
                                          for rule, count in report.refused_by_rule.items()))
+    for key, zh, _en, count in report.breakdown():  # R1/R2: by reason, closed by kind
+        if count:
+            _pair(sheet, ("超期·" if key.startswith("breaches") else "结束·") + zh, str(count))
     sheet.rule()
     worst = sorted(report.breaches, key=lambda b: b.hours_late, reverse=True)[:SHOWN_BREACHES]
     sheet.line(f"超过48小时 Breaches：{report.breached}", bold=True)

@@ -99,6 +99,22 @@ MUTANTS = (
            (Edit("booking/staff.py", "locked = attempts >= max_attempts",
                  "locked = False  # MUTANT: never locks"),),
            ("tests/booking/test_staff.py",)),
+    Mutant("c4-attribution", "C4", "every booking after the deadline recorded as deferred by"
+           " the lawyer, whatever the reason picked",
+           (Edit("booking/meetings.py",
+                 "deferred = attribute_delay(delay_reason, start, deadline, declined)",
+                 "deferred = start >= deadline  # MUTANT: a later booking is always deferred"),),
+           ("tests/booking/test_attribution_and_start.py::"
+            "test_c4_later_booking_for_detainee_in_court_is_a_breach_not_a_deferral",
+            "tests/booking/test_report_issue10.py::"
+            "test_r1_c4_in_court_booking_past_the_deadline_is_a_breach_with_that_reason")),
+    Mutant("b11-start-guard", "B11", "start_meeting() no longer checks day, early window,"
+           " arrival, room and custody",
+           (Edit("booking/meetings.py",
+                 "        refusal = start_refusal(db, clock, settings, row)\n"
+                 "        if refusal is not None:\n            raise refusal\n",
+                 "        pass  # MUTANT: no start guard\n"),),
+           ("tests/booking/test_attribution_and_start.py",)),
     Mutant("q2-signature", "Q2", "a scanned code's signature is no longer checked",
            (Edit("booking/qr.py", "if not hmac.compare_digest(_sign(key.secret, body), signature):",
                  "if False:  # MUTANT: signature not checked"),),

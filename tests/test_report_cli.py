@@ -80,7 +80,7 @@ def test_r3_json_has_the_issues_keys_and_the_reports_values(kiosk_report, histor
     assert data["breached"] > 0 and len(data["breaches"]) == data["breached"]
     assert set(data["breaches"][0]) == {"request_id", "deadline", "started", "hours_late",
                                         "reason", "happened", "booked_for", "room", "zh", "en",
-                                        "delay"}
+                                        "delay", "account"}
 
 
 def test_r3_table_is_bilingual_and_is_the_default(kiosk_report, history):
@@ -104,7 +104,7 @@ def test_r3_csv_figures_and_breaches(kiosk_report, history, tmp_path):
     assert figures["met"] == str(report_.met) and figures["breached"] == str(report_.breached)
     assert figures["compliance_rate"] == str(report_.compliance_rate)
     header = rows.index(["breach.request_id", "deadline", "started", "hours_late", "reason",
-                         "happened", "booked_for", "room"])
+                         "happened", "booked_for", "room", "account"])
     breaches = rows[header + 1:rows.index([], header)]
     assert len(breaches) == report_.breached
     # R1/C4: each breach says what happened, not "not booked" for a booked request
@@ -115,11 +115,11 @@ def test_r3_csv_figures_and_breaches(kiosk_report, history, tmp_path):
 def test_r3_csv_neutralises_formula_cells(history):
     report_ = expected(history)
     hostile = [Breach(request_id=1, deadline="2026-03-02T09:00:00+08:00", started=None,
-                      hours_late=1.0, reason=reason)
+                      hours_late=1.0, reason="other", account=reason)
                for reason in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)",
                               "\tcmd", "\rcmd", "其他 / other: =1+1")]
     text = to_csv(report_.model_copy(update={"breaches": hostile}))
-    reasons = [row[4] for row in csv.reader(io.StringIO(text)) if row and row[0] == "1"]
+    reasons = [row[8] for row in csv.reader(io.StringIO(text)) if row and row[0] == "1"]
     assert reasons == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tcmd",
                        "'\rcmd", "其他 / other: =1+1"]
     assert neutralise(-3) == -3 and neutralise("2026-03-02") == "2026-03-02"
@@ -141,7 +141,7 @@ def test_r3_html_escapes_text(history):
     report_ = expected(history)
     html = to_html(report_.model_copy(update={"breaches": [Breach(
         request_id=1, deadline="2026-03-02T09:00:00+08:00", started=None, hours_late=1.0,
-        reason="其他 / other: <script>alert(1)</script>")]}), "<b>centre</b>")
+        reason="other", account="其他 / other: <script>alert(1)</script>")]}), "<b>centre</b>")
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>centre" not in html
 
 
@@ -196,3 +196,28 @@ def test_s3_an_exported_report_is_owner_only(kiosk_report, tmp_path):
         assert not list(out.parent.glob("*.part"))
     finally:
         os.umask(old)
+
+
+def test_r1_r2_as_of_same_json_apart_from_made_at_and_reconciled(kiosk_report):
+    """R1/R2 (issue 10): `kiosk report --as-of TIME` gives the same JSON for the same
+    database, byte for byte apart from made_at; closed and breaches_by_reason reconcile."""
+    args = ("--from", FIRST, "--to", LAST, "--format", "json", "--as-of", "2026-03-07 18:00")
+    first, second = kiosk_report(*args), kiosk_report(*args)
+    assert first.exit_code == second.exit_code == 0, first.output
+
+    def without_made_at(output):
+        data = json.loads(output)
+        data.pop("made_at")
+        return data, json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    data, text = without_made_at(first.output)
+    assert text == without_made_at(second.output)[1]
+    assert data["as_of"] == "2026-03-07T18:00:00+08:00"
+    assert ISSUE_KEYS <= set(data)
+    assert data["verified"] == sum(data[s] for s in (
+        "met", "breached", "deferred_by_lawyer", "no_show", "cancelled", "awaiting_permission",
+        "permission_denied", "open")) + sum(data["closed"].values())
+    assert data["breached"] == sum(data["breaches_by_reason"].values()) == len(data["breaches"])
+    assert all(b["reason"] in data["breaches_by_reason"] for b in data["breaches"])
+    bad = kiosk_report("--as-of", "yesterday")
+    assert bad.exit_code != 0 and "YYYY-MM-DD HH:MM" in bad.output

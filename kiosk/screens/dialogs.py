@@ -37,7 +37,7 @@ from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
 
 # C3: what the officer picks from; "the lawyer chose a later time" is recorded by book().
-OFFICER_DELAY_REASONS = [key for key in DELAY_REASONS if key != "lawyer_choice"]
+OFFICER_DELAY_REASONS = list(DELAY_REASONS)  # C3: the lawyer's own choice among them (C4)
 ResultType = TypeVar("ResultType")
 Details = Callable[[Language], str]
 """What a dialog is about (room, time, deadline), in a language: it follows F2."""

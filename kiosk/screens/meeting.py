@@ -19,14 +19,19 @@ from textual.widgets import Button, Footer, Static
 
 from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
+    DESK_ACTIONS,
     Booking,
+    PushedBooking,
+    allowed_actions,
     close_without_meeting,
     end_meeting,
     get_booking,
+    move_booking,
+    pushed_booking,
     release_late,
     start_meeting,
 )
-from booking.queue import admit, ticket_of
+from booking.queue import admit
 from kiosk.components.bilingual import translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
@@ -49,6 +54,7 @@ ACTIONS = (
     ("6", "release", "key.release"),
     ("7", "assistant", "key.assistant"),
     ("8", "reprint", "key.reprint_booking"),
+    ("9", "move", "key.move_pushed"),
 )
 
 
@@ -127,6 +133,9 @@ class MeetingScreen(Screen):
         if self._late():
             times.append(label("meeting.late", language).format(
                 minutes=app.settings.meetings.late_minutes))
+        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        if pushed is not None:  # B4: the room is still held by a meeting running over
+            times.append(self._pushed_line(pushed, language))
         self.query_one("#meeting-times", Static).update(" · ".join(times))
         self.query_one("#meeting-times", Static).display = bool(times)
         self.query_one("#meeting-assistant", Static).update(self._assistant_line(language))
@@ -154,29 +163,14 @@ class MeetingScreen(Screen):
         return self.app.clock.now() > booking.start + limit
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        booking = self.booking
-        if booking is None:
+        if self.booking is None:
             return action == "back"
-        state = booking.state
-        allowed = {
-            # an arrival recorded without its queue number (before key 1 queued) is completed
-            "arrive": state == "booked" or (state == "arrived" and not self._queued()),
-            "start": state in ("booked", "arrived"),
-            "end": state == "in_progress",
-            "no_show": self._late(),
-            "cancelled": state in ("booked", "arrived"),
-            "release": self._late(),
-            "assistant": state in ("booked", "arrived", "in_progress") and not self._assistant_done(),
-            "reprint": state in ("booked", "arrived"),
-        }
-        return allowed.get(action, True)
+        if action in DESK_ACTIONS:  # the rules live in booking (B10, B11, C4, A1-A3, Q4)
+            return self._desk_actions().offered(action)
+        return True
 
-    def _queued(self) -> bool:
-        return ticket_of(self.app.db, self.app.clock, self.booking_id) is not None
-
-    def _assistant_done(self) -> bool:
-        assistant = assistant_of(self.app.db, self.booking_id)
-        return assistant is not None and assistant.confirmed
+    def _desk_actions(self):
+        return allowed_actions(self.app.db, self.app.clock, self.app.settings, self.booking_id)
 
     # -- the actions
 
@@ -224,6 +218,10 @@ class MeetingScreen(Screen):
         booking, app = self.booking, self.app
         if booking is None:
             return
+        refusal = self._desk_actions().refused.get("start")
+        if refusal is not None and refusal.rule == "B11":  # B11: shown, nothing recorded
+            self.notice.show(refusal.zh, refusal.en)
+            return
         if booking.room_kind != "interrogation" or self._late():
             # B10: a lawyer never checked in and past the limit is refused, as by 1
             self._use(start_meeting, app.settings, app.officer, self.booking_id,
@@ -241,6 +239,34 @@ class MeetingScreen(Screen):
                                  label("meeting.not_started", "en"))
 
         app.push_screen(ConfirmDialog("devices.title", "devices.off", self._details), confirmed)
+
+    def _pushed_line(self, pushed: PushedBooking, language: Language) -> str:
+        zone = self.app.settings.zone
+        line = label("meeting.pushed", language).format(
+            booking=pushed.held_by, room=pushed.room_id,
+            time=local_time(pushed.held_until.astimezone(zone), language))
+        free = pushed.next_free
+        return f"{line}; " + (label("meeting.next_free", language).format(
+            room=f"{free.room_name} ({free.room_id})",
+            time=local_time(free.start.astimezone(zone), language))
+            if free else label("meeting.no_free", language))
+
+    def action_move(self) -> None:
+        """B4: move a booking pushed by a meeting running over to the next free room."""
+        app = self.app
+        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        if pushed is None or pushed.next_free is None:
+            return
+        free = pushed.next_free
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                self._use(move_booking, app.settings, app.officer, self.booking_id,
+                          free.room_id, free.start, done_key="meeting.moved_note")
+
+        app.push_screen(ConfirmDialog("key.move_pushed", "key.move_pushed",
+                                      lambda language: self._pushed_line(pushed, language)),
+                        confirmed)
 
     def action_end(self) -> None:
         self._use(end_meeting, self.app.officer, self.booking_id, done_key="meeting.ended_note")

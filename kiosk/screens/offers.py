@@ -360,11 +360,8 @@ class OffersScreen(Screen):
             self._choosing = False
 
     async def _choose(self, offer: Offer) -> None:
-        notice, app, offers = self.notice, self.app, self.offers
+        notice, app = self.notice, self.app
         notice.clear()
-        if not offer.before_deadline and offers is not None and offers.no_opening_before_deadline:
-            notice.show(label("offers.no_opening", "zh"), label("offers.no_opening", "en"))
-            return
         at_desk = True
         if offer.immediate and not self.lawyer_present:
             present = await app.push_screen_wait(LawyerPresentDialog(
@@ -379,14 +376,11 @@ class OffersScreen(Screen):
                             label("offers.absent_consent", "en"))
                 return
         reason, text = None, ""
-        if not offer.before_deadline:
-            reason = "lawyer_choice"  # C4: a later time than another offer; book() records it
-        elif not offer.immediate:
-            picked = await app.push_screen_wait(
-                DelayReasonDialog(self._offer_details(offer), self._suggested_reason()))
+        if not offer.immediate:  # C3/C4: the officer says why, here where the time is chosen
+            picked = await self._delay_reason(offer.start, self._offer_details(
+                offer, None if offer.before_deadline else "offers.after_deadline_note"),
+                self._suggested_reason())
             if picked is None:
-                notice.show(label("offers.nothing_booked", "zh"),
-                            label("offers.nothing_booked", "en"), kind="info")
                 return
             reason, text = picked
         start = self._now_minute() if offer.immediate else offer.start
@@ -402,6 +396,15 @@ class OffersScreen(Screen):
             start = self._now_minute()
         self._book(offer.room_id, start, at_desk=at_desk, delay_reason=reason, delay_text=text,
                    consent_signed=consent)
+
+    async def _delay_reason(self, start: datetime, details: Callable[[Language], str],
+                            suggested: str) -> tuple[str, str] | None:
+        """C3/C4: the reason picked for a time that is not the earliest offer, or None."""
+        picked = await self.app.push_screen_wait(DelayReasonDialog(details, suggested))
+        if picked is None:
+            self.notice.show(label("offers.nothing_booked", "zh"),
+                             label("offers.nothing_booked", "en"), kind="info")
+        return picked
 
     def _offer_details(self, offer: Offer, note_key: str | None = None
                        ) -> Callable[[Language], str]:
@@ -481,8 +484,24 @@ class OffersScreen(Screen):
 
     @on(Input.Submitted, "#later-time")
     @on(Button.Pressed, "#book-later")
-    def book_later(self) -> None:
-        """C4: the lawyer wants a later time than offered; book() records the offer."""
+    def _later_asked(self) -> None:
+        if self.booking is None and not self._choosing:
+            self._choosing = True
+            self.book_later()
+
+    @work(group="choose")
+    async def book_later(self) -> None:
+        """A time later than the offers: the officer picks why (C3/C4: the lawyer's own
+        choice, or the detainee away, ...); book() keeps the offers declined."""
+        try:
+            await self._book_later()
+        except Exception:  # a fault of ours: shown, never a crash of the desk
+            log.exception("booking a later time failed")
+            self.notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
+        finally:
+            self._choosing = False
+
+    async def _book_later(self) -> None:
         app = self.app
         try:
             day = parse_day(self.query_one("#later-date", Input).value)
@@ -496,7 +515,23 @@ class OffersScreen(Screen):
         if room is None:
             self.notice.show(label("offers.no_room_then", "zh"), label("offers.no_room_then", "en"))
             return
-        self._book(room.id, start, delay_reason="lawyer_choice")
+        zone, deadline = app.settings.zone, self.offers.deadline if self.offers else None
+
+        def details(language: Language) -> str:
+            lines = [f"{room_text(room.kind, room.id, room.name, language)}"
+                     f" · {local_time(start.astimezone(zone), language)}"]
+            if deadline is not None:
+                lines.append(f"{label('offers.deadline', language)}"
+                             f" {local_time(deadline.astimezone(zone), language)}")
+                if start >= deadline:
+                    lines.append(label("offers.after_deadline_note", language))
+            return "\n".join(lines)
+
+        picked = await self._delay_reason(start, details, "lawyer_choice")
+        if picked is None:
+            return
+        reason, text = picked
+        self._book(room.id, start, delay_reason=reason, delay_text=text)
 
     # -- keys
 

@@ -30,6 +30,7 @@ from textual.widgets import (
 
 from booking.calendar import parse_day
 from booking.report import (
+    BREACH_REASON_NAMES,
     FIGURES,
     Breach,
     ComplianceReport,
@@ -312,6 +313,10 @@ class ReportScreen(Screen):
                              key=rule)
         refusals.add_row("", Text(label("report.total", language), style="bold"),
                          Text(str(report.refused), style="bold", justify="right"), key="total")
+        for key, zh, en, count in report.breakdown():  # R1/R2: breaches by reason, C7
+            refusals.add_row("C4" if key.startswith("breaches") else "C7",
+                             zh if language == "zh" else en,
+                             Text(str(count), justify="right"), key=key)
 
     def _render_permission(self, report: ComplianceReport, language: Language) -> None:
         """P2: when each case was presented and how long the authority took to decide (so
@@ -333,8 +338,11 @@ class ReportScreen(Screen):
                           key=str(case.request_id))
 
     def on_resize(self) -> None:
-        # Below 36 lines the margins go, so that the 24 figures fit on 30 lines.
-        self.set_class(self.size.height < 36, "-compact")
+        # Below 36 lines the margins and the figures' column heads go, so that the 26
+        # figures fit on 30 lines.
+        compact = self.size.height < 36
+        self.set_class(compact, "-compact")
+        self.query_one("#report-figures", DataTable).show_header = not compact
         self.call_after_refresh(self._fit_breaches)
 
     def _fit_breaches(self) -> None:
@@ -423,7 +431,9 @@ def short(moment: str | None) -> str:
 def happened(breach: Breach, language: Language) -> str:
     """What happened to a breached request, in the screen's language (Enter shows both
     languages, the reason given for the delay and the history)."""
-    return (breach.zh if language == "zh" else breach.en) or breach.reason
+    zh, en = BREACH_REASON_NAMES.get(breach.reason, (breach.reason, breach.reason))
+    text = (breach.zh if language == "zh" else breach.en) or breach.account
+    return f"[{zh if language == 'zh' else en}] {text}"
 
 
 def decision_hours(case: PermissionCase, made_at: str) -> float | None:
@@ -498,7 +508,7 @@ class BreachHistory(ModalScreen[None]):
             f"{label('report.history', language)} #{self.request_id}"
             f"  ({len(self.entries)})")
         self.query_one("#history-happened", Static).update(
-            self.breach.reason if self.breach is not None else "")
+            self.breach.account if self.breach is not None else "")
         table = self.query_one("#history-entries", DataTable)
         table.clear(columns=True)
         for key, width in HISTORY_COLUMNS:

@@ -12,11 +12,13 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from booking.roster_changes import record_notified
 from booking.watch import RED_UNDER, WatchItem, format_left, watch_list
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
+from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.offers import open_request
 
 COLUMNS = (("request", "watch.request", 6), ("lawyer", "watch.lawyer", 10),
@@ -112,6 +114,11 @@ class WatchScreen(Screen):
         red = left < RED_UNDER
         at_risk = item.kind == "deadline" and item.booking_id is None and red
         style = "bold red" if red else ""
+        if item.kind == "closed":  # C7: tell the lawyer; no deadline runs
+            return [Text(f"#{item.request_id}"), Text(item.lawyer),
+                    Text(f"{item.detainee} {item.roster_no}"), Text("—"),
+                    Text(local_time(item.due.astimezone(zone), language)), Text(""),
+                    Text(f"☎ {label('watch.to_notify', language)}", style="bold yellow")]
         if item.kind == "permission":
             booked = "—"
             status = Text(label("watch.awaiting_permission", language), style="bold yellow")
@@ -135,8 +142,8 @@ class WatchScreen(Screen):
             return
         deadline = [i for i in self.items if i.kind == "deadline"]
         at_risk = [i for i in deadline if i.booking_id is None and i.due - now < RED_UNDER]
-        red = [i for i in self.items if i.due - now < RED_UNDER]
-        permission = len(self.items) - len(deadline)
+        red = [i for i in self.items if i.kind != "closed" and i.due - now < RED_UNDER]
+        permission = len([i for i in self.items if i.kind == "permission"])
         sep = "，" if language == "zh" else ", "
         summary.update(sep.join([
             f"{label('watch.open', language)} {len(deadline)}",
@@ -148,4 +155,22 @@ class WatchScreen(Screen):
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.notice.clear()
-            open_request(self.app, self.notice, int(event.row_key.value))
+            request_id = int(event.row_key.value)
+            item = next((i for i in self.items if i.request_id == request_id), None)
+            if item is not None and item.kind == "closed":
+                self._notify(item)
+            else:
+                open_request(self.app, self.notice, request_id)
+
+    def _notify(self, item: WatchItem) -> None:
+        """C7: the officer has told the lawyer that the request was closed."""
+        app = self.app
+
+        def told(sure: bool | None) -> None:
+            if sure and attempt(self.notice, record_notified, app.db, app.clock, app.officer,
+                                item.request_id):
+                self.action_reload()
+
+        app.push_screen(ConfirmDialog("watch.to_notify", "watch.notified_statement",
+                                      lambda language: f"#{item.request_id} {item.lawyer}"
+                                      f" · {item.detainee} {item.roster_no}"), told)

@@ -9,6 +9,7 @@ from booking import audit
 from booking.calendar import add_duty_session
 from booking.errors import DomainError
 from booking.meetings import (
+    StartRefused,
     book,
     check_in,
     close_without_meeting,
@@ -70,10 +71,13 @@ def test_b2_national_day_offers_a_duty_session_never_past_the_deadline(centre, c
     offers = offer_slots(centre, clock, settings, request.id)
     assert offers.no_opening_before_deadline  # the desk is told at once
     assert not meeting_offer(offers).before_deadline
-    with pytest.raises(DomainError) as info:
-        book(centre, clock, settings, OFFICER, request.id, "M1", meeting_offer(offers).start,
-             delay_reason="outside_hours")
+    with pytest.raises(DomainError) as info:  # never past the deadline silently
+        book(centre, clock, settings, OFFICER, request.id, "M1", meeting_offer(offers).start)
     assert info.value.rule == "C3"
+    with pytest.raises(DomainError) as info:  # C4: nothing in time was offered to decline
+        book(centre, clock, settings, OFFICER, request.id, "M1", meeting_offer(offers).start,
+             delay_reason="lawyer_choice")
+    assert info.value.rule == "C4"
     assert centre.table("bookings").count == 0
     add_duty_session(centre, clock, OFFICER, date(2026, 10, 1), ["09:00-11:30"])
     offers = offer_slots(centre, clock, settings, request.id)
@@ -127,6 +131,7 @@ def test_b5_b6_interrogation_room_only_when_earlier_and_never_without_consent(
     booking = book(centre, clock, settings, OFFICER, request.id, interrogation.room_id,
                    interrogation.start, consent_signed=True)
     assert booking.consent_at == clock.now()
+    check_in(centre, clock, settings, OFFICER, booking.id)
     with pytest.raises(DomainError) as info:  # devices must be confirmed off
         start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert info.value.rule == "B5"
@@ -167,10 +172,14 @@ def test_b4_no_double_booking_of_room_detainee_or_lawyer(centre, clock, settings
 def test_c4_lawyer_choosing_later_time_is_deferred_with_offer_kept(centre, clock, settings):
     request = request_at(centre, clock, at(2026, 11, 24, 9, 0))
     later = at(2026, 11, 27, 9, 0)  # after the deadline (11-26 09:00)
-    booking = book(centre, clock, settings, OFFICER, request.id, "M1", later)
+    booking = book(centre, clock, settings, OFFICER, request.id, "M1", later,
+                   delay_reason="lawyer_choice")
     assert booking.deferred_by_lawyer and booking.delay_reason == "lawyer_choice"
     assert booking.earliest_offer_at == at(2026, 11, 24, 9, 0)
+    assert [(o.kind, o.room, o.start) for o in booking.declined_offers][0] == \
+        ("meeting", "M1", at(2026, 11, 24, 9, 0))
     clock.set(later)
+    check_in(centre, clock, settings, OFFICER, booking.id)
     start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert centre.table("meeting_requests").get(request.id)["state"] == "deferred_by_lawyer"
 
@@ -269,11 +278,16 @@ def test_b10_lawyer_checked_in_on_time_may_start_after_the_limit(centre, clock, 
     assert centre.table("meeting_requests").get(request.id)["state"] == "met"
 
 
-def test_b10_lawyer_within_the_limit_may_start_without_checking_in(centre, clock, settings):
+def test_b11_lawyer_within_the_limit_starts_only_after_arrival_is_recorded(centre, clock,
+                                                                          settings):
     request = request_at(centre, clock, at(2026, 11, 24, 9, 0))
     booking = book(centre, clock, settings, OFFICER, request.id, "M1", at(2026, 11, 24, 13, 0),
                    delay_reason="rooms_busy")
     clock.set(at(2026, 11, 24, 13, 15))  # exactly at the limit: not more than 15 minutes
+    with pytest.raises(StartRefused) as info:
+        start_meeting(centre, clock, settings, OFFICER, booking.id)
+    assert (info.value.rule, info.value.why) == ("B11", "not_arrived")
+    check_in(centre, clock, settings, OFFICER, booking.id)
     started = start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert started.state == "in_progress"
     assert centre.table("bookings").get(booking.id)["arrived_at"] == "2026-11-24T13:15:00+08:00"

@@ -30,6 +30,7 @@ def week(registers, clock, settings):
 
     r1 = verify().request  # met at once
     b1 = book(db, clock, settings, OFFICER, r1.id, "M1", clock.now())
+    check_in(db, clock, settings, OFFICER, b1.id)
     start_meeting(db, clock, settings, OFFICER, b1.id)
     assert not verify(cert_no="13101201510234567", letter_lawyer_name="赵敏").passed  # V4
     assert not verify(cert_no="23101200910123456").passed  # V2
@@ -49,6 +50,7 @@ def week(registers, clock, settings):
     clock.set(at(2026, 11, 24, 13, 20))
     close_without_meeting(db, clock, OFFICER, b4.id, "no_show")
     clock.set(at(2026, 11, 25, 9, 5))
+    check_in(db, clock, settings, OFFICER, b2.id)
     start_meeting(db, clock, settings, OFFICER, b2.id)
     clock.set(at(2026, 11, 27, 12, 0))
     return db, (r1, r2, r3, r4, r5)
@@ -68,7 +70,8 @@ def test_r1_known_figures(week, clock):
     [breach] = report.breaches
     assert breach.request_id == r5.id and breach.started is None
     assert breach.hours_late == pytest.approx(27.0) and breach.happened == "never_booked"
-    assert breach.reason == "期限内从未预约 / never booked before the deadline"
+    assert breach.account == "期限内从未预约 / never booked before the deadline"
+    assert breach.reason == "not_booked" and report.breaches_by_reason["not_booked"] == 1
     assert [c.outcome for c in report.permission_cases] == ["awaiting"]
     assert report.saturday_meetings == report.sunday_meetings == 0
 
@@ -78,8 +81,9 @@ def test_r2_parts_add_up_to_totals(week, clock):
     report = compliance_report(db, clock, date(2026, 11, 23), date(2026, 11, 29))
     assert report.presented == report.refused + report.verified
     assert report.refused == sum(report.refused_by_rule.values())
-    assert report.verified == sum(getattr(report, state) for state in STATES)
-    assert len(report.breaches) == report.breached
+    assert report.verified == sum(getattr(report, state) for state in STATES) + \
+        sum(report.closed.values())
+    assert len(report.breaches) == report.breached == sum(report.breaches_by_reason.values())
     assert sum(d.presented for d in report.daily) == report.presented
     assert sum(d.met for d in report.daily) == report.met
 
@@ -114,7 +118,7 @@ def four_breaches(centre, clock, settings):
     book(db, clock, settings, OFFICER, at_once.id, "M1", clock.now())
     late = verify(cert_no="13101200910123457", letter_lawyer_name="刘洋", roster_no="2026002",
                   letter_detainee_name="张三", poa_signed_by="张三")
-    late_booking = book(db, clock, settings, OFFICER, late.id, "M2", at(2026, 11, 25, 10, 0),
+    late_booking = book(db, clock, settings, OFFICER, late.id, "M2", at(2026, 11, 26, 8, 30),
                         delay_reason="in_court")
     released = verify(cert_no="13101200910123458", letter_lawyer_name="陈静",
                       roster_no="2026101", letter_detainee_name="张三丰", poa_signed_by="张三丰")
@@ -125,7 +129,7 @@ def four_breaches(centre, clock, settings):
                    letter_detainee_name="欧阳娜娜", poa_signed_by="欧阳娜娜")
     clock.set(at(2026, 11, 24, 13, 30))
     release_late(db, clock, settings, OFFICER, slot.id)
-    clock.set(at(2026, 11, 25, 9, 55))
+    clock.set(at(2026, 11, 26, 8, 25))
     check_in(db, clock, settings, OFFICER, late_booking.id)  # in time, then kept waiting
     clock.set(at(2026, 11, 26, 10, 0))
     start_meeting(db, clock, settings, OFFICER, late_booking.id)
@@ -139,30 +143,34 @@ def test_r1_c4_each_breach_says_what_really_happened(four_breaches, clock):
     released, or never booked; Chinese with English beside."""
     db, (at_once, late, released, never) = four_breaches
     report = compliance_report(db, clock, date(2026, 11, 24), date(2026, 11, 24))
-    assert report.breached == 4
+    assert report.breached == 3  # C7: the released slot never taken again is the lawyer's
+    assert report.closed == {"detainee_released": 0, "detainee_transferred": 0,
+                             "lapsed_by_lawyer": 1}
     got = {b.request_id: b for b in report.breaches}
     b = got[at_once.id]
     assert (b.happened, b.booked_for, b.room, b.started) == (
         "booked_not_started", "2026-11-24T09:00:00+08:00", "M1", None)
-    assert b.reason == ("预约 11-24 09:00 会见室1，会见未开始"
-                        " / booked for 11-24 09:00 in room M1, meeting not started")
+    assert b.account == ("预约 11-24 09:00 会见室1，会见未开始"
+                         " / booked for 11-24 09:00 in room M1, meeting not started")
+    assert b.reason == "other"
     assert b.delay is None  # it was booked for at once
     assert b.hours_late == pytest.approx(27.0)
     b = got[late.id]
     assert (b.happened, b.room, b.started) == ("started_late", "M2",
                                                "2026-11-26T10:00:00+08:00")
-    assert b.reason == ("预约 11-25 10:00 会见室2，11-26 10:00才开始（超过期限） / booked for"
-                        " 11-25 10:00 in room M2, started late at 11-26 10:00；未能当即会见 not at"
-                        " once: 在押人员出庭 / the detainee is in court")
+    assert b.account == ("预约 11-26 08:30 会见室2，11-26 10:00才开始（超过期限） / booked for"
+                         " 11-26 08:30 in room M2, started late at 11-26 10:00；未能当即会见 not at"
+                         " once: 在押人员出庭 / the detainee is in court")
+    assert b.reason == "in_court"
     assert b.hours_late == pytest.approx(1.0)
-    b = got[released.id]
-    assert (b.happened, b.room) == ("released_not_rebooked", "M3")
-    assert b.zh == "预约 11-24 13:00 会见室3，律师迟到、时段释放，其后未再预约"
-    assert b.en == "booked for 11-24 13:00 in room M3; slot released (lawyer late), not booked again"
-    assert b.delay == "其他 / other: 停电"
+    assert released.id not in got
     b = got[never.id]
     assert (b.happened, b.booked_for, b.room) == ("never_booked", None, None)
-    assert b.reason == "期限内从未预约 / never booked before the deadline"
+    assert b.account == "期限内从未预约 / never booked before the deadline"
+    assert b.reason == "not_booked"
+    assert report.breaches_by_reason == {
+        "rooms_busy": 0, "outside_hours": 0, "in_court": 1, "being_questioned": 0,
+        "in_hospital": 0, "in_transit": 0, "other": 1, "not_booked": 1}
 
 
 def test_r3_the_printed_summary_says_what_happened_to_each_breach(four_breaches, clock):
@@ -172,5 +180,5 @@ def test_r3_the_printed_summary_says_what_happened_to_each_breach(four_breaches,
     report = compliance_report(db, clock, date(2026, 11, 24), date(2026, 11, 24))
     slip = "".join(getattr(block, "text", "") for block in
                    report_summary(report, "上海市第一看守所", 80, clock.now()).blocks)
-    for words in ("会见未开始", "才开始（超过期限）", "其后未再预约", "期限内从未预约"):
+    for words in ("会见未开始", "才开始（超过期限）", "期限内从未预约"):
         assert words in slip, words

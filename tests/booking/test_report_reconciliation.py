@@ -16,6 +16,7 @@ import pytest
 from support import ROOT
 
 from booking.clock import SHANGHAI, FixedClock, iso
+from booking.meetings import BREACH_REASONS
 from booking.report import STATES, ComplianceReport, compliance_report
 from booking.settings import load_settings
 from booking.simulation import Profile, simulate
@@ -77,7 +78,10 @@ def test_r2_parts_add_up_to_their_totals(history):
     for name, report in all_reports(history):
         assert report.presented == report.refused + report.verified, name
         assert report.refused == sum(report.refused_by_rule.values()), name
-        assert report.verified == sum(getattr(report, state) for state in STATES), name
+        assert report.verified == sum(getattr(report, state) for state in STATES) + \
+            sum(report.closed.values()), name
+        assert report.breached == sum(report.breaches_by_reason.values()) == \
+            len(report.breaches), name
         assert len(report.breaches) == report.breached, name
         assert report.consent_recorded == report.interrogation_room_meetings, name  # B5
         assert report.devices_off_confirmed == report.interrogation_room_meetings, name
@@ -163,11 +167,12 @@ def test_r2_breaches_are_late_and_explained(history):
         for breach in report.breaches:
             assert breach.hours_late > 0, (name, breach)
             assert breach.started is None or breach.started > breach.deadline, (name, breach)
-            assert " / " in breach.reason, (name, breach)  # zh / en
+            assert " / " in breach.account, (name, breach)  # zh / en
+            assert breach.reason in BREACH_REASONS, (name, breach)
             # R1/C4: what happened agrees with the times (a booked request is never "not
             # booked"): started late has a start, anything booked names its time and room.
             assert (breach.happened == "started_late") == (breach.started is not None), \
                 (name, breach)
             booked = breach.happened != "never_booked"
             assert (breach.booked_for is not None, breach.room is not None) == (booked, booked)
-            assert breach.reason.startswith(f"{breach.zh} / {breach.en}"), (name, breach)
+            assert breach.account.startswith(f"{breach.zh} / {breach.en}"), (name, breach)

@@ -113,8 +113,8 @@ async def test_c3_friday_evening_offer_needs_a_delay_reason(app, demo_db, clock,
         assert isinstance(dialog, DelayReasonDialog)
         reasons = dialog.query_one("#reasons", OptionList)
         assert reasons.highlighted_option.id == "outside_hours"  # the centre is closed now
-        assert "lawyer_choice" not in [reasons.get_option_at_index(i).id
-                                       for i in range(reasons.option_count)]
+        assert "lawyer_choice" in [reasons.get_option_at_index(i).id  # C3: the officer picks
+                                   for i in range(reasons.option_count)]
         await pilot.press("escape")  # cancelled: nothing booked
         await settle(pilot)
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
@@ -220,6 +220,7 @@ async def book_later_today(pilot, clock_time: str = "09:30") -> None:
     await type_into(pilot, "#later-date", "2026-11-24")
     await pilot.press("enter")
     await press(pilot, *clock_time, "enter")
+    await press(pilot, "enter")  # C3/C4: the reason, "the lawyer's own choice" suggested
     await press(pilot, "ctrl+o")
 
 
@@ -335,6 +336,9 @@ async def test_c4_lawyer_asks_for_a_later_time_recorded_as_deferred(app, demo_db
         await type_into(pilot, "#later-date", "2026-11-27")
         await pilot.press("enter")
         await press(pilot, *"14:00", "enter")
+        reasons = app.screen.query_one("#reasons", OptionList)  # C4: the reason is picked
+        assert reasons.highlighted_option.id == "lawyer_choice"
+        await press(pilot, "enter")
         assert "律师选择较晚时间，最早可约 2026-11-24 周二 09:00" in text(
             app, "#offers-booked-text")
     [booking] = bookings(demo_db)
@@ -365,8 +369,10 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
         assert app.screen.query_one("#offers-no-opening").display
         assert "48小时期限前没有会见开放时间" in text(app, "#offers-no-opening")
         assert offer_rows(app)[0][4] == "✘ 超过期限"
-        await pilot.press("enter")  # never booked past the deadline
-        await settle(pilot)
+        await press(pilot, "enter")  # never past the deadline silently: a reason first
+        assert isinstance(app.screen, DelayReasonDialog)
+        assert "晚于48小时期限" in str(app.screen.query_one("#dialog-details").render())
+        await press(pilot, "escape")
         assert isinstance(app.screen, OffersScreen) and bookings(demo_db) == []
         await press(pilot, "ctrl+d")
         dialog = app.screen
@@ -693,3 +699,45 @@ async def test_b10_release_by_key_6_then_now_asks_for_the_lawyer(
         assert isinstance(app.screen, OffersScreen)
         await press(pilot, "enter")
         assert isinstance(app.screen, LawyerPresentDialog)
+
+
+async def test_c3_c4_later_time_because_the_detainee_is_in_court_is_not_deferred(
+        app, demo_db, monkeypatch):
+    """Reproduction 1 on the offers screen: a later time (after the deadline) booked
+    because the detainee is in court keeps that reason and is not "deferred by lawyer"."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-27")
+        await pilot.press("enter")
+        await press(pilot, *"09:00", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, DelayReasonDialog)
+        assert "晚于48小时期限" in str(dialog.query_one("#dialog-details").render())
+        reasons = dialog.query_one("#reasons", OptionList)
+        reasons.highlighted = [reasons.get_option_at_index(i).id
+                               for i in range(reasons.option_count)].index("in_court")
+        await press(pilot, "enter")
+        assert "在押人员出庭" in text(app, "#offers-booked-text")
+    [booking] = bookings(demo_db)
+    assert (booking["starts_at"], booking["delay_reason"], booking["deferred_by_lawyer"]) == (
+        "2026-11-27T09:00:00+08:00", "in_court", 0)
+
+
+async def test_b11_key_2_on_a_booking_for_another_day_is_refused_on_screen(
+        app, demo_db, monkeypatch):
+    """Reproduction 6: on Tuesday, 2 on a booking for Thursday says why and records nothing."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await to_offers(pilot)
+        await type_into(pilot, "#later-date", "2026-11-26")
+        await pilot.press("enter")
+        await press(pilot, *"08:30", "enter")
+        await press(pilot, "enter")  # the lawyer's own choice
+        await press(pilot, "ctrl+o")
+        await press(pilot, "2")
+        assert isinstance(app.screen, MeetingScreen)
+        notice = app.screen.query_one(Notice).text
+        assert "2026-11-26" in notice and "只能在当天开始" in notice
+    [booking] = bookings(demo_db)
+    assert (booking["state"], booking["started_at"]) == ("booked", None)

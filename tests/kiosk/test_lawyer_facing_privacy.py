@@ -25,7 +25,7 @@ from support import (
     private_data,
 )
 
-from booking.meetings import close_without_meeting, release_late, start_meeting
+from booking.meetings import check_in, close_without_meeting, release_late, start_meeting
 from booking.qr import code_for
 from booking.queue import admit
 from kiosk.i18n import label
@@ -73,6 +73,7 @@ def codes(demo_db, clock, settings) -> dict[str, str]:
     codes = {name: code_for(settings, clock, booking) for name, booking in bookings.items()}
     codes["missing"] = code_for(settings, clock, bookings["李四"].model_copy(update={"id": 999}))
     clock.set(at(2026, 11, 24, 10, 30))  # on time (B10: later, it could not start)
+    check_in(demo_db, clock, settings, OFFICER, bookings["started"].id)  # B11: arrival first
     start_meeting(demo_db, clock, settings, OFFICER, bookings["started"].id)
     clock.set(at(2026, 11, 24, 12, 50))
     close_without_meeting(demo_db, clock, OFFICER, bookings["cancelled"].id, "cancelled")

@@ -12,7 +12,7 @@ from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, screen_text, si
 from textual.widgets import DataTable, Input, TabbedContent
 
 from booking.clock import SHANGHAI
-from booking.meetings import book, end_meeting, release_late, start_meeting
+from booking.meetings import book, check_in, end_meeting, release_late, start_meeting
 from booking.models import Presentation
 from booking.permission import record_permission
 from booking.report import FIGURES
@@ -47,12 +47,14 @@ def presented(fields: dict[str, str], basis: str = "power_of_attorney") -> Prese
 def week(demo_db, clock, settings):
     """Fri 2026-11-20 to Mon 11-23 on the demo data; the report is read on Tue 11-24 09:00.
     One meeting at once (met), one refusal (V4), one request whose lawyer came too late on
-    Saturday and was never booked again (breached, with its booking in the history), one
+    Saturday, booked again for Monday (the detainee in court) and never started (breached,
+    with its bookings in the history), one
     request still inside its 48 hours (open)."""
     db = demo_db
     clock.set(at(2026, 11, 20, 9, 0))
     met = verify_documents(db, clock, OFFICER, presented(GOOD_POA)).request
     booking = book(db, clock, settings, OFFICER, met.id, "M1", clock.now())
+    check_in(db, clock, settings, OFFICER, booking.id)
     start_meeting(db, clock, settings, OFFICER, booking.id)
     clock.set(at(2026, 11, 20, 9, 50))
     end_meeting(db, clock, OFFICER, booking.id)
@@ -62,6 +64,9 @@ def week(demo_db, clock, settings):
                     delay_reason="in_court")
     clock.set(at(2026, 11, 21, 9, 30))
     release_late(db, clock, settings, OFFICER, saturday.id)
+    # C3/C4: booked again after the deadline because the detainee is in court, never started
+    book(db, clock, settings, OFFICER, late.id, "M2", at(2026, 11, 23, 10, 0),
+         delay_reason="in_court")
     clock.set(at(2026, 11, 23, 10, 0))
     open_one = GOOD_POA | {"cert-no": "13101201210456781", "letter-lawyer": "刘洋",
                            "roster-no": "2026005", "letter-detainee": "杨帆",
@@ -106,6 +111,7 @@ def permission_week(week, clock, settings):
     interrogation = book(db, clock, settings, OFFICER, monday, "I1", at(2026, 11, 24, 13, 0),
                          delay_reason="rooms_busy", consent_signed=True)
     clock.set(at(2026, 11, 24, 13, 0))
+    check_in(db, clock, settings, OFFICER, interrogation.id)
     start_meeting(db, clock, settings, OFFICER, interrogation.id, devices_off_confirmed=True)
     clock.set(at(2026, 11, 24, 15, 5))
     record_permission(db, clock, OFFICER, granted.id, True, "沪国安许〔2026〕7号")
@@ -150,17 +156,17 @@ async def test_r1_enter_on_a_breach_shows_its_history(report_app, week):
         history = pilot.app.screen
         assert isinstance(history, BreachHistory) and history.request_id == late_id
         actions = [entry.action for entry in history.entries]
-        assert actions == ["open_request", "book", "release_late"]
+        assert actions == ["open_request", "book", "release_late", "book"]
         subjects = {entry.subject for entry in history.entries}
         assert f"request:{late_id}" in subjects and any(s.startswith("booking:")
                                                         for s in subjects)
-        assert history.query_one("#history-entries", DataTable).row_count == 3
-        # R1/C4: it was booked, then released because the lawyer came late; never "not booked"
-        assert history.breach.happened == "released_not_rebooked"
+        assert history.query_one("#history-entries", DataTable).row_count == 4
+        # R1/C4: booked again after a late lawyer's release; never "not booked"
+        assert (history.breach.happened, history.breach.reason) == ("booked_not_started",
+                                                                    "in_court")
         assert str(history.query_one("#history-happened").render()) == (
-            "预约 11-21 09:00 会见室2，律师迟到、时段释放，其后未再预约 / booked for 11-21 09:00 in"
-            " room M2; slot released (lawyer late), not booked again；未能当即会见 not at once:"
-            " 在押人员出庭 / the detainee is in court")
+            "预约 11-23 10:00 会见室2，会见未开始 / booked for 11-23 10:00 in room M2, meeting not"
+            " started；未能当即会见 not at once: 在押人员出庭 / the detainee is in court")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(pilot.app.screen, ReportScreen)
@@ -283,11 +289,15 @@ async def test_r1_p2_b5_one_screen_of_100x30_has_the_checks_breaches_refusals_an
             "超过48小时 2", "材料未通过 2", "侦查机关许可 2"]
         # C4: a booked request that never started says so (the deadline column gives way)
         assert rows(screen.query_one("#report-breaches", DataTable)) == [
-            ["#2", "122.2", "预约 11-21 09:00 会见室2，律师迟到、时段释放，其后未再预约"],
-            ["#4", "20.9", "预约 11-25 10:00 会见室1，会见未开始"]]
-        assert rows(screen.query_one("#report-refusals", DataTable)) == [
+            ["#2", "122.2", "[在押人员出庭] 预约 11-23 10:00 会见室2，会见未开始"],
+            ["#4", "20.9", "[会见室已满] 预约 11-25 10:00 会见室1，会见未开始"]]
+        assert rows(screen.query_one("#report-refusals", DataTable))[:3] == [
             ["V4", "律师名册（停止执业、吊销或未登记）", "1"], ["V8", "在押人员不在本所", "1"],
             ["", "合计", "2"]]
+        by_reason = {row[1]: row[2] for row in rows(screen.query_one("#report-refusals",
+                                                                    DataTable))[3:]}
+        assert (by_reason["在押人员出庭"], by_reason["会见室已满"], by_reason["未预约"]) == \
+            ("1", "1", "0")
         assert rows(screen.query_one("#report-permission", DataTable)) == [
             ["#4", "11-24 09:05", "6.0", "许可"], ["#5", "11-24 09:05", "74.9…", "待决定"]]
         await pilot.press("f2")
@@ -296,7 +306,8 @@ async def test_r1_p2_b5_one_screen_of_100x30_has_the_checks_breaches_refusals_an
                 ("report-tab-breaches", "report-tab-refusals", "report-tab-permission")] == [
             "Breaches 2", "Refusals 2", "Permission 2"]
         assert rows(screen.query_one("#report-breaches", DataTable))[1] == [
-            "#4", "20.9", "booked for 11-25 10:00 in room M1, meeting not started"]
+            "#4", "20.9", "[all rooms are busy] booked for 11-25 10:00 in room M1, meeting not"
+            " started"]
         assert rows(screen.query_one("#report-permission", DataTable))[1][3] == "awaiting"
 
 
