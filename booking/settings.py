@@ -26,6 +26,10 @@ class _Strict(BaseModel):
 class Centre(_Strict):
     name: str = Field(min_length=1)
     timezone: str = "Asia/Shanghai"
+    # C6: where a lawyer may complain (the procuratorate at the same or the next level);
+    # printed on every refusal slip, 情况说明 and permission-refusal notice.
+    procuratorate_name: str = Field("", max_length=60)
+    procuratorate_address: str = Field("", max_length=100)
 
     @field_validator("timezone")
     @classmethod
@@ -145,6 +149,12 @@ class Security(_Strict):
     idle_lock_minutes: int = Field(5, ge=1, le=240)
 
 
+class Privacy(_Strict):
+    # P2: days a lawyer's phone number is kept after the request was opened, once the
+    # request is no longer open (it is erased then; never printed, officer screens only).
+    lawyer_phone_days: int = Field(30, ge=1, le=365)
+
+
 class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
 
@@ -156,6 +166,7 @@ class Settings(_Strict):
     printer: Printer = Printer()
     qr: QrCodes = QrCodes()
     security: Security = Security()
+    privacy: Privacy = Privacy()
 
     @model_validator(mode="after")
     def _rooms_unique(self) -> Settings:
