@@ -47,6 +47,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "consent_recorded": ("书面同意已确认", "written consent confirmed"),
     "devices_off_confirmed": ("设备关闭已确认", "devices off confirmed"),
     "video_meetings": ("远程视频会见", "video meetings"),
+    "duty_lawyer_meetings": ("值班律师会见", "duty-lawyer meetings"),
+    "hand_entered_documents": ("手工录入公函/通知书", "hand-entered letters and notices"),
     "permission_cases": ("需许可案件", "permission cases"),
     "assistants": ("律师助理", "assistants"),
     "assistants_confirmed": ("助理身份已核实", "assistants confirmed"),
@@ -150,6 +152,9 @@ class ComplianceReport(BaseModel):
     consent_recorded: int
     devices_off_confirmed: int
     video_meetings: int
+    video_unmonitored_confirmed: int  # B9 (shown in the screen's checks line and the JSON)
+    duty_lawyer_meetings: int  # V10: meetings that started on a legal-help notice
+    hand_entered_documents: int  # V7/V10: letters and notices entered by hand in the period
     permission_cases: list[PermissionCase]
     assistants: int
     assistants_confirmed: int
@@ -200,9 +205,18 @@ SELECT
     SUM(b.room_kind = 'interrogation') AS interrogation,
     SUM(b.room_kind = 'interrogation' AND b.consent_at IS NOT NULL) AS consent,
     SUM(b.room_kind = 'interrogation' AND b.devices_off_at IS NOT NULL) AS devices_off,
-    SUM(b.room_kind = 'video') AS video
+    SUM(b.room_kind = 'video') AS video,
+    SUM(b.room_kind = 'video' AND b.devices_off_at IS NOT NULL) AS video_unmonitored,
+    SUM(r.basis = 'duty_notice') AS duty_lawyer
 FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
 WHERE b.started_at IS NOT NULL AND r.presented_at >= :lo AND r.presented_at < :hi
+"""
+
+
+# V7/V10: letters and notices an officer entered by hand in the period (confirmed or not).
+_HAND_ENTERED_SQL = """
+SELECT (SELECT COUNT(*) FROM aid_letters WHERE entered_at >= :lo AND entered_at < :hi)
+     + (SELECT COUNT(*) FROM duty_notices WHERE entered_at >= :lo AND entered_at < :hi)
 """
 
 
@@ -221,7 +235,7 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date) -> Co
     refused = sum(refused_by_rule.values())
     met_count = _scalar(db, f"SELECT COUNT(*) FROM ({_HOURS_SQL})", params)
     meetings = dict(zip(("meetings", "saturday", "sunday", "interrogation", "consent",
-                         "devices_off", "video"),
+                         "devices_off", "video", "video_unmonitored", "duty_lawyer"),
                         db.execute(_MEETINGS_SQL, params).fetchone(), strict=True))
     decided = counts["met"] + counts["breached"]
     return ComplianceReport(
@@ -241,6 +255,9 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date) -> Co
         consent_recorded=meetings["consent"] or 0,
         devices_off_confirmed=meetings["devices_off"] or 0,
         video_meetings=meetings["video"] or 0,
+        video_unmonitored_confirmed=meetings["video_unmonitored"] or 0,
+        duty_lawyer_meetings=meetings["duty_lawyer"] or 0,
+        hand_entered_documents=_scalar(db, _HAND_ENTERED_SQL, params),
         permission_cases=_permission_cases(db, params),
         assistants=_scalar(db, "SELECT COUNT(*) FROM assistants a JOIN bookings b"
                                " ON b.id = a.booking_id JOIN meeting_requests r"

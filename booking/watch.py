@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
+from .meetings import is_fast_track
 from .permission import DECISION_WITHIN
 
 RED_UNDER = timedelta(hours=12)
@@ -48,8 +49,7 @@ class WatchItem(BaseModel):
     @property
     def fast_track(self) -> bool:
         """B12: the case deadline falls before this request's 48-hour deadline."""
-        return (self.case_deadline is not None and self.kind == "deadline"
-                and self.case_deadline < self.due.date())
+        return self.kind == "deadline" and is_fast_track(self.case_deadline, self.due)
 
     @property
     def red(self) -> bool:
