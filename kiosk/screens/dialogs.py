@@ -249,6 +249,10 @@ class PermissionDialog(Dialog[dict]):
             id="decision", compact=True))
         yield field_row("permission.reference",
                         Input(id="reference", max_length=60, compact=True, classes="field"))
+        # P2: how the lawyer is told; neither is preselected, the officer must say which
+        yield RadioSet(labelled(RadioButton(id="lawyer-here"), "permission.lawyer_here"),
+                       labelled(RadioButton(id="lawyer-away"), "permission.lawyer_away"),
+                       id="lawyer-presence", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reference", Input).focus()
@@ -274,9 +278,14 @@ class PermissionDialog(Dialog[dict]):
     def confirm(self) -> None:
         granted = self.query_one("#granted", RadioButton).value
         reference = self.query_one("#reference", Input).value
+        here = self.query_one("#lawyer-here", RadioButton).value
+        if not here and not self.query_one("#lawyer-away", RadioButton).value:
+            self.notice.show(label("present.choose", "zh"), label("present.choose", "en"))
+            self.query_one("#lawyer-presence", RadioSet).focus()
+            return
         app = self.app
         decided = attempt(self.notice, record_permission, app.db, app.clock, app.officer,
-                          self.card.id, granted, reference)
+                          self.card.id, granted, reference, lawyer_present=here)
         if decided is not None:
             self.dismiss(decided)
 

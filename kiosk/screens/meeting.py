@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Static
 
 from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
+    NEEDS_DEVICES_OFF,
     Booking,
     close_without_meeting,
     end_meeting,
@@ -224,7 +225,7 @@ class MeetingScreen(Screen):
         booking, app = self.booking, self.app
         if booking is None:
             return
-        if booking.room_kind != "interrogation" or self._late():
+        if booking.room_kind not in NEEDS_DEVICES_OFF or self._late():
             # B10: a lawyer never checked in and past the limit is refused, as by 1
             self._use(start_meeting, app.settings, app.officer, self.booking_id,
                       done_key="meeting.started_note")
@@ -240,7 +241,10 @@ class MeetingScreen(Screen):
                 self.notice.show(label("meeting.not_started", "zh"),
                                  label("meeting.not_started", "en"))
 
-        app.push_screen(ConfirmDialog("devices.title", "devices.off", self._details), confirmed)
+        video = booking.room_kind == "video"  # B9: a video terminal is confirmed unmonitored too
+        app.push_screen(ConfirmDialog("devices.video_title" if video else "devices.title",
+                                      "devices.video_off" if video else "devices.off",
+                                      self._details), confirmed)
 
     def action_end(self) -> None:
         self._use(end_meeting, self.app.officer, self.booking_id, done_key="meeting.ended_note")
