@@ -101,6 +101,7 @@ class Startup:
 
     def _load(self) -> Loaded:
         from booking.health import key_findings
+        from booking.notices import forget_lawyer_phones
         from booking.rooms import sync_rooms
         from booking.settings import ConfigError, load_settings
         from booking.storage import open_database
@@ -115,6 +116,7 @@ class Startup:
                 raise StartupFailure(f"{finding.zh}\n{finding.en}", 2)
         db = open_database(self.db_path or settings.database.path, handed_over=True)
         sync_rooms(db, clock, ACTOR, settings.rooms)
+        forget_lawyer_phones(db, clock, settings)  # P2: kept no longer than config says
         import booking.staff  # noqa: F401  the sign-in (argon2)
         import kiosk.screens.verify  # noqa: F401  an officer's desk after it
         return Loaded(settings, db, clock)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
+from functools import partial
 from typing import TypeVar
 
 from textual import on
@@ -284,8 +285,8 @@ class PermissionDialog(Dialog[dict]):
             self.query_one("#lawyer-presence", RadioSet).focus()
             return
         app = self.app
-        decided = attempt(self.notice, record_permission, app.db, app.clock, app.officer,
-                          self.card.id, granted, reference, lawyer_present=here)
+        decided = attempt(self.notice, partial(record_permission, lawyer_present=here),
+                          app.db, app.clock, app.officer, self.card.id, granted, reference)
         if decided is not None:
             self.dismiss(decided)
 
