@@ -280,7 +280,8 @@ class PermissionDialog(Dialog[dict]):
         granted = self.query_one("#granted", RadioButton).value
         reference = self.query_one("#reference", Input).value
         here = self.query_one("#lawyer-here", RadioButton).value
-        if not here and not self.query_one("#lawyer-away", RadioButton).value:
+        away = self.query_one("#lawyer-away", RadioButton).value
+        if reference.strip() and not here and not away:  # the reference is asked first
             self.notice.show(label("present.choose", "zh"), label("present.choose", "en"))
             self.query_one("#lawyer-presence", RadioSet).focus()
             return
