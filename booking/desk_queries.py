@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
 from .errors import NotFound
-from .meetings import LIVE_STATES, OCCUPYING_STATES
+from .meetings import LIVE_STATES, OCCUPYING_STATES, is_fast_track
 from .permission import DECISION_WITHIN
 from .storage import one
 
@@ -33,6 +33,12 @@ class RequestCard(_Model):
     deadline: datetime | None
     permission_due: datetime | None  # P2: the authority's 3-day decision deadline
     live_booking_id: int | None
+    case_deadline: date | None = None  # B12: a fast-track case's deadline, from the roster
+
+    @property
+    def fast_track(self) -> bool:
+        """B12: the case deadline falls before the 48-hour deadline: priority by default."""
+        return is_fast_track(self.case_deadline, self.deadline)
 
 
 class DayBooking(_Model):
@@ -66,7 +72,8 @@ class AssistantRow(_Model):
 
 
 def request_card(db: Database, clock: Clock, request_id: int) -> RequestCard:
-    row = one(db, "SELECT r.*, l.name AS lawyer, l.firm_name, d.name AS detainee"
+    row = one(db, "SELECT r.*, l.name AS lawyer, l.firm_name, d.name AS detainee,"
+                  " d.case_deadline"
                   " FROM meeting_requests r JOIN lawyers l ON l.cert_no = r.cert_no"
                   " JOIN detainees d ON d.roster_no = r.roster_no WHERE r.id = ?",
               (request_id,))
@@ -82,7 +89,8 @@ def request_card(db: Database, clock: Clock, request_id: int) -> RequestCard:
         deadline=parse_iso(row["deadline"], clock.zone) if row["deadline"] else None,
         permission_due=(presented + DECISION_WITHIN
                         if row["state"] == "awaiting_permission" else None),
-        live_booking_id=live["id"] if live else None)
+        live_booking_id=live["id"] if live else None,
+        case_deadline=date.fromisoformat(row["case_deadline"]) if row["case_deadline"] else None)
 
 
 def rooms(db: Database) -> list[Room]:

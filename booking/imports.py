@@ -1,4 +1,5 @@
-"""E3: import the lawyer registry (V4), the detainee roster (V8) and legal-aid letters (V7).
+"""E3: import the lawyer registry (V4), the detainee roster (V8, B12), legal-aid letters (V7),
+legal-help notices and the centre's duty roster (V10).
 
 A file is CSV (UTF-8 with a header row) or JSON (a list of objects with the same keys).
 Every row is checked; a file with a bad row imports nothing unless the caller asks to skip
@@ -109,6 +110,10 @@ def _iso_date(value: str) -> str:
     return value
 
 
+def _optional_date(value: str) -> str | None:
+    return _iso_date(value) if value else None
+
+
 def _charge_category(value: str) -> str:
     """P1: a code or a Chinese name of booking.charges, stored as its code; any other value
     is a row error, so no spelling of a permission case passes as an ordinary charge."""
@@ -155,6 +160,8 @@ class DetaineeRow(_Row):
     stage: Stage
     case_unit: Text
     status: Literal["in_custody", "released", "transferred"]
+    # B12: the procuratorate's deadline in a fast-track case (速裁); an optional column.
+    case_deadline: Annotated[str | None, BeforeValidator(_optional_date)] = None
 
 
 class AidLetterRow(_Row):
@@ -168,18 +175,46 @@ class AidLetterRow(_Row):
     status: Literal["active", "terminated", "reassigned"]
 
 
+class DutyNoticeRow(_Row):
+    """V10: a legal-help notice (法律帮助通知书) naming a duty lawyer for a detainee."""
+
+    notice_no: Key
+    issuer: Text
+    cert_no: CertNo
+    roster_no: Key
+    issued_on: Annotated[str, AfterValidator(_required), AfterValidator(_iso_date)]
+    status: Literal["active", "withdrawn"]
+
+
+class DutyRosterRow(_Row):
+    """V10: a lawyer on the centre's duty roster on a date."""
+
+    cert_no: CertNo
+    date: Annotated[str, AfterValidator(_required), AfterValidator(_iso_date)]
+
+
 @dataclass(frozen=True)
 class Register:
-    """Where one kind of file goes: its row model, table, key, and columns it always sets."""
+    """Where one kind of file goes: its row model, table, key (one column or several), and
+    columns it always sets."""
 
     row: type[_Row]
     table: str
-    key: str
+    key: str | tuple[str, ...]
     fixed: dict
 
     @property
     def columns(self) -> list[str]:
         return list(self.row.model_fields)
+
+    @property
+    def optional(self) -> list[str]:
+        """Columns a file may leave out (B12's case_deadline): they keep what they held."""
+        return [name for name, info in self.row.model_fields.items() if not info.is_required()]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key,) if isinstance(self.key, str) else self.key
 
 
 REGISTERS: dict[str, Register] = {
@@ -187,6 +222,8 @@ REGISTERS: dict[str, Register] = {
     "lawyers": Register(LawyerRow, "lawyers", "cert_no", {"source": "registry"}),
     "detainees": Register(DetaineeRow, "detainees", "roster_no", {}),
     "aid-letters": Register(AidLetterRow, "aid_letters", "letter_no", {}),
+    "duty-notices": Register(DutyNoticeRow, "duty_notices", "notice_no", {}),
+    "duty-roster": Register(DutyRosterRow, "duty_roster", ("cert_no", "date"), {}),
 }
 
 
@@ -214,7 +251,7 @@ def _read_text(path: Path) -> str:
 
 def _check_columns(path: Path, register: Register, header: list[str]) -> None:
     wanted = register.columns
-    missing = [c for c in wanted if c not in header]
+    missing = [c for c in wanted if c not in header and c not in register.optional]
     extra = [shown(c) for c in header if c not in wanted]
     repeated = sorted({shown(c) for c in header if header.count(c) > 1})
     if missing or extra or repeated:
@@ -265,15 +302,16 @@ def _json_cell(value: object) -> str | None:
     return None
 
 
-def _json_object_problem(number: int, item: dict, columns: list[str]) -> RowError | None:
+def _json_object_problem(number: int, item: dict, register: Register) -> RowError | None:
+    columns = register.columns
     for name in columns:
-        if name not in item:
+        if name not in item and name not in register.optional:
             return RowError(number, name, "缺少此项 / missing")
     for name in item:
         if name not in columns:
             return RowError(number, shown(str(name)), "未知的项 / unknown key")
     for name in columns:
-        if _json_cell(item[name]) is None:
+        if name in item and _json_cell(item[name]) is None:
             return RowError(number, name, "应为文本或整数 / must be text or a whole number")
     return None
 
@@ -298,8 +336,9 @@ def _json_rows(path: Path, text: str, register: Register) -> list[tuple[int, Cel
         if not isinstance(item, dict):
             rows.append((number, RowError(number, "row", "应为对象 {...} / must be an object")))
             continue
-        rows.append((number, _json_object_problem(number, item, register.columns)
-                     or {name: _json_cell(item[name]) for name in register.columns}))
+        rows.append((number, _json_object_problem(number, item, register)
+                     or {name: _json_cell(item[name]) for name in register.columns
+                         if name in item}))
     return rows
 
 
@@ -344,9 +383,9 @@ def _validate(register: Register, rows: list[tuple[int, Cells | RowError]]
             errors += [RowError(line, str(e["loc"][0]) if e["loc"] else "row", _reason(e))
                        for e in exc.errors()]
             continue
-        key = getattr(row, register.key)
+        key = tuple(getattr(row, name) for name in register.keys)
         if key in first_line:
-            errors.append(RowError(line, register.key, f"与第{first_line[key]}行重复"
+            errors.append(RowError(line, ",".join(register.keys), f"与第{first_line[key]}行重复"
                                                        f" / duplicates line {first_line[key]}"))
             continue
         first_line[key] = line
@@ -365,6 +404,48 @@ def _end_defence_by_inactive_letters(db: Database, clock: Clock, actor: str) -> 
         (iso(clock.now()), clock.now().date().isoformat(), actor)).rowcount
 
 
+# V7/V10: the registers whose rows an officer may also enter by hand, and what of a row an
+# import must repeat to confirm the hand entry (anything else contradicts it).
+HAND_ENTERED = {"aid_letters": ("letter_no", "aid_letter"),
+                "duty_notices": ("notice_no", "duty_notice")}
+
+
+def _pending_hand_entries(db: Database, table: str, records: list[dict]) -> list[dict]:
+    """V7/V10: the hand-entered rows, still to confirm, that this import speaks of (read
+    before the upsert overwrites them)."""
+    key, _ = HAND_ENTERED[table]
+    imported = {record[key] for record in records}
+    return [row for row in db.query(
+        f"SELECT {key}, cert_no, roster_no FROM {table} WHERE entered_by IS NOT NULL"
+        " AND confirmed_at IS NULL AND contradicted_at IS NULL") if row[key] in imported]
+
+
+def _settle_hand_entries(db: Database, clock: Clock, table: str, records: list[dict],
+                         pending: list[dict]) -> dict:
+    """V7/V10: an imported row that says what the officer entered by hand (active, same
+    lawyer, same detainee) confirms it; one that differs (terminated, withdrawn, reassigned,
+    another lawyer or detainee) contradicts it, and the requests opened on it go on the
+    watch list (booking.watch). Runs after the upsert, inside the import's transaction."""
+    key, basis = HAND_ENTERED[table]
+    imported = {record[key]: record for record in records}
+    now = iso(clock.now())
+    settled: dict[str, list[str]] = {"confirmed": [], "contradicted": []}
+    for row in pending:
+        record = imported[row[key]]
+        agrees = (record["status"] == "active" and record["cert_no"] == row["cert_no"]
+                  and record["roster_no"] == row["roster_no"])
+        column = "confirmed_at" if agrees else "contradicted_at"
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (now, row[key]))
+        settled["confirmed" if agrees else "contradicted"].append(row[key])
+    if settled["contradicted"]:
+        marks = ", ".join("?" for _ in settled["contradicted"])
+        settled["requests_to_watch"] = [str(request_id) for (request_id,) in db.execute(
+            f"SELECT id FROM meeting_requests WHERE basis = ? AND document_no IN ({marks})"
+            " AND state IN ('open', 'booked', 'awaiting_permission')",
+            (basis, *settled["contradicted"]))]
+    return settled
+
+
 def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
                 skip_bad: bool = False) -> ImportReport:
     """E3: check every row of the file; upsert the good rows by key unless a row is bad
@@ -377,20 +458,26 @@ def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
     good, errors = _validate(register, _read_rows(path, register))
     if (errors and not skip_bad) or not good:
         return ImportReport(imported=0, inserted=0, updated=0, errors=errors)
-    records = [{**row.model_dump(), **register.fixed} for row in good]
+    # A column the file leaves out (B12's case_deadline) keeps what the table holds.
+    records = [{**row.model_dump(exclude_unset=True), **register.fixed} for row in good]
+    keys = register.keys
     with transaction(db):
-        existing = {key for (key,) in db.execute(
-            f"SELECT {register.key} FROM {register.table}")}
-        updated = sum(record[register.key] in existing for record in records)
+        existing = set(db.execute(f"SELECT {', '.join(keys)} FROM {register.table}"))
+        updated = sum(tuple(record[k] for k in keys) in existing for record in records)
+        hand = register.table in HAND_ENTERED
+        pending = _pending_hand_entries(db, register.table, records) if hand else []
         roster = [r["roster_no"] for r in records] if register.table == "detainees" else []
         before = roster_snapshot(db, roster)
         db.table(register.table).upsert_all(records, pk=register.key)
         if roster:  # C7 closing, P1-P3 judged again
             apply_roster_changes(db, clock, actor, before, roster)
+        settled = (_settle_hand_entries(db, clock, register.table, records, pending)
+                   if hand else {})
         ended = (_end_defence_by_inactive_letters(db, clock, actor)
                  if register.table == "aid_letters" else 0)
         audit.record(db, clock, actor, f"import_{kind.replace('-', '_')}", f"file:{path.name}",
                      {"inserted": len(records) - updated, "updated": updated,
-                      "skipped": len(errors)} | ({"defences_ended": ended} if ended else {}))
+                      "skipped": len(errors), **settled}
+                     | ({"defences_ended": ended} if ended else {}))
     return ImportReport(imported=len(records), inserted=len(records) - updated, updated=updated,
                         errors=errors)

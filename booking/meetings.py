@@ -13,7 +13,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,8 @@ from .storage import one, transaction
 
 RoomKind = Literal["meeting", "video", "interrogation"]
 LIVE_STATES = ("booked", "arrived", "in_progress")
+# B5/B9: rooms where the officer confirms at start that nothing records or monitors.
+NEEDS_DEVICES_OFF = ("interrogation", "video")
 OCCUPYING_STATES = ("booked", "arrived", "in_progress", "done")
 SEARCH_BEYOND_DEADLINE = timedelta(days=14)
 NOW_STILL_MEANS_NOW = timedelta(minutes=5)
@@ -306,6 +308,20 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
     return offers
 
 
+def is_fast_track(case_deadline: date | None, deadline: datetime | None) -> bool:
+    """B12: a fast-track case (速裁) whose case deadline falls before the request's 48-hour
+    deadline: the request is priority (B8) by default."""
+    return case_deadline is not None and deadline is not None and case_deadline < deadline.date()
+
+
+def _fast_track_request(db: Database, request: dict) -> bool:
+    row = one(db, "SELECT case_deadline FROM detainees WHERE roster_no = ?",
+              (request["roster_no"],))
+    case_deadline = row and row["case_deadline"]
+    return is_fast_track(date.fromisoformat(case_deadline) if case_deadline else None,
+                         parse_iso(request["deadline"]) if request["deadline"] else None)
+
+
 def meeting_length(settings: Settings, length: int | None) -> int:
     """B3: the length asked for, or the default; one of the configured lengths."""
     length = length or settings.meetings.default_length
@@ -337,9 +353,10 @@ def _fits_opening(calendar: OpeningCalendar, start: datetime, end: datetime) -> 
 def book(db: Database, clock: Clock, settings: Settings, officer: str, request_id: int,
          room_id: str, start: datetime, length: int | None = None, *,
          delay_reason: str | None = None, delay_text: str = "", consent_signed: bool = False,
-         priority: bool = False) -> Booking:
+         priority: bool | None = None) -> Booking:
     """Book a room for a request at a chosen time (B4, B5, C2, C3, C4). At the desk, with the
-    lawyer there, queue.book_at_desk also queues a meeting that starts now (C2)."""
+    lawyer there, queue.book_at_desk also queues a meeting that starts now (C2). priority
+    None: B12 decides (a fast-track case due before the 48-hour deadline is priority)."""
     calendar = OpeningCalendar.from_settings(db, settings, remember=True)
     length = meeting_length(settings, length)
     with transaction(db):
@@ -352,12 +369,14 @@ def book(db: Database, clock: Clock, settings: Settings, officer: str, request_i
 def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer: str,
                   request_id: int, room_id: str, start: datetime, length: int, *,
                   delay_reason: str | None = None, delay_text: str = "",
-                  consent_signed: bool = False, priority: bool = False) -> int:
+                  consent_signed: bool = False, priority: bool | None = None) -> int:
     """book() inside the caller's transaction (length already checked by meeting_length):
     the checks, the booking row and its audit entry. Returns the booking's id."""
     start = start.astimezone(clock.zone).replace(microsecond=0)
     end = start + timedelta(minutes=length)
     request = _open_request(db, request_id)
+    if priority is None:
+        priority = _fast_track_request(db, request)  # B12
     room = one(db, "SELECT * FROM rooms WHERE id = ? AND active = 1", (room_id,))
     if room is None:
         raise DomainError("B1", f"无此会见室{room_id}", f"no room {room_id}")
@@ -648,7 +667,8 @@ def start_meeting(db: Database, clock: Clock, settings: Settings, officer: str,
     detainee still in custody; in an interrogation room only with recording and monitoring
     off (B5). B10: a lawyer never checked in and now past the late limit has lost the slot
     (release and re-book); a lawyer who arrived in time may start later, the wait being the
-    centre's, not the lawyer's."""
+    centre's, not the lawyer's.
+    At a video terminal (B9) too, the officer confirms that recording and monitoring are off."""
     with transaction(db):
         row = _live_booking(db, booking_id, ("booked", "arrived"))
         now = clock.now()
@@ -659,7 +679,11 @@ def start_meeting(db: Database, clock: Clock, settings: Settings, officer: str,
             raise DomainError("B5", "讯问室会见开始前，请确认录音、监听设备已关闭",
                               "confirm that recording and monitoring devices are off before the"
                               " meeting starts in an interrogation room")
-        devices_off = iso(now) if row["room_kind"] == "interrogation" else None
+        if row["room_kind"] == "video" and not devices_off_confirmed:
+            raise DomainError("B9", "远程视频会见开始前，请确认线路不被录音、监听，无办案人员在场",
+                              "confirm that the video line is not recorded or monitored and no"
+                              " case officer attends before the video meeting starts")
+        devices_off = iso(now) if row["room_kind"] in NEEDS_DEVICES_OFF else None
         db.execute("UPDATE bookings SET state = 'in_progress', started_at = ?,"
                    " arrived_at = COALESCE(arrived_at, ?), devices_off_by = ?, devices_off_at = ?"
                    " WHERE id = ?", (iso(now), iso(now), officer if devices_off else None,

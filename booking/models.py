@@ -7,18 +7,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Basis = Literal["power_of_attorney", "aid_letter"]
+Basis = Literal["power_of_attorney", "aid_letter", "duty_notice"]
 Role = Literal["officer", "warden"]
 CheckStatus = Literal["passed", "failed", "not_checked"]
 
-# Who may sign a power of attorney for a detainee (V6): the detainee or a close
-# relative (近亲属, Criminal Procedure Law art. 108: spouse, parents, children, siblings).
+# Who may sign a power of attorney for a detainee (V6): the detainee, a close relative
+# (近亲属, Criminal Procedure Law art. 108: spouse, parents, children, siblings) or a guardian.
 POA_RELATIONS: dict[str, tuple[str, str]] = {
     "self": ("本人", "the detainee"),
     "spouse": ("配偶", "spouse"),
     "parent": ("父母", "parent"),
     "child": ("子女", "child"),
     "sibling": ("同胞兄弟姐妹", "sibling"),
+    # V6, seed 三(三): a guardian (监护人) may also sign for the detainee.
+    "guardian": ("监护人", "guardian"),
 }
 
 
@@ -79,6 +81,15 @@ class Presentation(_Model):
     poa_relation: str = ""
     # legal-aid letter
     aid_letter_no: str = ""
+    # legal-help notice (V10): a duty lawyer on the centre's duty roster needs no firm letter
+    duty_notice_no: str = ""
+    # V7/V10: a letter or notice not yet imported, entered by hand; the officer has
+    # inspected the original. Its issuer and date come from the original.
+    hand_entered: bool = False
+    document_issuer: str = ""
+    document_issued_on: str = ""
+    # P2: optional, to tell the lawyer of the authority's decision; officer screens only
+    lawyer_phone: str = ""
 
 
 class Check(_Model):

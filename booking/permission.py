@@ -21,8 +21,10 @@ DECISION_WITHIN = timedelta(days=3)  # national rule: the authority decides with
 
 
 def record_permission(db: Database, clock: Clock, officer: str, request_id: int, granted: bool,
-                      reference: str) -> dict:
-    """P2: permission starts the 48-hour clock now; a refusal closes the request."""
+                      reference: str, *, lawyer_present: bool = False) -> dict:
+    """P2: permission starts the 48-hour clock now; a refusal closes the request. The lawyer
+    is told at once: lawyer_present, by the printed notice the desk hands over (recorded as
+    told now); otherwise the watch list shows "to notify" until record_lawyer_told."""
     reference = typed(reference, "text", "决定书文号", "decision's reference", "P2")
     if not reference:
         raise DomainError("P2", "请输入侦查机关决定书的文号", "enter the reference number of the"
@@ -43,6 +45,31 @@ def record_permission(db: Database, clock: Clock, officer: str, request_id: int,
             db.execute("UPDATE meeting_requests SET state = 'permission_denied', closed_at = ?,"
                        " permission_ref = ?, permission_decided_at = ?, permission_recorded_by = ?"
                        " WHERE id = ?", (iso(now), reference, iso(now), officer, request_id))
+        if lawyer_present:
+            db.execute("UPDATE meeting_requests SET lawyer_told_at = ?, lawyer_told_by = ?,"
+                       " lawyer_told_how = 'printed' WHERE id = ?", (iso(now), officer, request_id))
         audit.record(db, clock, officer, "permission_granted" if granted else "permission_denied",
-                     f"request:{request_id}", {"reference": reference})
+                     f"request:{request_id}", {"reference": reference,
+                                               "lawyer_told": "printed" if lawyer_present
+                                               else "to_notify"})
+        return one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
+
+
+def record_lawyer_told(db: Database, clock: Clock, officer: str, request_id: int) -> dict:
+    """P2: the officer called the lawyer about the authority's decision: who (the officer
+    signed in) and when (now) are kept and audited; the request leaves "to notify"."""
+    with transaction(db):
+        request = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
+        if request is None:
+            raise NotFound("P2", f"无此会见申请{request_id}", f"no meeting request {request_id}")
+        if request["permission_decided_at"] is None:
+            raise DomainError("P2", "侦查机关尚未作出决定，无须通知律师",
+                              "the authority has not decided yet: nothing to tell the lawyer")
+        if request["lawyer_told_at"] is not None:
+            raise DomainError("P2", "已通知过律师", "the lawyer has been told already")
+        now = clock.now()
+        db.execute("UPDATE meeting_requests SET lawyer_told_at = ?, lawyer_told_by = ?,"
+                   " lawyer_told_how = 'phone' WHERE id = ?", (iso(now), officer, request_id))
+        audit.record(db, clock, officer, "lawyer_told", f"request:{request_id}",
+                     {"how": "phone", "decision": request["state"] != "permission_denied"})
         return one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))

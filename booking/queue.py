@@ -169,7 +169,7 @@ def admit(db: Database, clock: Clock, settings: Settings, officer: str,
 def book_at_desk(db: Database, clock: Clock, settings: Settings, officer: str, request_id: int,
                  room_id: str, start: datetime, length: int | None = None, *,
                  delay_reason: str | None = None, delay_text: str = "",
-                 consent_signed: bool = False, priority: bool = False) -> DeskBooking:
+                 consent_signed: bool = False, priority: bool | None = None) -> DeskBooking:
     """meetings.book() for the lawyer standing at the desk. C2: a meeting that can start now is
     arranged now: the booking, the lawyer's arrival and the day's next queue number are
     written in one transaction, so a crash leaves all or none of them (and admit() completes a

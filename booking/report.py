@@ -62,6 +62,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "consent_recorded": ("书面同意已确认", "written consent confirmed"),
     "devices_off_confirmed": ("设备关闭已确认", "devices off confirmed"),
     "video_meetings": ("远程视频会见", "video meetings"),
+    "duty_lawyer_meetings": ("值班律师会见", "duty-lawyer meetings"),
+    "hand_entered_documents": ("手工录入公函/通知书", "hand-entered letters and notices"),
     "permission_cases": ("需许可案件", "permission cases"),
     "assistants": ("律师助理", "assistants"),
     "assistants_confirmed": ("助理身份已核实", "assistants confirmed"),
@@ -175,6 +177,9 @@ class ComplianceReport(BaseModel):
     consent_recorded: int
     devices_off_confirmed: int
     video_meetings: int
+    video_unmonitored_confirmed: int  # B9 (shown in the screen's checks line and the JSON)
+    duty_lawyer_meetings: int  # V10: meetings that started on a legal-help notice
+    hand_entered_documents: int  # V7/V10: letters and notices entered by hand in the period
     permission_cases: list[PermissionCase]
     assistants: int
     assistants_confirmed: int
@@ -232,7 +237,9 @@ SELECT
     SUM(b.room_kind = 'interrogation') AS interrogation,
     SUM(b.room_kind = 'interrogation' AND b.consent_at IS NOT NULL) AS consent,
     SUM(b.room_kind = 'interrogation' AND b.devices_off_at IS NOT NULL) AS devices_off,
-    SUM(b.room_kind = 'video') AS video
+    SUM(b.room_kind = 'video') AS video,
+    SUM(b.room_kind = 'video' AND b.devices_off_at IS NOT NULL) AS video_unmonitored,
+    SUM(r.basis = 'duty_notice') AS duty_lawyer
 FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
 WHERE b.started_at IS NOT NULL AND b.started_at < :now
 AND r.presented_at >= :lo AND r.presented_at < :hi
@@ -245,6 +252,13 @@ FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
 WHERE b.started_at IS NOT NULL AND b.started_at < :now
 AND r.presented_at >= :lo AND r.presented_at < :hi
 GROUP BY day
+"""
+
+
+# V7/V10: letters and notices an officer entered by hand in the period (confirmed or not).
+_HAND_ENTERED_SQL = """
+SELECT (SELECT COUNT(*) FROM aid_letters WHERE entered_at >= :lo AND entered_at < :hi)
+     + (SELECT COUNT(*) FROM duty_notices WHERE entered_at >= :lo AND entered_at < :hi)
 """
 
 
@@ -287,7 +301,8 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date,
     verified = sum(states.values())
     refused = sum(refused_by_rule.values())
     met_count = _scalar(db, f"SELECT COUNT(*) FROM ({_HOURS_SQL})", params)
-    meetings = dict(zip(("meetings", "interrogation", "consent", "devices_off", "video"),
+    meetings = dict(zip(("meetings", "interrogation", "consent", "devices_off", "video",
+                         "video_unmonitored", "duty_lawyer"),
                         db.execute(_MEETINGS_SQL, params).fetchone(), strict=True))
     meetings.update(_day_kinds(db, params))
     decided = counts["met"] + counts["breached"]
@@ -315,6 +330,9 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date,
         consent_recorded=meetings["consent"] or 0,
         devices_off_confirmed=meetings["devices_off"] or 0,
         video_meetings=meetings["video"] or 0,
+        video_unmonitored_confirmed=meetings["video_unmonitored"] or 0,
+        duty_lawyer_meetings=meetings["duty_lawyer"] or 0,
+        hand_entered_documents=_scalar(db, _HAND_ENTERED_SQL, params),
         permission_cases=_permission_cases(db, params),
         assistants=_scalar(db, "SELECT COUNT(*) FROM assistants a JOIN bookings b"
                                " ON b.id = a.booking_id JOIN meeting_requests r"

@@ -29,6 +29,10 @@ class Centre(_Strict):
     # The centre's code in the city's exchange of reports (`centre` in every report's JSON;
     # `kiosk city-report` refuses two files of one code). Empty: the name stands for it.
     code: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,32}$")
+    # C6: where a lawyer may complain (the procuratorate at the same or the next level);
+    # printed on every refusal slip, 情况说明 and permission-refusal notice.
+    procuratorate_name: str = Field("", max_length=60)
+    procuratorate_address: str = Field("", max_length=100)
 
     @field_validator("timezone")
     @classmethod
@@ -171,6 +175,12 @@ class Desk(_Strict):
     printer: Printer = Printer()
 
 
+class Privacy(_Strict):
+    # P2: days a lawyer's phone number is kept after the request was opened, once the
+    # request is no longer open (it is erased then; never printed, officer screens only).
+    lawyer_phone_days: int = Field(30, ge=1, le=365)
+
+
 class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
 
@@ -182,6 +192,7 @@ class Settings(_Strict):
     printer: Printer = Printer()
     qr: QrCodes = QrCodes()
     security: Security = Security()
+    privacy: Privacy = Privacy()
     serve: Serve = Serve()
     desks: dict[str, Desk] = {}
 

@@ -740,7 +740,7 @@ class Simulator:
 
     def _start(self, booking_id: int, rng: random.Random) -> None:
         booking = start_meeting(self.db, self.clock, self.settings, self.officer, booking_id,
-                                devices_off_confirmed=True)  # B5: confirmed for interrogation rooms
+                                devices_off_confirmed=True)  # B5/B9: interrogation rooms, video
         # Meetings end by the booked end (the next lawyer has the room), at least 20 min long.
         done = booking.end - timedelta(minutes=rng.randint(0, 15))
         self._at(max(done, self.clock.now() + timedelta(minutes=20)), self._end, booking_id)

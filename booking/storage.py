@@ -465,3 +465,68 @@ def m008_issue10b_defence_end(db: Database) -> None:
         ALTER TABLE defenders ADD COLUMN ended_by TEXT;
         """
     )
+
+
+def _widen_basis_check(db: Database) -> None:
+    """V10: meeting_requests.basis also takes 'duty_notice'. SQLite cannot alter a CHECK, and a
+    rebuilt table would have to name every column other migrations add; widening an IN list
+    only loosens the constraint, which SQLite's ALTER TABLE documentation allows through
+    writable_schema (same file format, schema version bumped, integrity checked)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table'"
+                     " AND name = 'meeting_requests'").fetchone()[0]
+    old = "CHECK (basis IN ('power_of_attorney', 'aid_letter'))"
+    if old not in sql:
+        raise RuntimeError("meeting_requests.basis CHECK not as created by m001")
+    new = sql.replace(old, "CHECK (basis IN ('power_of_attorney', 'aid_letter', 'duty_notice'))")
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table'"
+                   " AND name = 'meeting_requests'", (new,))
+        db.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+    problems = db.execute("PRAGMA integrity_check").fetchall()
+    if problems != [("ok",)]:
+        raise RuntimeError(f"integrity check after widening basis: {problems}")
+
+
+@migrations()
+def m009_issue14_duty_lawyers_hand_entry_notify(db: Database) -> None:
+    # V10: legal-help notices (法律帮助通知书) and the centre's duty roster.
+    # V7/V10: a letter or notice the officer entered by hand (entered_by/at) is "to confirm"
+    # until an import contains it (confirmed_at) or contradicts it (contradicted_at).
+    # B12: the case deadline of a fast-track case. P2: the lawyer's phone, and when and how
+    # the lawyer was told of the authority's decision.
+    db.executescript(
+        """
+        CREATE TABLE duty_notices (
+            notice_no TEXT PRIMARY KEY,
+            issuer TEXT NOT NULL,
+            cert_no TEXT NOT NULL,
+            roster_no TEXT NOT NULL,
+            issued_on TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'withdrawn')),
+            entered_by TEXT,
+            entered_at TEXT,
+            confirmed_at TEXT,
+            contradicted_at TEXT
+        );
+        CREATE TABLE duty_roster (
+            cert_no TEXT NOT NULL,
+            date TEXT NOT NULL CHECK (date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+            PRIMARY KEY (cert_no, date)
+        );
+        ALTER TABLE aid_letters ADD COLUMN entered_by TEXT;
+        ALTER TABLE aid_letters ADD COLUMN entered_at TEXT;
+        ALTER TABLE aid_letters ADD COLUMN confirmed_at TEXT;
+        ALTER TABLE aid_letters ADD COLUMN contradicted_at TEXT;
+        ALTER TABLE detainees ADD COLUMN case_deadline TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN lawyer_phone TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN lawyer_told_at TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN lawyer_told_by TEXT;
+        ALTER TABLE meeting_requests ADD COLUMN lawyer_told_how TEXT
+            CHECK (lawyer_told_how IN ('printed', 'phone'));
+        """
+    )
+    _widen_basis_check(db)

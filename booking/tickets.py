@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
+from .complaints import ComplaintLine, complaint_line
 from .errors import DomainError, NotFound
 from .meetings import DELAY_REASONS, get_booking
 from .qr import code_for
@@ -34,6 +35,7 @@ class Explanation(_Model):
     deadline: datetime
     deferred_by_lawyer: bool
     earliest_offer_at: datetime | None
+    complaint: ComplaintLine | None = None  # C6: where the lawyer may complain
 
 
 class TicketData(_Model):
@@ -125,7 +127,7 @@ def ticket_for(db: Database, clock: Clock, settings: Settings, booking_id: int) 
             requested_at=parse_iso(request["presented_at"], clock.zone),
             booked_start=booking.start, deadline=booking.deadline,
             deferred_by_lawyer=booking.deferred_by_lawyer,
-            earliest_offer_at=booking.earliest_offer_at)
+            earliest_offer_at=booking.earliest_offer_at, complaint=complaint_line(settings))
     return TicketData(
         centre=settings.centre.name, booking_id=booking.id,
         queue_label=ticket.label if ticket else None, priority=booking.priority,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
@@ -34,6 +35,7 @@ DOCUMENTS = {
     "firm_letter": ("律师事务所证明", "law-firm letter"),
     "power_of_attorney": ("委托书", "power of attorney"),
     "aid_letter": ("法律援助公函", "legal-aid letter"),
+    "duty_notice": ("法律帮助通知书", "legal-help notice"),
     "roster": ("在押人员信息", "detainee roster"),
 }
 
@@ -172,9 +174,9 @@ def _power_of_attorney_checks(p: Presentation, detainee: Detainee | None) -> lis
                        "enter who signed the power of attorney")]
     if p.poa_relation not in POA_RELATIONS:
         return [_check("V6", "power_of_attorney", False,
-                       "委托人须为在押人员本人或其近亲属（配偶、父母、子女、同胞兄弟姐妹）",
-                       "the signer must be the detainee or a close relative"
-                       " (spouse, parent, child, sibling)")]
+                       "委托人须为在押人员本人、其近亲属（配偶、父母、子女、同胞兄弟姐妹）或监护人",
+                       "the signer must be the detainee, a close relative"
+                       " (spouse, parent, child, sibling) or a guardian")]
     if (p.poa_relation == "self" and detainee is not None
             and not _same_name(p.poa_signed_by, detainee.name)):
         return [_check("V6", "power_of_attorney", False, "委托人为本人，但签名与在押人员姓名不符",
@@ -190,6 +192,13 @@ def _aid_letter_checks(db: Database, p: Presentation, detainee: Detainee | None)
         return [_check("V7", "aid_letter", False, "请输入法律援助公函编号",
                        "enter the legal-aid letter number")]
     row = one(db, "SELECT * FROM aid_letters WHERE letter_no = ?", (letter_no,))
+    if row is None and p.hand_entered:
+        return [_check("V7", "aid_letter", True,
+                       f"法律援助公函{letter_no}尚未导入：民警已核验原件，手工录入（{p.document_issuer.strip()}，"
+                       f"{p.document_issued_on.strip()}），待导入确认",
+                       f"legal-aid letter {letter_no} not yet imported: original inspected, entered"
+                       f" by hand ({p.document_issuer.strip()}, {p.document_issued_on.strip()});"
+                       " to confirm by a later import")]
     if row is None:
         return [_check("V7", "aid_letter", False,
                        f"法律援助公函{letter_no}不在法律援助机构名单中，请核对编号或联系援助中心",
@@ -212,32 +221,188 @@ def _aid_letter_checks(db: Database, p: Presentation, detainee: Detainee | None)
     if problems:
         return [_check("V7", "aid_letter", False, "；".join(z for z, _ in problems),
                        "; ".join(e for _, e in problems))]
-    return [_check("V7", "aid_letter", True, f"法律援助公函有效（{letter.centre}）",
-                   f"legal-aid letter is active ({letter.centre})")]
+    return [_check("V7", "aid_letter", True, f"法律援助公函有效（{letter.centre}）"
+                   + ("，手工录入，待导入确认" if _to_confirm(row) else ""),
+                   f"legal-aid letter is active ({letter.centre})"
+                   + (", entered by hand, to confirm by an import" if _to_confirm(row) else ""))]
 
 
-def check_presentation(db: Database, p: Presentation) -> tuple[list[Check], Detainee | None]:
-    """Apply V1-V8 to what was presented; reads only."""
+def _to_confirm(row: dict) -> bool:
+    """V7: a hand-entered letter or notice that no import has confirmed or contradicted yet."""
+    return bool(row.get("entered_by")) and not row.get("confirmed_at") \
+        and not row.get("contradicted_at")
+
+
+def on_duty(db: Database, cert_no: str, day: date) -> bool:
+    """V10: the lawyer is on the centre's duty roster that day."""
+    return one(db, "SELECT 1 FROM duty_roster WHERE cert_no = ? AND date = ?",
+               (cert_no, day.isoformat())) is not None
+
+
+def _duty_notice_checks(db: Database, p: Presentation) -> list[Check]:
+    notice_no = p.duty_notice_no.strip()
+    if not notice_no:
+        return [_check("V10", "duty_notice", False, "请输入法律帮助通知书编号",
+                       "enter the legal-help notice number")]
+    row = one(db, "SELECT * FROM duty_notices WHERE notice_no = ?", (notice_no,))
+    if row is None and p.hand_entered:
+        return [_check("V10", "duty_notice", True,
+                       f"法律帮助通知书{notice_no}尚未导入：民警已核验原件，手工录入"
+                       f"（{p.document_issuer.strip()}，{p.document_issued_on.strip()}），待导入确认",
+                       f"legal-help notice {notice_no} not yet imported: original inspected,"
+                       f" entered by hand ({p.document_issuer.strip()},"
+                       f" {p.document_issued_on.strip()}); to confirm by a later import")]
+    if row is None:
+        return [_check("V10", "duty_notice", False,
+                       f"法律帮助通知书{notice_no}不在已导入的通知书中：请核对编号；确有原件的，"
+                       "由民警核验原件后勾选“手工录入”",
+                       f"legal-help notice {notice_no} has not been imported: check the number;"
+                       " if the original is here, inspect it and tick 'enter by hand'")]
+    if row["status"] != "active":
+        return [_check("V10", "duty_notice", False, "该法律帮助通知书已撤回，不能凭此会见",
+                       "this legal-help notice was withdrawn: it no longer allows a meeting")]
+    problems = []
+    if row["cert_no"] != p.cert_no.strip():
+        problems.append(("通知书指派的不是该律师", "the notice names another lawyer"))
+    if row["roster_no"] != p.roster_no.strip():
+        problems.append(("通知书所列在押人员不是此人", "the notice is for another detainee"))
+    if problems:
+        return [_check("V10", "duty_notice", False, "；".join(z for z, _ in problems),
+                       "; ".join(e for _, e in problems))]
+    pending = _to_confirm(row)
+    return [_check("V10", "duty_notice", True, f"法律帮助通知书有效（{row['issuer']}）"
+                   + ("，手工录入，待导入确认" if pending else ""),
+                   f"legal-help notice is valid ({row['issuer']})"
+                   + (", entered by hand, to confirm by an import" if pending else ""))]
+
+
+def _no_firm_letter(p: Presentation) -> bool:
+    return not (p.letter_firm_code.strip() or p.letter_lawyer_name.strip()
+                or p.letter_detainee_name.strip())
+
+
+def _duty_firm_letter_check(db: Database, p: Presentation, today: date) -> Check:
+    """V10: a duty lawyer on the centre's duty roster that day needs no law-firm letter."""
+    if on_duty(db, p.cert_no.strip(), today):
+        return _check("V10", "firm_letter", True, "值班律师在本所当日值班名册中，无须律所证明",
+                      "the duty lawyer is on the centre's duty roster today: no law-firm letter"
+                      " is needed")
+    return _check("V10", "firm_letter", False,
+                  "该律师不在本所当日值班名册中：请出示律师事务所证明",
+                  "this lawyer is not on the centre's duty roster today: a law-firm letter is"
+                  " needed")
+
+
+def _duty_defender_check(db: Database, p: Presentation, detainee: Detainee | None
+                         ) -> Check | None:
+    """V10: the duty lawyer helps a detainee who has no defence lawyer."""
+    if detainee is None:
+        return None
+    others = _current_defenders(db, p.roster_no.strip(), p.cert_no.strip())
+    if others:
+        return _check("V10", "duty_notice", False,
+                      f"该在押人员已有辩护律师（{'、'.join(others)}），值班律师不能凭法律帮助通知书会见",
+                      f"the detainee has a defence lawyer ({', '.join(others)}): the duty"
+                      " lawyer's notice does not apply")
+    return None
+
+
+def check_presentation(db: Database, p: Presentation, today: date
+                       ) -> tuple[list[Check], Detainee | None]:
+    """Apply V1-V8 and V10 to what was presented; reads only. today: the centre's date, for
+    the duty roster (V10)."""
     cert_checks, lawyer = _certificate_checks(db, p)
     detainee = _detainee(db, p.roster_no.strip())
-    checks = [_check("V1", "certificate", True,
-                     "已出示三项材料：执业证书、律所证明、" +
-                     ("委托书" if p.basis == "power_of_attorney" else "法律援助公函") +
-                     "（不得要求其他材料）",
-                     "three documents presented: certificate, firm letter, " +
-                     ("power of attorney" if p.basis == "power_of_attorney" else "legal-aid letter")
-                     + " (nothing more may be asked)")]
+    third = DOCUMENTS[p.basis]
+    if p.basis == "duty_notice":
+        checks = [_check("V1", "certificate", True,
+                         "值班律师：执业证书、法律帮助通知书；不在当日值班名册的另需律所证明"
+                         "（不得要求其他材料）",
+                         "duty lawyer: certificate and legal-help notice; a firm letter only when"
+                         " not on today's duty roster (nothing more may be asked)")]
+    else:
+        checks = [_check("V1", "certificate", True,
+                         f"已出示三项材料：执业证书、律所证明、{third[0]}（不得要求其他材料）",
+                         f"three documents presented: certificate, firm letter, {third[1]}"
+                         " (nothing more may be asked)")]
     checks += cert_checks
-    checks += _firm_letter_checks(p, lawyer, detainee)
+    if p.basis == "duty_notice" and _no_firm_letter(p):
+        checks.append(_duty_firm_letter_check(db, p, today))
+    else:
+        checks += _firm_letter_checks(p, lawyer, detainee)
     checks.append(_detainee_check(p, detainee))
     if p.basis == "power_of_attorney":
         checks += _power_of_attorney_checks(p, detainee)
-    else:
+    elif p.basis == "aid_letter":
         checks += _aid_letter_checks(db, p, detainee)
-    limit = _defender_limit_check(db, p, detainee)
+    else:
+        checks += _duty_notice_checks(db, p)
+    limit = (_duty_defender_check(db, p, detainee) if p.basis == "duty_notice"
+             else _defender_limit_check(db, p, detainee))
     if limit is not None:
         checks.append(limit)
     return checks, detainee
+
+
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{4,22}")
+
+
+def _checked_phone(text: str) -> str | None:
+    """P2: the lawyer's phone as typed (digits, spaces, '-', a leading '+'), or None."""
+    phone = text.strip()
+    if not phone:
+        return None
+    digits = sum(ch.isdigit() for ch in phone)
+    if not _PHONE.fullmatch(phone) or not 5 <= digits <= 20:
+        raise DomainError("P2", "律师电话格式有误：只写数字（可含空格、-，开头可有+），或留空",
+                          "the lawyer's phone is not a number: digits (spaces, '-' and a leading"
+                          " '+' allowed), or leave it empty")
+    return phone
+
+
+def _check_hand_entry(p: Presentation, today: date) -> None:
+    """V7/V10: a hand-entered letter or notice needs its issuer and its date from the original."""
+    if not p.hand_entered or p.basis == "power_of_attorney":
+        return
+    if not p.document_issuer.strip():
+        raise DomainError("V7", "手工录入：请填写出具机关（法律援助中心或办案机关）",
+                          "entered by hand: enter the issuing centre or authority")
+    try:
+        issued = date.fromisoformat(p.document_issued_on.strip())
+    except ValueError:
+        raise DomainError("V7", "手工录入：出具日期应为 YYYY-MM-DD，如 2026-12-01",
+                          "entered by hand: give the date issued as YYYY-MM-DD,"
+                          " e.g. 2026-12-01") from None
+    if issued > today:
+        raise DomainError("V7", "手工录入：出具日期不能晚于今天", "entered by hand: the date issued"
+                          " cannot be after today")
+
+
+def _hand_enter(db: Database, clock: Clock, officer: str, p: Presentation,
+                detainee: Detainee) -> None:
+    """V7/V10: store a letter or notice entered by hand (inside verify's transaction), marked
+    to confirm, audited with the officer's word that the original was inspected."""
+    now = iso(clock.now())
+    issuer, issued_on = p.document_issuer.strip(), p.document_issued_on.strip()
+    if p.basis == "aid_letter":
+        number, table = p.aid_letter_no.strip(), "aid_letters"
+        if one(db, "SELECT 1 FROM aid_letters WHERE letter_no = ?", (number,)):
+            return
+        db.table(table).insert({
+            "letter_no": number, "centre": issuer, "cert_no": p.cert_no.strip(),
+            "roster_no": p.roster_no.strip(), "stage": detainee.stage, "issued_on": issued_on,
+            "status": "active", "entered_by": officer, "entered_at": now})
+    else:
+        number, table = p.duty_notice_no.strip(), "duty_notices"
+        if one(db, "SELECT 1 FROM duty_notices WHERE notice_no = ?", (number,)):
+            return
+        db.table(table).insert({
+            "notice_no": number, "issuer": issuer, "cert_no": p.cert_no.strip(),
+            "roster_no": p.roster_no.strip(), "issued_on": issued_on, "status": "active",
+            "entered_by": officer, "entered_at": now})
+    audit.record(db, clock, officer, "hand_enter_document", f"{table}:{number}", {
+        "issuer": issuer, "issued_on": issued_on, "cert_no": p.cert_no.strip(),
+        "roster_no": p.roster_no.strip(), "original_inspected": True})
 
 
 def _request_model(row: dict, clock: Clock) -> MeetingRequest:
@@ -293,8 +458,11 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
     if not p.cert_no.strip() or not p.roster_no.strip():
         raise DomainError("V1", "请输入执业证号和在押人员编号",
                           "enter the certificate number and the detainee's roster number")
+    today = clock.now().date()
+    phone = _checked_phone(p.lawyer_phone)
+    _check_hand_entry(p, today)
     with transaction(db):
-        checks, detainee = check_presentation(db, p)
+        checks, detainee = check_presentation(db, p, today)
         failures = [c for c in checks if c.status == "failed"]
         now = clock.now()
         cert_no, roster_no = p.cert_no.strip(), p.roster_no.strip()
@@ -335,7 +503,10 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
                  p.letter_firm_code.strip().upper()),
             )
         needs_permission = charge_needs_permission(detainee.charge_category, detainee.stage)
-        document_no = p.aid_letter_no.strip() if p.basis == "aid_letter" else ""
+        document_no = {"aid_letter": p.aid_letter_no, "duty_notice": p.duty_notice_no}.get(
+            p.basis, "").strip()
+        if p.hand_entered and p.basis != "power_of_attorney":
+            _hand_enter(db, clock, officer, p, detainee)
         request_id = db.table("meeting_requests").insert({
             "presented_at": iso(now), "officer": officer, "cert_no": cert_no,
             "roster_no": roster_no, "firm_code": p.letter_firm_code.strip().upper(),
@@ -345,15 +516,19 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
             "clock_start": None if needs_permission else iso(now),
             "deadline": None if needs_permission else iso(now + DEADLINE),
             "state": "awaiting_permission" if needs_permission else "open",
+            "lawyer_phone": phone,
         }).last_pk
-        db.execute(
-            "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by, relation,"
-            " since) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (roster_no, cert_no, p.basis, document_no, p.poa_signed_by.strip() or None,
-             p.poa_relation or None, iso(now)),
-        )
+        if p.basis != "duty_notice":  # V10: a duty lawyer helps; they are not a defender
+            db.execute(
+                "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by,"
+                " relation, since) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (roster_no, cert_no, p.basis, document_no, p.poa_signed_by.strip() or None,
+                 p.poa_relation or None, iso(now)),
+            )
         audit.record(db, clock, officer, "open_request", f"request:{request_id}", {
             "cert_no": cert_no, "roster_no": roster_no, "basis": p.basis,
-            "inspected_in_person": p.inspected_in_person, "needs_permission": needs_permission})
+            "inspected_in_person": p.inspected_in_person, "needs_permission": needs_permission,
+            "document_no": document_no, "hand_entered": p.hand_entered,
+            "relation": p.poa_relation or None})
         row = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
         return Verification(checks=checks, request=_request_model(row, clock))

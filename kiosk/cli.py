@@ -246,9 +246,12 @@ def _import_command(kind: str, help_text: str):
 _import_command("lawyers", "律师名册 lawyer registry: cert_no,name,firm_name,firm_code,status,"
                 "assessed_year")
 _import_command("detainees", "在押人员 detainee roster: roster_no,name,id_no,case_no,"
-                "charge_category,stage,case_unit,status")
+                "charge_category,stage,case_unit,status[,case_deadline]")
 _import_command("aid-letters", "法律援助公函 aid letters: letter_no,centre,cert_no,roster_no,stage,"
                 "issued_on,status")
+_import_command("duty-notices", "法律帮助通知书 legal-help notices (V10): notice_no,issuer,cert_no,"
+                "roster_no,issued_on,status (active|withdrawn)")
+_import_command("duty-roster", "值班律师名册 the centre's duty roster (V10): cert_no,date")
 
 
 @main.group()

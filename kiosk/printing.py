@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.worker import Worker
 
 from booking.errors import DomainError
+from booking.notices import permission_notice_for, refusal_slip_for
 from booking.queue import Ticket, mark_print_failed, mark_printed, ticket_of
 from booking.tickets import TicketData, consent_for, ticket_for
 from printers import (
@@ -29,7 +30,9 @@ from printers import (
     PrintFault,
     TicketPrinter,
     consent_form,
+    permission_notice,
     queue_ticket,
+    refusal_slip,
     ticket_documents,
 )
 from printers.faults import detail_of, sentence
@@ -104,6 +107,33 @@ def print_consent(app: KioskApp, request_id: int, room_id: str,
                             documents=[consent_form(data, app.settings.printer.paper_mm)],
                             officer=_officer(app),
                             again=lambda: print_consent(app, request_id, room_id, start)))
+
+
+def print_refusal_slip(app: KioskApp, refusal_id: int) -> Worker | None:
+    """V9/C6: the refusal's reasons and the complaint line, for the lawyer to take away."""
+    try:
+        data = refusal_slip_for(app.db, app.clock, app.settings, refusal_id)
+    except DomainError as exc:
+        _cannot_print(app, exc)
+        return None
+    return _start(app, _Job(what=("不予会见告知书", "the refusal slip"),
+                            documents=[refusal_slip(data, app.settings.printer.paper_mm)],
+                            officer=_officer(app),
+                            again=lambda: print_refusal_slip(app, refusal_id)))
+
+
+def print_permission_notice(app: KioskApp, request_id: int) -> Worker | None:
+    """P2/C6: the authority's decision for the lawyer at the desk (with the complaint line
+    when it is a refusal)."""
+    try:
+        data = permission_notice_for(app.db, app.clock, app.settings, request_id)
+    except DomainError as exc:
+        _cannot_print(app, exc)
+        return None
+    return _start(app, _Job(what=("许可决定通知书", "the permission notice"),
+                            documents=[permission_notice(data, app.settings.printer.paper_mm)],
+                            officer=_officer(app),
+                            again=lambda: print_permission_notice(app, request_id)))
 
 
 def reprint_last_failure(app: KioskApp) -> Worker | None:

@@ -106,6 +106,7 @@ class Startup:
     def _load(self) -> Loaded:
         from booking.errors import DomainError
         from booking.health import key_findings
+        from booking.notices import forget_lawyer_phones
         from booking.rooms import sync_rooms
         from booking.settings import ConfigError, load_settings
         from booking.storage import open_database, quick_check
@@ -131,6 +132,7 @@ class Startup:
         except DomainError as exc:  # E4: not the kiosk's, read-only, newer
             raise StartupFailure(f"{exc.zh}\n{exc.en}", 3) from None
         sync_rooms(db, clock, ACTOR, settings.rooms)
+        forget_lawyer_phones(db, clock, settings)  # P2: kept no longer than config says
         import booking.staff  # noqa: F401  the sign-in (argon2)
         import kiosk.screens.verify  # noqa: F401  an officer's desk after it
         return Loaded(settings, db, clock)

@@ -6,8 +6,10 @@ from .documents import (
     Document,
     consent_form,
     explanation,
+    permission_notice,
     printer_test_page,
     queue_ticket,
+    refusal_slip,
     ticket_documents,
 )
 from .faults import PrintFault
@@ -19,6 +21,8 @@ __all__ = [
     "TicketPrinter",
     "consent_form",
     "explanation",
+    "permission_notice",
+    "refusal_slip",
     "queue_ticket",
     "printer_test_page",
     "ticket_documents",

@@ -1,5 +1,6 @@
-"""The printed documents (T2, C3, B5): queue ticket, 情况说明, consent form and test page, laid
-out as lines for a paper width. The same lines go to the printer and to the PNG preview."""
+"""The printed documents (T2, C3, B5, V9, P2, C6): queue ticket, 情况说明, consent form, refusal
+slip, permission notice and test page, laid out as lines for a paper width. The same lines go
+to the printer and to the PNG preview."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from booking.complaints import ComplaintLine
+from booking.notices import PermissionNotice, RefusalSlip
 from booking.tickets import ConsentData, TicketData
 
 Align = Literal["left", "center", "right"]
@@ -191,9 +194,68 @@ def explanation(data: TicketData, paper_mm: int) -> Document:
     sheet.line(f"预约时间：{when(info.booked_start)}")
     sheet.line(f"48小时期限：{when(info.deadline)}", bold=True)
     sheet.line(f"Reason: {info.reason_en}" + (f" ({info.text})" if info.text else ""))
+    if info.complaint is not None:
+        complaint(sheet, info.complaint)
     sheet.feed()
     sheet.line(data.centre, "right")
     sheet.line(when(data.issued_at), "right")
+    return sheet.document()
+
+
+def complaint(sheet: _Sheet, line: ComplaintLine) -> None:
+    """C6: the complaint line, set apart under a rule."""
+    sheet.rule()
+    sheet.line("申诉、控告 Complaints", bold=True)
+    sheet.line(line.zh)
+    sheet.line(line.en)
+
+
+def refusal_slip(data: RefusalSlip, paper_mm: int) -> Document:
+    """V9/C6: why the documents did not pass, and where the lawyer may complain."""
+    sheet = _Sheet("refusal", COLUMNS[paper_mm])
+    sheet.heading(data.centre, "不予安排会见告知书", "Meeting refused: the reasons")
+    sheet.line(f"律师：{data.lawyer_name}（执业证号{data.cert_no}）" if data.lawyer_name
+               else f"执业证号：{data.cert_no}")
+    sheet.line(f"在押人员：{data.detainee_masked}（编号{data.roster_no}）" if data.detainee_masked
+               else f"在押人员编号：{data.roster_no}")
+    sheet.line(f"核验时间：{when(data.at)}")
+    sheet.line(f"未通过规则 Rules not met：{'、'.join(data.rules)}", bold=True)
+    sheet.line(f"原因：{data.reason_zh}")
+    sheet.line(f"Reason: {data.reason_en}")
+    sheet.line("补齐或更正材料后可再次申请，48小时自材料齐全时起算。")
+    sheet.line("You may come again with the documents corrected; the 48 hours start when they"
+               " pass.")
+    complaint(sheet, data.complaint)
+    sheet.feed()
+    sheet.line(f"记录号 Record {data.refusal_id}", "right")
+    sheet.line(when(data.printed_at), "right")
+    return sheet.document()
+
+
+def permission_notice(data: PermissionNotice, paper_mm: int) -> Document:
+    """P2: the investigating authority's decision, told to the lawyer at the desk."""
+    sheet = _Sheet("permission_notice", COLUMNS[paper_mm])
+    if data.granted:
+        sheet.heading(data.centre, "许可会见通知", "Meeting permitted")
+    else:
+        sheet.heading(data.centre, "不许可会见通知", "Meeting not permitted")
+    sheet.line(f"{data.lawyer_name}律师：")
+    decision = "许可" if data.granted else "不许可"
+    sheet.line(f"　　您申请会见在押人员{data.detainee_masked}（编号{data.roster_no}），侦查机关已于"
+               f"{when(data.decided_at)}作出{decision}会见的决定，文号：{data.reference}。")
+    sheet.line(f"The investigating authority decided ({data.reference}): meeting "
+               + ("permitted." if data.granted else "not permitted."))
+    if data.granted and data.clock_start is not None and data.deadline is not None:
+        sheet.line(f"　　48小时会见期限自{when(data.clock_start)}起算，本所将于"
+                   f"{when(data.deadline)}前安排会见。")
+        sheet.line(f"48小时期限：{when(data.deadline)}", bold=True)
+        sheet.line("The 48-hour clock started when permission was recorded; the meeting is"
+                   " arranged before the deadline above.")
+    if data.complaint is not None:
+        complaint(sheet, data.complaint)
+    sheet.feed()
+    sheet.line(f"申请号 Request {data.request_id}", "right")
+    sheet.line(when(data.printed_at), "right")
     return sheet.document()
 
 

@@ -116,3 +116,21 @@ def test_s1_pins_and_pin_hashes_are_never_printed_logged_or_audited(kiosk, caplo
     everything = "\n".join(said)
     for secret in [*hashes, *(h.split("$")[-1] for h in hashes), "246810", "135790"]:
         assert secret not in everything
+
+
+def test_v10_e3_cli_imports_duty_notices_and_the_duty_roster(kiosk, tmp_path):
+    notices = tmp_path / "notices.csv"
+    notices.write_text("notice_no,issuer,cert_no,roster_no,issued_on,status\n"
+                       "FLBZ-1,上海市黄浦区人民检察院,13101201320891025,2026011,2026-11-30,active\n",
+                       encoding="utf-8")
+    roster = tmp_path / "roster.json"
+    roster.write_text('[{"cert_no": "13101201320891025", "date": "2026-12-03"},'
+                      ' {"cert_no": "13101201320891025", "date": "2026-12-32"}]',
+                      encoding="utf-8")
+    done = kiosk("import", "duty-notices", str(notices))
+    assert done.exit_code == 0 and "imported 1 rows" in done.output, done.output
+    bad = kiosk("import", "duty-roster", str(roster))
+    assert bad.exit_code == 1 and "line 2: date" in bad.output
+    db = sqlite3.connect(kiosk.db_path)
+    assert db.execute("SELECT count(*) FROM duty_roster").fetchone() == (0,)
+    assert db.execute("SELECT status FROM duty_notices").fetchall() == [("active",)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
+from functools import partial
 from typing import TypeVar
 
 from textual import on
@@ -250,6 +251,10 @@ class PermissionDialog(Dialog[dict]):
             id="decision", compact=True))
         yield field_row("permission.reference",
                         Input(id="reference", max_length=60, compact=True, classes="field"))
+        # P2: how the lawyer is told; neither is preselected, the officer must say which
+        yield RadioSet(labelled(RadioButton(id="lawyer-here"), "permission.lawyer_here"),
+                       labelled(RadioButton(id="lawyer-away"), "permission.lawyer_away"),
+                       id="lawyer-presence", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reference", Input).focus()
@@ -275,9 +280,15 @@ class PermissionDialog(Dialog[dict]):
     def confirm(self) -> None:
         granted = self.query_one("#granted", RadioButton).value
         reference = self.query_one("#reference", Input).value
+        here = self.query_one("#lawyer-here", RadioButton).value
+        away = self.query_one("#lawyer-away", RadioButton).value
+        if reference.strip() and not here and not away:  # the reference is asked first
+            self.notice.show(label("present.choose", "zh"), label("present.choose", "en"))
+            self.query_one("#lawyer-presence", RadioSet).focus()
+            return
         app = self.app
-        decided = attempt(self.notice, record_permission, app.db, app.clock, app.officer,
-                          self.card.id, granted, reference)
+        decided = attempt(self.notice, partial(record_permission, lawyer_present=here),
+                          app.db, app.clock, app.officer, self.card.id, granted, reference)
         if decided is not None:
             self.dismiss(decided)
 

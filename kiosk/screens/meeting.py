@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Static
 from booking.desk_queries import assistant_of, request_card
 from booking.meetings import (
     DESK_ACTIONS,
+    NEEDS_DEVICES_OFF,
     Booking,
     PushedBooking,
     allowed_actions,
@@ -222,7 +223,7 @@ class MeetingScreen(Screen):
         if refusal is not None and refusal.rule == "B11":  # B11: shown, nothing recorded
             self.notice.show(refusal.zh, refusal.en)
             return
-        if booking.room_kind != "interrogation" or self._late():
+        if booking.room_kind not in NEEDS_DEVICES_OFF or self._late():
             # B10: a lawyer never checked in and past the limit is refused, as by 1
             self._use(start_meeting, app.settings, app.officer, self.booking_id,
                       done_key="meeting.started_note")
@@ -238,7 +239,10 @@ class MeetingScreen(Screen):
                 self.notice.show(label("meeting.not_started", "zh"),
                                  label("meeting.not_started", "en"))
 
-        app.push_screen(ConfirmDialog("devices.title", "devices.off", self._details), confirmed)
+        video = booking.room_kind == "video"  # B9: a video terminal is confirmed unmonitored too
+        app.push_screen(ConfirmDialog("devices.video_title" if video else "devices.title",
+                                      "devices.video_off" if video else "devices.off",
+                                      self._details), confirmed)
 
     def _pushed_line(self, pushed: PushedBooking, language: Language) -> str:
         zone = self.app.settings.zone

@@ -129,6 +129,13 @@ def open_request(app: App, notice: Notice, request_id: int, *,
         def decided(row: dict | None) -> None:
             if row is None:
                 return
+            if row["lawyer_told_how"] == "printed":  # P2: the lawyer is at the desk
+                from kiosk.printing import print_permission_notice
+
+                print_permission_notice(app, request_id)
+            else:
+                app.notify(f"{label('permission.to_notify_note', 'zh')}\n"
+                           f"{label('permission.to_notify_note', 'en')}", severity="warning")
             if row["state"] == "open":
                 deadline = datetime.fromisoformat(row["deadline"]).astimezone(app.settings.zone)
                 app.notify("\n".join(f"{label('permission.granted_note', lang)}"
@@ -216,6 +223,9 @@ class OffersScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#offers-booked").display = False
+        card = attempt(self.notice, request_card, self.app.db, self.app.clock, self.request_id)
+        if card is not None and card.fast_track:  # B12: priority by default
+            self.query_one("#priority", Checkbox).value = True
         self.load_offers()
         self.watch(self.app, "language", self._set_language)
         self.set_interval(1, self._tick)
@@ -263,7 +273,10 @@ class OffersScreen(Screen):
                 f"{label('offers.request', language)} #{card.id} · "
                 f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
                 f" {card.firm_name} · {label('offers.detainee', language)} {card.detainee}"
-                f" {card.roster_no}")
+                f" {card.roster_no}"
+                + (f"\n⚑ {label('offers.fast_track', language)}"
+                   f" ({label('watch.case_deadline', language)} {card.case_deadline})"
+                   if card.fast_track else ""))
         self._render_deadline(language)
         offers = self.offers
         warnings = self.query_one("#offers-warnings", Static)

@@ -124,8 +124,9 @@ class ReportScreen(Screen):
             yield labelled(Button(id="report-month", compact=True), "report.this_month")
             yield labelled(Button(id="report-30", compact=True), "report.last_30")
         with Horizontal(id="report-body"):
+            # no header row: the figures' names say what they are (R1 fits 100x30)
             yield DataTable(id="report-figures", cursor_type="none", zebra_stripes=True,
-                            show_cursor=False)
+                            show_cursor=False, show_header=False)
             with Vertical(id="report-side"):
                 with Horizontal(id="report-rate-box"):
                     with Vertical(id="report-rate-text"):
@@ -445,8 +446,9 @@ def decision_hours(case: PermissionCase, made_at: str) -> float | None:
 
 
 def checks(report: ComplianceReport, language: Language) -> Text:
-    """Two lines a warden signs off: every interrogation-room meeting had the lawyer's
-    written consent and devices off (B5), and the authority decided within 72 hours (P2)."""
+    """Lines a warden signs off: every interrogation-room meeting had the lawyer's written
+    consent and devices off (B5), every video meeting was confirmed unmonitored (B9), and the
+    authority decided within 72 hours (P2)."""
     zh = language == "zh"
     rooms, consent, off = (report.interrogation_room_meetings, report.consent_recorded,
                            report.devices_off_confirmed)
@@ -455,6 +457,12 @@ def checks(report: ComplianceReport, language: Language) -> Text:
     line.append(f"讯问室会见 {rooms} 次：书面同意 {consent}/{rooms}，设备关闭 {off}/{rooms}" if zh
                 else f"Interrogation room {rooms}: consent {consent}/{rooms}, devices off"
                      f" {off}/{rooms}")
+    video, unmonitored = report.video_meetings, report.video_unmonitored_confirmed
+    mark, style = OK if video == unmonitored else BAD  # B9
+    line.append("\n")
+    line.append_text(Text.assemble((mark, style), " "))
+    line.append(f"视频会见 {video} 次：不录音不监听已确认 {unmonitored}/{video}" if zh
+                else f"Video meetings {video}: unmonitored confirmed {unmonitored}/{video}")
     cases = report.permission_cases
     limit = PERMISSION_DECISION_HOURS
     decided = [c.decision_hours for c in cases if c.decision_hours is not None]

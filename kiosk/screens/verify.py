@@ -1,4 +1,7 @@
-"""V1-V9 at the desk: the officer types what the lawyer presents; the kiosk checks it."""
+"""V1-V10 at the desk: the officer types what the lawyer presents; the kiosk checks it. The
+basis is a power of attorney, a legal-aid letter or a duty lawyer's legal-help notice (V10);
+a letter or notice not yet imported may be entered by hand (V7); the lawyer's phone is taken
+for P2. A refusal shows, and prints, where the lawyer may complain (C6)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
 
+from booking.complaints import complaint_line
 from booking.defences import live_defences
 from booking.models import POA_RELATIONS, Basis, Presentation
 from booking.verification import MAX_DEFENDERS, verify_documents
@@ -28,12 +32,19 @@ TEXT_FIELDS = {
     "roster-no": ("verify.roster_no", r"[0-9A-Za-z-]*", 20),
     "poa-signed-by": ("verify.poa_signed_by", None, 40),
     "aid-letter-no": ("verify.aid_letter_no", None, 40),
+    "duty-notice-no": ("verify.duty_notice_no", None, 40),
+    "document-issuer": ("verify.document_issuer", None, 60),
+    "document-issued-on": ("verify.document_issued_on", r"[0-9-]*", 10),
+    "lawyer-phone": ("verify.lawyer_phone", r"[0-9 +-]*", 24),
 }
 BASIS_FIELDS: dict[Basis, tuple[str, ...]] = {
     "power_of_attorney": ("poa-relation", "poa-signed-by"),
-    "aid_letter": ("aid-letter-no",),
+    "aid_letter": ("aid-letter-no", "hand-entered"),
+    "duty_notice": ("duty-notice-no", "hand-entered"),
 }
-ALWAYS_REQUIRED = ("cert-no", "firm-code", "letter-lawyer", "letter-detainee", "roster-no")
+HAND_FIELDS = ("document-issuer", "document-issued-on")
+FIRM_LETTER = ("firm-code", "letter-lawyer", "letter-detainee")
+ALWAYS_REQUIRED = ("cert-no", *FIRM_LETTER, "roster-no")
 # Textual draws a Select's prompt once, so it carries both languages.
 CHOOSE = f"{label('verify.choose', 'zh')} {label('verify.choose', 'en')}"
 
@@ -59,15 +70,25 @@ class VerifyScreen(Screen):
                 yield self._row("verify.letter_lawyer", self._text_input("letter-lawyer"))
                 yield self._row("verify.letter_detainee", self._text_input("letter-detainee"))
                 yield self._row("verify.roster_no", self._text_input("roster-no"), group=True)
+                yield self._row("verify.lawyer_phone", self._text_input("lawyer-phone"),
+                                group=True)
                 yield self._row("verify.basis", RadioSet(
                     labelled(RadioButton(id="power_of_attorney", value=True),
                              "verify.power_of_attorney"),
                     labelled(RadioButton(id="aid_letter"), "verify.aid_letter"),
+                    labelled(RadioButton(id="duty_notice"), "verify.duty_notice"),
                     id="basis", compact=True), group=True)
                 yield self._row("verify.poa_relation",
                                 Select([], id="poa-relation", compact=True, prompt=CHOOSE))
                 yield self._row("verify.poa_signed_by", self._text_input("poa-signed-by"))
                 yield self._row("verify.aid_letter_no", self._text_input("aid-letter-no"))
+                yield self._row("verify.duty_notice_no", self._text_input("duty-notice-no"),
+                                labelled(Static(classes="hint"), "verify.duty_firm_hint"))
+                yield self._row(None, labelled(Checkbox(id="hand-entered", compact=True),
+                                               "verify.hand_entered"))
+                yield self._row("verify.document_issuer", self._text_input("document-issuer"))
+                yield self._row("verify.document_issued_on",
+                                self._text_input("document-issued-on"))
                 yield self._row(None, labelled(Button(variant="primary", id="verify",
                                                       compact=True), "verify.submit"),
                                 labelled(Button(id="clear", compact=True), "verify.clear"),
@@ -75,6 +96,8 @@ class VerifyScreen(Screen):
                                 group=True)
             yield Notice(id="verify-message")
             yield ResultPanel(self.app.settings.zone, id="result")
+            yield Static(id="complaint", markup=False)  # C6: shown with a refusal
+            yield labelled(Button(id="print-refusal", compact=True), "verify.print_refusal")
             yield labelled(Button(variant="success", id="book", compact=True), "verify.book")
             yield labelled(Button(variant="warning", id="end-defence", compact=True),
                            "verify.end_defence")
@@ -100,10 +123,12 @@ class VerifyScreen(Screen):
         self._show_basis("power_of_attorney")
         self._offer_booking(None)
         self._offer_end_defence(None)
+        self._show_complaint(None)
         self.query_one("#cert-no", Input).focus()
 
     def _set_language(self, language: Language) -> None:
         translate(self, language)
+        self._show_complaint(getattr(self, "refusal_id", None))
         relation = self.query_one("#poa-relation", Select)
         chosen = relation.value
         relation.set_options(
@@ -117,21 +142,35 @@ class VerifyScreen(Screen):
     def basis(self) -> Basis:
         pressed = self.query_one("#basis", RadioSet).pressed_button
         # The radio buttons' ids are the Basis values.
-        return "aid_letter" if pressed and pressed.id == "aid_letter" else "power_of_attorney"
+        if pressed and pressed.id in ("aid_letter", "duty_notice"):
+            return pressed.id  # type: ignore[return-value]
+        return "power_of_attorney"
+
+    @property
+    def hand_entered(self) -> bool:
+        return self.basis != "power_of_attorney" and \
+            self.query_one("#hand-entered", Checkbox).value
 
     @on(RadioSet.Changed, "#basis")
+    @on(Checkbox.Changed, "#hand-entered")
     def _basis_changed(self) -> None:
         self._show_basis(self.basis)
 
     def _show_basis(self, basis: Basis) -> None:
-        for shown_basis, fields in BASIS_FIELDS.items():
+        shown = set(BASIS_FIELDS[basis])
+        for fields in BASIS_FIELDS.values():
             for field in fields:
-                self.query_one(f"#row-{field}").display = shown_basis == basis
+                self.query_one(f"#row-{field}").display = field in shown
+        for field in HAND_FIELDS:
+            self.query_one(f"#row-{field}").display = self.hand_entered
 
     # -- submitting
 
     def _last_text_field(self) -> str:
-        return BASIS_FIELDS[self.basis][-1]
+        if self.hand_entered:
+            return HAND_FIELDS[-1]
+        return {"power_of_attorney": "poa-signed-by", "aid_letter": "aid-letter-no",
+                "duty_notice": "duty-notice-no"}[self.basis]
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -155,6 +194,26 @@ class VerifyScreen(Screen):
             self.query_one(ResultPanel).show(verification)
             self._offer_booking(verification)
             self._offer_end_defence(verification)
+            self._show_complaint(verification.refusal_id)
+
+    # -- C6: a refusal tells the lawyer where to complain
+
+    def _show_complaint(self, refusal_id: int | None) -> None:
+        self.refusal_id = refusal_id
+        complaint, button = self.query_one("#complaint", Static), self.query_one("#print-refusal")
+        complaint.display = button.display = refusal_id is not None
+        if refusal_id is not None:
+            line = complaint_line(self.app.settings)
+            zh = self.app.language == "zh"
+            complaint.update(f"{label('verify.complaint', self.app.language)}"
+                             f"{line.zh if zh else line.en}")
+
+    @on(Button.Pressed, "#print-refusal")
+    def _print_refusal(self) -> None:
+        if getattr(self, "refusal_id", None) is not None:
+            from kiosk.printing import print_refusal_slip
+
+            print_refusal_slip(self.app, self.refusal_id)
 
     def _value(self, field: str) -> str:
         if field == "poa-relation":
@@ -165,7 +224,11 @@ class VerifyScreen(Screen):
     def _presentation(self, notice: Notice) -> Presentation | None:
         """The form as a Presentation, or None with a message naming the empty fields."""
         basis = self.basis
-        required = ALWAYS_REQUIRED + BASIS_FIELDS[basis]
+        required = tuple(f for f in ALWAYS_REQUIRED + BASIS_FIELDS[basis]
+                         if f != "hand-entered" and not (basis == "duty_notice"
+                                                         and f in FIRM_LETTER))
+        if self.hand_entered:
+            required += HAND_FIELDS
         missing = [field for field in required if not self._value(field)]
         if missing:
             keys = [TEXT_FIELDS[f][0] if f in TEXT_FIELDS else "verify.poa_relation"
@@ -184,12 +247,18 @@ class VerifyScreen(Screen):
             "letter_detainee_name": self._value("letter-detainee"),
             "roster_no": self._value("roster-no"),
             "basis": basis,
+            "lawyer_phone": self._value("lawyer-phone"),
         }
         if basis == "power_of_attorney":
             values["poa_signed_by"] = self._value("poa-signed-by")
             values["poa_relation"] = self._value("poa-relation")
-        else:
+        elif basis == "aid_letter":
             values["aid_letter_no"] = self._value("aid-letter-no")
+        else:
+            values["duty_notice_no"] = self._value("duty-notice-no")
+        if self.hand_entered:
+            values.update(hand_entered=True, document_issuer=self._value("document-issuer"),
+                          document_issued_on=self._value("document-issued-on"))
         return attempt(notice, Presentation.model_validate, values)
 
     # -- starting again
@@ -199,6 +268,8 @@ class VerifyScreen(Screen):
         for field in TEXT_FIELDS:
             self.query_one(f"#{field}", Input).clear()
         self.query_one("#inspected", Checkbox).value = False
+        self.query_one("#hand-entered", Checkbox).value = False
+        self._show_complaint(None)
         self.query_one("#power_of_attorney", RadioButton).value = True
         self.query_one("#poa-relation", Select).clear()
         self.query_one(Notice).clear()

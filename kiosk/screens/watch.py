@@ -1,4 +1,6 @@
-"""C5 and P2: every open request against its deadline, most urgent first, counting down."""
+"""C5 and P2: every open request against its deadline, most urgent first, counting down; with
+what is still to do: tell the lawyer of a permission decision (P2, Ctrl+T records the call),
+hand-entered documents to confirm or contradicted (V7/V10), fast-track case deadlines (B12)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from booking.permission import record_lawyer_told
 from booking.roster_changes import record_notified
 from booking.watch import RED_UNDER, WatchItem, format_left, watch_list
 from kiosk.components.bilingual import labelled, translate
@@ -23,7 +26,7 @@ from kiosk.screens.offers import open_request
 
 COLUMNS = (("request", "watch.request", 6), ("lawyer", "watch.lawyer", 10),
            ("detainee", "watch.detainee", 14), ("booking", "watch.booking", 24),
-           ("due", "watch.due", 22), ("left", "watch.left", 7), ("status", "watch.status", 18))
+           ("due", "watch.due", 22), ("left", "watch.left", 7), ("status", "watch.status", 30))
 RELOAD_SECONDS = 30  # the list is read again this often; the countdown ticks every second
 
 
@@ -33,6 +36,7 @@ class WatchScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "返回", id="key.back"),
         Binding("ctrl+r", "reload", "刷新", id="key.refresh"),
+        Binding("ctrl+t", "told", "已电话通知", id="key.told"),
     ]
 
     def __init__(self) -> None:
@@ -71,6 +75,20 @@ class WatchScreen(Screen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_told(self) -> None:
+        """P2: the officer called the lawyer about the authority's decision (audited)."""
+        request_id = self._selected_request()
+        item = next((i for i in self.items if i.request_id == request_id), None)
+        if item is None or not item.to_notify:
+            self.notice.show(label("watch.not_to_notify", "zh"), label("watch.not_to_notify", "en"))
+            return
+        app = self.app
+        if attempt(self.notice, record_lawyer_told, app.db, app.clock, app.officer,
+                   item.request_id) is not None:
+            app.notify(f"{label('watch.told', 'zh')} #{item.request_id}\n"
+                       f"{label('watch.told', 'en')} #{item.request_id}")
+            self.action_reload()
 
     def _set_language(self, language: Language) -> None:
         translate(self, language)
@@ -118,22 +136,50 @@ class WatchScreen(Screen):
             return [Text(f"#{item.request_id}"), Text(item.lawyer),
                     Text(f"{item.detainee} {item.roster_no}"), Text("—"),
                     Text(local_time(item.due.astimezone(zone), language)), Text(""),
-                    Text(f"☎ {label('watch.to_notify', language)}", style="bold yellow")]
+                    Text(f"☎ {label('watch.to_notify_closed', language)}", style="bold yellow")]
         if item.kind == "permission":
             booked = "—"
             status = Text(label("watch.awaiting_permission", language), style="bold yellow")
+        elif item.kind == "notify":
+            booked = "—"
+            status = Text(label("watch.refused", language))
         else:
             booked = (f"{item.room_id} {local_time(item.booked_start.astimezone(zone), language)}"
                       if item.booked_start else label("watch.unbooked", language))
             status = Text(label("watch.booked", language) if item.booking_id else "")
-        if left.total_seconds() < 0:
+        if item.kind == "notify":
+            pass  # the authority refused: nothing runs late, the lawyer is still to be told
+        elif left.total_seconds() < 0:
             status = Text(f"✘ {label('watch.overdue', language)}", style="bold white on red")
         elif at_risk:
             status = Text(f"⚠ {label('watch.at_risk', language)}", style="bold white on red")
+        status = self._to_do(item, status, language)
         return [Text(f"#{item.request_id}", style=style), Text(item.lawyer, style=style),
                 Text(f"{item.detainee} {item.roster_no}", style=style), Text(booked, style=style),
                 Text(local_time(item.due.astimezone(zone), language), style=style),
                 Text(format_left(left), style=style), status]
+
+    @staticmethod
+    def _to_do(item: WatchItem, status: Text, language: Language) -> Text:
+        """What the officer still has to do about the request, after its status."""
+        parts: list[tuple[str, str]] = []
+        if item.to_notify:  # P2: the phone is for the officer's eyes only
+            decision = label("watch.granted" if item.permission_granted else "watch.refused",
+                             language)
+            parts.append((f"☎ {label('watch.to_notify', language)} ({decision})"
+                          f" {item.lawyer_phone or '—'}", "bold magenta"))
+        if item.document_contradicted:
+            parts.append((f"✘ {label('watch.contradicted', language)}", "bold red"))
+        elif item.document_to_confirm:
+            parts.append((label("watch.to_confirm", language), "yellow"))
+        if item.case_deadline is not None:
+            parts.append((f"{label('watch.case_deadline', language)}"
+                          f" {item.case_deadline:%m-%d}", "bold cyan" if item.fast_track else ""))
+        for text, style in parts:
+            if status.plain:
+                status.append(" · ")
+            status.append(text, style=style)
+        return status
 
     def _render_summary(self, now: datetime, language: Language) -> None:
         summary = self.query_one("#watch-summary", Static)
@@ -171,6 +217,6 @@ class WatchScreen(Screen):
                                 item.request_id):
                 self.action_reload()
 
-        app.push_screen(ConfirmDialog("watch.to_notify", "watch.notified_statement",
+        app.push_screen(ConfirmDialog("watch.to_notify_closed", "watch.notified_statement",
                                       lambda language: f"#{item.request_id} {item.lawyer}"
                                       f" · {item.detainee} {item.roster_no}"), told)

@@ -37,7 +37,7 @@ def counts(db) -> dict[str, int]:
 
 def test_demo_counts(demo_db, settings):
     assert counts(demo_db) == {"lawyers": 20, "detainees": 30, "aid_letters": 6,
-                               "rooms": len(settings.rooms), "staff": 2, "audit_log": 6}
+                               "rooms": len(settings.rooms), "staff": 2, "audit_log": 9}
     rosters = [r["roster_no"] for r in demo_db.query("SELECT roster_no FROM detainees ORDER BY 1")]
     assert rosters == [f"2026{n:03d}" for n in range(1, 31)]
     firms = {r["firm_code"]: r["n"] for r in demo_db.query(
@@ -113,10 +113,47 @@ def test_demo_second_load_changes_nothing(demo_db, clock, settings):
 
 def test_s2_audit_chain_verifies_after_demo(demo_db):
     report = audit.verify(demo_db)
-    assert report.ok and report.entries == 6
+    assert report.ok and report.entries == 9
     actions = [r["action"] for r in demo_db.query("SELECT action FROM audit_log ORDER BY id")]
-    assert actions == ["import_lawyers", "import_detainees", "import_aid_letters", "sync_rooms",
-                       "add_staff", "add_staff"]
+    assert actions == ["import_lawyers", "import_detainees", "import_aid_letters",
+                       "import_duty_notices", "import_duty_roster", "import_detainees",
+                       "sync_rooms", "add_staff", "add_staff"]
+
+
+DUTY_LAWYER = "13101201320891025"  # 周婷, README
+
+
+def test_v10_demo_duty_lawyer_with_the_demo_notice_needs_no_firm_letter(demo_db, clock):
+    result = verify_documents(demo_db, clock, OFFICER, Presentation(
+        cert_no=DUTY_LAWYER, letter_firm_code="", letter_lawyer_name="",
+        letter_detainee_name="", roster_no="2026011", basis="duty_notice",
+        duty_notice_no="FLBZ2026-0001"))
+    assert result.passed, result.failures
+    assert result.request.basis == "duty_notice"
+    withdrawn = verify_documents(demo_db, clock, OFFICER, Presentation(
+        cert_no=DUTY_LAWYER, letter_firm_code="", letter_lawyer_name="",
+        letter_detainee_name="", roster_no="2026025", basis="duty_notice",
+        duty_notice_no="FLBZ2026-0002"))
+    assert [c.rule for c in withdrawn.failures] == ["V10"]
+
+
+def test_v6_demo_guardian_power_of_attorney_passes(demo_db, clock):
+    result = verify_documents(demo_db, clock, OFFICER, Presentation(
+        cert_no="13101201210456781", letter_firm_code=SHENZHENG, letter_lawyer_name="刘洋",
+        letter_detainee_name="赵刚", roster_no="2026007", basis="power_of_attorney",
+        poa_signed_by="赵建华", poa_relation="guardian"))
+    assert result.passed, result.failures
+
+
+def test_b12_demo_fast_track_detainee_has_a_case_deadline_tomorrow(demo_db, clock):
+    from datetime import timedelta
+
+    detainee = row(demo_db, "SELECT * FROM detainees WHERE roster_no = '2026017'")
+    assert detainee["case_deadline"] == (clock.now().date() + timedelta(days=1)).isoformat()
+    assert detainee["name"] == "马超" and detainee["status"] == "in_custody"
+    others = demo_db.execute("SELECT COUNT(*) FROM detainees WHERE case_deadline IS NOT NULL"
+                             ).fetchone()[0]
+    assert others == 1
 
 
 # --- the README walk-throughs pass (or fail) the real document checks ---------------------

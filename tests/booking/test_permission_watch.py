@@ -8,7 +8,7 @@ from support import OFFICER, at, presentation
 from booking.assistants import add_assistant, confirm_assistant, may_enter
 from booking.errors import DomainError
 from booking.meetings import book, offer_slots
-from booking.permission import record_permission
+from booking.permission import record_lawyer_told, record_permission
 from booking.verification import verify_documents
 from booking.watch import format_left, watch_list
 
@@ -36,6 +36,10 @@ def test_p2_refusal_recorded_with_reference(centre, clock):
     request = verify_documents(centre, clock, OFFICER, presentation(**NATIONAL_SECURITY)).request
     row = record_permission(centre, clock, OFFICER, request.id, False, "沪国安不许〔2026〕1号")
     assert row["state"] == "permission_denied" and row["permission_ref"].endswith("1号")
+    # P2: the lawyer was not at the desk: the refusal waits on the watch list to be told
+    [item] = watch_list(centre, clock)
+    assert item.kind == "notify" and item.to_notify and item.permission_granted is False
+    record_lawyer_told(centre, clock, OFFICER, request.id)
     assert watch_list(centre, clock) == []
 
 

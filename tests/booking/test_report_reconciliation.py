@@ -26,7 +26,8 @@ START = date(2026, 3, 2)  # a Monday; the Saturdays 7 and 14 are open, the Sunda
 PROFILE = Profile(arrivals=100)
 COUNTS = ("presented", "refused", "verified", "immediate", *STATES, "saturday_meetings",
           "sunday_meetings", "interrogation_room_meetings", "consent_recorded",
-          "devices_off_confirmed", "video_meetings", "assistants", "assistants_confirmed")
+          "devices_off_confirmed", "video_meetings", "video_unmonitored_confirmed",
+          "duty_lawyer_meetings", "hand_entered_documents", "assistants", "assistants_confirmed")
 
 
 def morning_after(day: date) -> FixedClock:
@@ -85,6 +86,7 @@ def test_r2_parts_add_up_to_their_totals(history):
         assert len(report.breaches) == report.breached, name
         assert report.consent_recorded == report.interrogation_room_meetings, name  # B5
         assert report.devices_off_confirmed == report.interrogation_room_meetings, name
+        assert report.video_unmonitored_confirmed == report.video_meetings, name  # B9
         assert report.assistants_confirmed <= report.assistants, name
         assert report.immediate <= report.met, name  # a meeting at once meets the deadline
         outcomes = [c.outcome for c in report.permission_cases]

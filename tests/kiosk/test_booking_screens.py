@@ -470,7 +470,10 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
         await settle(pilot)
         assert app.screen is dialog and "文号" in dialog.notice.text
         await type_into(pilot, "#reference", "沪国安许字2026-7号")
-        await press(pilot, "enter")
+        await press(pilot, "enter")  # P2: how is the lawyer told? the officer must say
+        assert app.screen is dialog and "律师是否在窗口" in dialog.notice.text
+        app.screen.query_one("#lawyer-here").value = True  # the notice is printed
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline") == "48小时期限 2026-11-26 周四 14:00 · 剩余 48:00"
         await pilot.press("enter")  # now: permission is recorded when it comes, lawyer or not
@@ -482,6 +485,7 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
     request = request_row(demo_db)
     assert (request["state"], request["permission_ref"], request["clock_start"]) == (
         "open", "沪国安许字2026-7号", "2026-11-24T14:00:00+08:00")
+    assert request["lawyer_told_how"] == "printed"
 
 
 async def test_p2_permission_refused_closes_the_request(app, demo_db, monkeypatch):
@@ -489,10 +493,13 @@ async def test_p2_permission_refused_closes_the_request(app, demo_db, monkeypatc
         await verified(pilot, NATIONAL_SECURITY_POA)
         await press(pilot, "f3")
         app.screen.query_one("#refused").value = True
+        app.screen.query_one("#lawyer-away").value = True
         await type_into(pilot, "#reference", "沪国安不许字2026-1号")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, VerifyScreen)
-    assert request_row(demo_db)["state"] == "permission_denied"
+    request = request_row(demo_db)
+    assert request["state"] == "permission_denied"
+    assert request["lawyer_told_at"] is None  # P2: to notify on the watch list
 
 
 async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(

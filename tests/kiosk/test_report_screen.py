@@ -280,6 +280,7 @@ async def test_r1_p2_b5_one_screen_of_100x30_has_the_checks_breaches_refusals_an
         assert figures.row_count == len(FIGURES) and figures.max_scroll_y == 0
         assert checks(screen.report, "zh").plain == (
             "✔ 讯问室会见 1 次：书面同意 1/1，设备关闭 1/1\n"
+            "✔ 视频会见 0 次：不录音不监听已确认 0/0\n"
             "✘ 侦查机关许可 2 件（72小时内决定）：已决定 1，最长 6.0 小时，超时 0；待决定 1，已超时 1")
         shown = screen_text(pilot.app)
         assert "✔ 讯问室会见 1 次：书面同意 1/1，设备关闭 1/1" in shown
@@ -321,7 +322,19 @@ def test_b5_the_check_fails_when_a_confirmation_is_missing(permission_week, cloc
     assert checks(missing, "en").plain.splitlines()[0] == \
         "✘ Interrogation room 1: consent 1/1, devices off 0/1"
     none = report.model_copy(update={"permission_cases": []})
-    assert checks(none, "en").plain.splitlines()[1] == "✔ Permission (P2): none"
+    assert checks(none, "en").plain.splitlines()[2] == "✔ Permission (P2): none"
+
+
+def test_b9_the_check_fails_when_a_video_meeting_was_not_confirmed_unmonitored(
+        permission_week, clock):
+    """B9: a video meeting without the unmonitored confirmation is a cross."""
+    from booking.report import compliance_report
+
+    report = compliance_report(permission_week, clock, at(2026, 11, 1).date(),
+                               at(2026, 11, 27).date())
+    missing = report.model_copy(update={"video_meetings": 2, "video_unmonitored_confirmed": 1})
+    assert checks(missing, "en").plain.splitlines()[1] == \
+        "✘ Video meetings 2: unmonitored confirmed 1/2"
 
 
 def test_snapshot_report_at_100x30(snap_compare, permission_app):

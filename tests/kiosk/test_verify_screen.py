@@ -130,6 +130,8 @@ async def test_keyboard_only_the_form_is_filled_top_to_bottom_with_tab(app, demo
         assert app.screen.query_one("#inspected", Checkbox).has_focus
         await pilot.press("tab", *GOOD_POA["firm-code"], "enter")  # Enter moves down too
         await pilot.press(*"王建国", "tab", *"李四", "tab", *"2026001", "tab")
+        assert app.screen.focused.id == "lawyer-phone"  # P2: optional, left empty here
+        await pilot.press("tab")
         assert app.screen.focused.id == "basis"
         await pilot.press("tab")
         assert app.screen.query_one("#poa-relation", Select).has_focus
