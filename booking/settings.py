@@ -145,6 +145,14 @@ class Security(_Strict):
     idle_lock_minutes: int = Field(5, ge=1, le=240)
 
 
+class Audit(_Strict):
+    """S2/S4: how often the audit head is anchored beside the database, and how many
+    databases a restore keeps aside."""
+
+    anchor_every: int = Field(50, ge=1, le=10_000)
+    keep_before_restore: int = Field(5, ge=1, le=100)
+
+
 class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
 
@@ -156,6 +164,7 @@ class Settings(_Strict):
     printer: Printer = Printer()
     qr: QrCodes = QrCodes()
     security: Security = Security()
+    audit: Audit = Audit()
 
     @model_validator(mode="after")
     def _rooms_unique(self) -> Settings:

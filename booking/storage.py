@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +12,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from . import audit
+from .clock import SystemClock
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -47,11 +52,14 @@ def schema_state(path: Path | str) -> tuple[list[str], list[str]]:
     return [n for n in names if n not in applied], [n for n in applied if n not in names]
 
 
-def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
+def open_database(path: Path | str, *, handed_over: bool = False, key_folder: Path | None = None,
+                  anchor_every: int = audit.DEFAULT_ANCHOR_EVERY) -> Database:
     """Open (and create or upgrade) the kiosk database at path.
 
     handed_over: the thread opening it is not the one that will use it (one thread at a
-    time): the kiosk opens its file in a start-up thread, then uses it on the UI thread."""
+    time): the kiosk opens its file in a start-up thread, then uses it on the UI thread.
+    key_folder, anchor_every: S2's audit key (qr.key_folder; None: `keys` beside the
+    database) and how often the anchor file beside the database gets the head."""
     path = Path(path)
     if str(path) != ":memory:" and not path.exists():
         try:
@@ -65,10 +73,29 @@ def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletions are noted too (S2)
     db = Database(conn)
+    audit.bind(db, path, key_folder, anchor_every)  # before the migrations: a baseline is signed
+    applied = [m.name for m in migrations.pending(db)]
     migrations.apply(db)
+    audit.watch(db)
+    if applied:
+        _after_migrations(db, applied)
     return db
 
+
+def _after_migrations(db: Database, applied: list[str]) -> None:
+    """S2: a new database's rows (written by its migrations) go into its first entry; an
+    existing one gets a baseline entry with the digest of every row, as migrations may
+    have rewritten rows (and the first keyed entry of a database from before the key)."""
+    existing = scalar(db, "SELECT count(*) FROM audit_log") or any(
+        scalar(db, f'SELECT 1 FROM "{t}" LIMIT 1') for t in audit.audited_tables(db)
+        if t != "code_stamps")
+    if not existing:
+        audit.queue_all_rows(db)
+        return
+    with transaction(db):
+        audit.baseline(db, SystemClock(), "kiosk", "migrations: " + ", ".join(applied))
 
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
@@ -79,13 +106,19 @@ def transaction(db: Database) -> Iterator[Database]:
         raise RuntimeError("transaction() does not nest")
     conn.execute("BEGIN IMMEDIATE")
     try:
+        mark = audit.pending_mark(db)
         yield db
+        audit.refuse_unaudited(db, mark)  # S2: every change has its entry
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        binding = getattr(db, "_kiosk_audit", None)
+        if binding is not None:
+            binding.anchor_due = False
         raise
     else:
         conn.execute("COMMIT")
+        audit.after_commit(db)
 
 
 def one(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
@@ -296,3 +329,65 @@ def m006_booking_end_indexes(db: Database) -> None:
         CREATE INDEX bookings_lawyer_end ON bookings(cert_no, end_ts);
         """
     )
+
+
+@migrations()
+def m007_issue11_integrity(db: Database) -> None:
+    # S2/S4/Q1 (issue 11): entries carry the digests of the rows they wrote; every database
+    # has a random identity (and an epoch that a restore renews, for the codes' stamp);
+    # anchors copied into a backup live in it; codes of an earlier version or epoch are
+    # accepted only for bookings that existed then (code_stamps).
+    db.executescript(
+        """
+        ALTER TABLE audit_log ADD COLUMN row_digests TEXT;
+        CREATE TABLE kiosk_identity (
+            id TEXT NOT NULL CHECK (length(id) = 32),
+            epoch TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE audit_anchors (
+            id INTEGER PRIMARY KEY,
+            line TEXT NOT NULL
+        );
+        CREATE TABLE code_stamps (
+            stamp TEXT PRIMARY KEY,
+            valid_up_to INTEGER NOT NULL
+        );
+        """
+    )
+    db.execute("INSERT INTO kiosk_identity (id, epoch, created_at) VALUES"
+               " (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+               (secrets.token_hex(16), secrets.token_hex(8)))
+    last_booking = scalar(db, "SELECT max(id) FROM bookings")
+    if last_booking:  # K1 codes (no stamp) were printed for these bookings
+        db.execute("INSERT INTO code_stamps (stamp, valid_up_to) VALUES ('K1', ?)",
+                   (last_booking,))
+    _bookings_autoincrement(db)
+
+
+def _bookings_autoincrement(db: Database) -> None:
+    """Q1/S4: booking ids are never reused (a deleted last booking's id would otherwise come
+    back, and its printed code with it). SQLite cannot add AUTOINCREMENT in place: the table
+    is rebuilt inside the migration's transaction. The rows wait in a holding table while
+    `bookings` is dropped and created again, so the foreign keys of tickets, assistants and
+    the rest (deferred for this transaction) find their rows again when they are copied back;
+    the table's indexes and triggers, whoever made them, are created again after the copy."""
+    sql = scalar(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookings'")
+    if "AUTOINCREMENT" in sql.upper():
+        return
+    new_sql, found = re.subn(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id INTEGER PRIMARY KEY"
+                             " AUTOINCREMENT", sql, count=1, flags=re.IGNORECASE)
+    if not found:
+        raise RuntimeError("bookings has no 'id INTEGER PRIMARY KEY' column to make AUTOINCREMENT")
+    extras = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'bookings' AND type IN ('index',"
+        " 'trigger') AND sql IS NOT NULL ORDER BY type = 'trigger', name")]
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute("CREATE TABLE bookings_holding AS SELECT * FROM bookings")
+    db.execute("DROP TABLE bookings")
+    db.execute(new_sql)
+    db.execute("INSERT INTO bookings SELECT * FROM bookings_holding")
+    db.execute("DROP TABLE bookings_holding")
+    for statement in extras:
+        db.execute(statement)
+    # A row of another table left without its booking would fail the commit (deferred).
