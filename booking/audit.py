@@ -153,6 +153,13 @@ def identity(db: Database) -> str:
     return row[0] if row else ""
 
 
+def new_code_stamp(ident: str) -> str:
+    """Q1/S4: a short form of the identity for booking codes, renewed by each restore: four
+    base32 characters of SHA-256(identity, random)."""
+    digest = hashlib.sha256(f"{ident}:{secrets.token_hex(8)}".encode("ascii")).digest()
+    return base64.b32encode(digest).decode("ascii")[:4]
+
+
 # --- row digests -----------------------------------------------------------------------------
 
 

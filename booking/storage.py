@@ -334,7 +334,7 @@ def m006_booking_end_indexes(db: Database) -> None:
 @migrations()
 def m007_issue11_integrity(db: Database) -> None:
     # S2/S4/Q1 (issue 11): entries carry the digests of the rows they wrote; every database
-    # has a random identity (and an epoch that a restore renews, for the codes' stamp);
+    # has a random identity, and codes carry a stamp derived from it that a restore renews;
     # anchors copied into a backup live in it; codes of an earlier version or epoch are
     # accepted only for bookings that existed then (code_stamps).
     db.executescript(
@@ -342,22 +342,26 @@ def m007_issue11_integrity(db: Database) -> None:
         ALTER TABLE audit_log ADD COLUMN row_digests TEXT;
         CREATE TABLE kiosk_identity (
             id TEXT NOT NULL CHECK (length(id) = 32),
-            epoch TEXT NOT NULL,
             created_at TEXT NOT NULL
         );
         CREATE TABLE audit_anchors (
             id INTEGER PRIMARY KEY,
             line TEXT NOT NULL
         );
+        -- Q1/S4: the stamp codes carry; NULL valid_up_to: the current one. An earlier stamp
+        -- (before a restore, or 'K1' for codes of the version before stamps) is accepted
+        -- only for bookings up to valid_up_to, the last one that existed then.
         CREATE TABLE code_stamps (
             stamp TEXT PRIMARY KEY,
-            valid_up_to INTEGER NOT NULL
+            valid_up_to INTEGER
         );
         """
     )
-    db.execute("INSERT INTO kiosk_identity (id, epoch, created_at) VALUES"
-               " (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-               (secrets.token_hex(16), secrets.token_hex(8)))
+    identity = secrets.token_hex(16)
+    db.execute("INSERT INTO kiosk_identity (id, created_at) VALUES"
+               " (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", (identity,))
+    db.execute("INSERT INTO code_stamps (stamp, valid_up_to) VALUES (?, NULL)",
+               (audit.new_code_stamp(identity),))
     last_booking = scalar(db, "SELECT max(id) FROM bookings")
     if last_booking:  # K1 codes (no stamp) were printed for these bookings
         db.execute("INSERT INTO code_stamps (stamp, valid_up_to) VALUES ('K1', ?)",
