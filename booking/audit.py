@@ -174,11 +174,11 @@ def audited_tables(db: Database) -> list[str]:
 
 def row_digest(names: list[str], values: tuple) -> str:
     """A row's contents; NULL columns are left out, so a column added later (NULL in the
-    old rows) does not change the old rows' digests."""
-    body = json.dumps([[n, v.hex() if isinstance(v, bytes) else v]
-                       for n, v in zip(names, values, strict=True) if v is not None],
-                      ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:ROW_DIGEST_CHARS]
+    old rows) does not change the old rows' digests. Python's repr of str, int, float and
+    bytes is exact and stable, and cheaper than JSON (verify digests every row)."""
+    body = "\x1f".join(f"{n}\x1e{v!r}" for n, v in zip(names, values, strict=True)
+                       if v is not None)
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:ROW_DIGEST_CHARS]
 
 
 def _current_digest(db: Database, table: str, row_id: int) -> str:

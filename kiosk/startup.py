@@ -113,7 +113,9 @@ class Startup:
         for finding in key_findings(settings, clock):
             if finding.status == "fault":  # S3/Q1: never run with a key that cannot be trusted
                 raise StartupFailure(f"{finding.zh}\n{finding.en}", 2)
-        db = open_database(self.db_path or settings.database.path, handed_over=True)
+        db = open_database(self.db_path or settings.database.path, handed_over=True,
+                           key_folder=settings.qr.key_folder,
+                           anchor_every=settings.audit.anchor_every)
         sync_rooms(db, clock, ACTOR, settings.rooms)
         import booking.staff  # noqa: F401  the sign-in (argon2)
         import kiosk.screens.verify  # noqa: F401  an officer's desk after it
