@@ -126,6 +126,15 @@ def open_screens(config_path: Path, db_path: Path | None) -> None:
 
     app = KioskApp.starting(Startup(config_path, db_path, preview))
     app.run()
+    if app.ready:  # S2: a clean stop anchors the audit head outside the database
+        import sqlite3
+
+        from booking import audit
+
+        try:
+            audit.anchor(app.db, "stop")
+        except (OSError, sqlite3.Error) as exc:
+            click.echo(f"审计锚点未写入 audit anchor not written: {exc}", err=True)
     if app.startup_failure is not None:
         fail(app.startup_failure.text, app.startup_failure.code)
     if app.return_code:
