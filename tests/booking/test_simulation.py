@@ -38,7 +38,7 @@ def dump(path) -> dict[str, list]:
     try:
         tables = [r[0] for r in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_sqlite_migrations'"
-            " AND name != 'kiosk_identity' ORDER BY name")]  # S4: each database its own
+            " AND name NOT IN ('kiosk_identity', 'code_stamps') ORDER BY name")]  # S4: own
         out = {}
         for table in tables:
             # S2: signatures depend on the database's identity and the folder's audit key, and
