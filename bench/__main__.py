@@ -202,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     whatif = whatif_bench.measure(history, args.config)
     print("cold starts ...", flush=True)
     cold = budgets.cold_start(args.cold_runs)
+    print("audit verify on five years (bench/audit_verify.py; built once, cached) ...",
+          flush=True)
+    from bench import audit_verify
+
+    verify_years = 1 if args.quick else 5
+    verify_path = audit_verify.history(verify_years, 200)
+    verify_seconds, verify_result = audit_verify.measure(verify_path)
     ms = 1000
     rows = [
         ("history", f"{args.days} days, seed {args.seed}, {args.arrivals:g} arrivals/weekday: "
@@ -243,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
                          f" (medians of {cold['runs']}; peak RSS"
                          f" {cold['kiosk_rss_kib'] / 1024:.0f} / {cold['bare_rss_kib'] / 1024:.0f}"
                          " MB)"),
+        (f"audit verify, {verify_years} y", f"{verify_seconds:.1f} s for"
+                                           f" {verify_result.entries} entries and every row"
+                                           f" ({'intact' if verify_result.ok else 'PROBLEMS'};"
+                                           f" budget {audit_verify.BUDGET_S:.0f} s)"),
     ]
     width = max(len(name) for name, _ in rows)
     print()

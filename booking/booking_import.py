@@ -256,6 +256,8 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
             with transaction(db):
                 db.execute("UPDATE platform_bookings SET booking_id = ? WHERE external_ref = ?",
                            (live["id"], row.external_ref))
+                audit.record(db, clock, officer, "link_platform_booking",
+                             f"booking:{live['id']}", {"external_ref": row.external_ref})
             known = {**known, "booking_id": live["id"]}
     if known and known["booking_id"] is not None:
         booking = get_booking(db, clock, known["booking_id"])
@@ -306,7 +308,9 @@ def _trial_copy(db: Database, folder: Path) -> Database:
     conn = sqlite3.connect(folder / "trial.db", isolation_level=None)
     db.conn.backup(conn)
     conn.execute("PRAGMA foreign_keys = ON")
-    return Database(conn)
+    trial = Database(conn)
+    audit.bind_scratch_copy(db, trial)
+    return trial
 
 
 def _lines(rows: list[tuple[int, object]]) -> dict[str, int]:

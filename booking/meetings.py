@@ -112,6 +112,7 @@ class Booking(_Model):
     started_at: datetime | None
     ended_at: datetime | None
     deadline: datetime
+    code_stamp: str = ""  # Q1/S4: the database's current stamp, carried by the booking's code
 
 
 def _when(text: str | None, clock: Clock) -> datetime | None:
@@ -119,7 +120,8 @@ def _when(text: str | None, clock: Clock) -> datetime | None:
 
 
 def get_booking(db: Database, clock: Clock, booking_id: int) -> Booking:
-    row = one(db, "SELECT b.*, r.deadline FROM bookings b JOIN meeting_requests r"
+    row = one(db, "SELECT b.*, r.deadline, (SELECT stamp FROM code_stamps WHERE valid_up_to IS"
+                  " NULL) AS code_stamp FROM bookings b JOIN meeting_requests r"
                   " ON r.id = b.request_id WHERE b.id = ?", (booking_id,))
     if row is None:
         raise NotFound("B1", f"无此预约{booking_id}", f"no booking {booking_id}")
@@ -134,6 +136,7 @@ def get_booking(db: Database, clock: Clock, booking_id: int) -> Booking:
         consent_at=_when(row["consent_at"], clock),
         devices_off_at=_when(row["devices_off_at"], clock),
         started_at=_when(row["started_at"], clock), ended_at=_when(row["ended_at"], clock),
+        code_stamp=row["code_stamp"] or "",
         deadline=_when(row["deadline"], clock),
         declined_offers=[DeclinedOffer(kind=o["kind"], room=o["room"],
                                        start=parse_iso(o["start"], clock.zone))
@@ -500,7 +503,8 @@ def _check_delay_reason(reason: str | None, text: str) -> None:
 
 
 def _live_booking(db: Database, booking_id: int, states: tuple[str, ...]) -> dict:
-    row = one(db, "SELECT b.*, r.deadline FROM bookings b JOIN meeting_requests r"
+    row = one(db, "SELECT b.*, r.deadline, (SELECT stamp FROM code_stamps WHERE valid_up_to IS"
+                  " NULL) AS code_stamp FROM bookings b JOIN meeting_requests r"
                   " ON r.id = b.request_id WHERE b.id = ?", (booking_id,))
     if row is None:
         raise NotFound("B1", f"无此预约{booking_id}", f"no booking {booking_id}")

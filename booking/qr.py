@@ -1,9 +1,13 @@
 """Q1-Q4: signed booking codes for the QR on tickets, and check-in by scanning one.
 
 A code is ASCII in the QR alphanumeric set, with no personal data:
-`K1.<booking id>.<expiry YYYYMMDDHHMM, centre time>.<key id>.<signature>`, the signature being
-the first 80 bits of HMAC-SHA256 over everything before it, in base32. Keys live one per file in
-the configured folder, owner-only; a rotated key is still accepted for the grace period.
+`K2.<stamp>.<booking id>.<expiry YYYYMMDDHHMM, centre time>.<key id>.<signature>`, the
+signature being the first 80 bits of HMAC-SHA256 over everything before it, in base32. The
+stamp (S4) is a short form of the database's identity that each restore renews: a code of
+another database, or issued after the backup a restore went back to, is refused. Codes of the
+version before stamps (`K1.<booking id>...`) are accepted only for the bookings that existed
+when the database was upgraded, and only until a restore. Keys live one per file in the
+configured folder, owner-only; a rotated key is still accepted for the grace period.
 """
 
 from __future__ import annotations
@@ -34,11 +38,13 @@ from .queue import Ticket, admit
 from .settings import Settings
 from .storage import one, transaction
 
-VERSION = "K1"
+VERSION = "K2"
 SIGNATURE_BYTES = 10  # 80 bits: 16 base32 characters, no padding
 KEY_ID_CHARS = 4
 _B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_CODE = re.compile(r"^K1\.([1-9][0-9]{0,11})\.([0-9]{12})\.([A-Z2-7]{4})\.([A-Z2-7]{16})$")
+_CODE = re.compile(r"^(?:K2\.([A-Z2-7]{4})|K1)\.([1-9][0-9]{0,11})\.([0-9]{12})\.([A-Z2-7]{4})"
+                   r"\.([A-Z2-7]{16})$")
+OLD_VERSION_STAMP = "K1"  # code_stamps row of codes printed before stamps existed
 _EXPIRY = "%Y%m%d%H%M"
 
 ASK_THE_DESK = ("请到窗口由民警核实预约", "please ask the officer at the desk to check the booking")
@@ -168,6 +174,7 @@ class SignedCode:
     booking_id: int
     expires_at: datetime
     key_id: str
+    stamp: str  # OLD_VERSION_STAMP for a K1 code
 
 
 def _sign(secret: bytes, body: str) -> str:
@@ -182,9 +189,11 @@ def expiry_for(settings: Settings, booking: Booking) -> datetime:
 
 def code_for(settings: Settings, clock: Clock, booking: Booking) -> str:
     """Q1: the booking's code, signed with the current key."""
+    if not booking.code_stamp:
+        raise RuntimeError("the booking carries no code stamp (read it with get_booking)")
     key = Keyring.from_settings(settings).current(clock.now())
-    body = (f"{VERSION}.{booking.id}.{expiry_for(settings, booking).strftime(_EXPIRY)}"
-            f".{key.id}")
+    body = (f"{VERSION}.{booking.code_stamp}.{booking.id}"
+            f".{expiry_for(settings, booking).strftime(_EXPIRY)}.{key.id}")
     return f"{body}.{_sign(key.secret, body)}"
 
 
@@ -198,7 +207,7 @@ def read_code(settings: Settings, clock: Clock, text: str) -> SignedCode:
     match = _CODE.match(code)
     if not match:
         raise _refuse("这不是本所的预约码（格式不符）", "this is not a booking code of this centre")
-    booking_id, expiry, key_id, signature = match.groups()
+    stamp, booking_id, expiry, key_id, signature = match.groups()
     keyring = Keyring.from_settings(settings)
     key = keyring.find(key_id)
     now = clock.now()
@@ -216,7 +225,24 @@ def read_code(settings: Settings, clock: Clock, text: str) -> SignedCode:
     if now > expires_at:
         raise _refuse(f"预约码已于{expires_at:%Y-%m-%d %H:%M}过期",
                       f"the code expired at {expires_at:%Y-%m-%d %H:%M}")
-    return SignedCode(booking_id=int(booking_id), expires_at=expires_at, key_id=key_id)
+    return SignedCode(booking_id=int(booking_id), expires_at=expires_at, key_id=key_id,
+                      stamp=stamp or OLD_VERSION_STAMP)
+
+
+def check_stamp(db: Database, signed: SignedCode) -> None:
+    """S4: the code was issued by this database for a booking it still has from then."""
+    row = one(db, "SELECT valid_up_to FROM code_stamps WHERE stamp = ?", (signed.stamp,))
+    if row is None and signed.stamp == OLD_VERSION_STAMP:
+        raise _refuse("这是旧版本的预约码，本数据库不再接受", "this is a code of the kiosk's"
+                      " previous version, which this database no longer accepts")
+    if row is None:
+        raise _refuse("此预约码不是本数据库签发的（来自另一看守所或另一数据库，或签发于一次恢复之前的另一分支）",
+                      "this code was not issued by this database (another centre's or another"
+                      " copy's, or a branch undone by a restore)")
+    if row["valid_up_to"] is not None and signed.booking_id > row["valid_up_to"]:
+        raise _refuse("此预约码签发于数据库恢复所用备份之后，该预约已随恢复撤销，请重新预约",
+                      "this code was issued after the backup the database was restored from;"
+                      " its booking was undone by the restore: book again")
 
 
 def rotate_key(db: Database, clock: Clock, settings: Settings, actor: str) -> str:
@@ -273,6 +299,7 @@ def check_in_by_code(db: Database, clock: Clock, settings: Settings, officer: st
     """Q2-Q4: a scanned code for today checks the lawyer in and queues the booking; a second
     scan returns the same ticket. A refused code changes nothing."""
     signed = read_code(settings, clock, code)
+    check_stamp(db, signed)
     try:
         booking = get_booking(db, clock, signed.booking_id)
     except NotFound:

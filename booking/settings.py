@@ -181,6 +181,14 @@ class Privacy(_Strict):
     lawyer_phone_days: int = Field(30, ge=1, le=365)
 
 
+class Audit(_Strict):
+    """S2/S4: how often the audit head is anchored beside the database, and how many
+    databases a restore keeps aside."""
+
+    anchor_every: int = Field(50, ge=1, le=10_000)
+    keep_before_restore: int = Field(5, ge=1, le=100)
+
+
 class Settings(_Strict):
     """Everything config/kiosk.toml may say; unknown keys are errors."""
 
@@ -192,6 +200,7 @@ class Settings(_Strict):
     printer: Printer = Printer()
     qr: QrCodes = QrCodes()
     security: Security = Security()
+    audit: Audit = Audit()
     privacy: Privacy = Privacy()
     serve: Serve = Serve()
     desks: dict[str, Desk] = {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +15,8 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import audit
+from .clock import SystemClock
 from .errors import DomainError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -145,16 +149,19 @@ def _check_tables(db: Database, path: Path) -> None:
             " restore a backup (kiosk restore)")
 
 
-def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
+def open_database(path: Path | str, *, handed_over: bool = False, key_folder: Path | None = None,
+                  anchor_every: int = audit.DEFAULT_ANCHOR_EVERY) -> Database:
     """Open (and create or upgrade) the kiosk database at path. DatabaseRefused (E4) when
     the file is not usable as the kiosk's database (see check_database_file and
     _check_kiosk_schema); nothing is written to it then.
 
     handed_over: the thread opening it is not the one that will use it (one thread at a
-    time): the kiosk opens its file in a start-up thread, then uses it on the UI thread."""
+    time): the kiosk opens its file in a start-up thread, then uses it on the UI thread.
+    key_folder, anchor_every: S2's audit key (qr.key_folder; None: `keys` beside the
+    database) and how often the anchor file beside the database gets the head."""
     path = Path(path)
     if str(path) == ":memory:":
-        return _connect(path, handed_over)
+        return _connect(path, handed_over, key_folder, anchor_every)
     check_database_file(path)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -167,10 +174,11 @@ def open_database(path: Path | str, *, handed_over: bool = False) -> Database:
                 new_private_file(path)  # owner-only; an existing file's mode is left to doctor
             except FileExistsError:  # another kiosk made it just now
                 pass
-        return _connect(path, handed_over)
+        return _connect(path, handed_over, key_folder, anchor_every)
 
 
-def _connect(path: Path, handed_over: bool) -> Database:
+def _connect(path: Path, handed_over: bool, key_folder: Path | None = None,
+             anchor_every: int = audit.DEFAULT_ANCHOR_EVERY) -> Database:
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see transaction()).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            check_same_thread=not handed_over)
@@ -181,18 +189,38 @@ def _connect(path: Path, handed_over: bool) -> Database:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA recursive_triggers = ON")  # REPLACE's deletions are noted too (S2)
+        audit.bind(db, path, key_folder, anchor_every)  # before the migrations: a baseline is signed
+        applied = [m.name for m in migrations.pending(db)]
         migrations.apply(db)
         _check_tables(db, path)
+        audit.watch(db)
+        if applied:
+            _after_migrations(db, applied)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise DatabaseRefused(
             path, f"无法打开或已损坏（{exc}）：请运行 kiosk doctor；如已损坏，请从备份恢复（kiosk restore）",
             f"cannot be opened, or is damaged ({exc}): run kiosk doctor; if it is damaged,"
             " restore a backup (kiosk restore)") from None
-    except DatabaseRefused:
+    except BaseException:
         conn.close()
         raise
     return db
+
+
+def _after_migrations(db: Database, applied: list[str]) -> None:
+    """S2: a new database's rows (written by its migrations) go into its first entry; an
+    existing one gets a baseline entry with the digest of every row, as migrations may
+    have rewritten rows (and the first keyed entry of a database from before the key)."""
+    existing = scalar(db, "SELECT count(*) FROM audit_log") or any(
+        scalar(db, f'SELECT 1 FROM "{t}" LIMIT 1') for t in audit.audited_tables(db)
+        if t != "code_stamps")
+    if not existing:
+        audit.queue_all_rows(db)
+        return
+    with transaction(db):
+        audit.baseline(db, SystemClock(), "kiosk", "migrations: " + ", ".join(applied))
 
 
 def quick_check(path: Path | str) -> str | None:
@@ -218,13 +246,19 @@ def transaction(db: Database) -> Iterator[Database]:
         raise RuntimeError("transaction() does not nest")
     conn.execute("BEGIN IMMEDIATE")
     try:
+        mark = audit.pending_mark(db)
         yield db
+        audit.refuse_unaudited(db, mark)  # S2: every change has its entry
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        binding = getattr(db, "_kiosk_audit", None)
+        if binding is not None:
+            binding.anchor_due = False
         raise
     else:
         conn.execute("COMMIT")
+        audit.after_commit(db)
 
 
 def one(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
@@ -530,3 +564,69 @@ def m009_issue14_duty_lawyers_hand_entry_notify(db: Database) -> None:
         """
     )
     _widen_basis_check(db)
+
+
+@migrations()
+def m010_issue11_integrity(db: Database) -> None:
+    # S2/S4/Q1 (issue 11): entries carry the digests of the rows they wrote; every database
+    # has a random identity, and codes carry a stamp derived from it that a restore renews;
+    # anchors copied into a backup live in it; codes of an earlier version or epoch are
+    # accepted only for bookings that existed then (code_stamps).
+    db.executescript(
+        """
+        ALTER TABLE audit_log ADD COLUMN row_digests TEXT;
+        CREATE TABLE kiosk_identity (
+            id TEXT NOT NULL CHECK (length(id) = 32),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE audit_anchors (
+            id INTEGER PRIMARY KEY,
+            line TEXT NOT NULL
+        );
+        -- Q1/S4: the stamp codes carry; NULL valid_up_to: the current one. An earlier stamp
+        -- (before a restore, or 'K1' for codes of the version before stamps) is accepted
+        -- only for bookings up to valid_up_to, the last one that existed then.
+        CREATE TABLE code_stamps (
+            stamp TEXT PRIMARY KEY,
+            valid_up_to INTEGER
+        );
+        """
+    )
+    identity = secrets.token_hex(16)
+    db.execute("INSERT INTO kiosk_identity (id, created_at) VALUES"
+               " (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", (identity,))
+    db.execute("INSERT INTO code_stamps (stamp, valid_up_to) VALUES (?, NULL)",
+               (audit.new_code_stamp(identity),))
+    last_booking = scalar(db, "SELECT max(id) FROM bookings")
+    if last_booking:  # K1 codes (no stamp) were printed for these bookings
+        db.execute("INSERT INTO code_stamps (stamp, valid_up_to) VALUES ('K1', ?)",
+                   (last_booking,))
+    _bookings_autoincrement(db)
+
+
+def _bookings_autoincrement(db: Database) -> None:
+    """Q1/S4: booking ids are never reused (a deleted last booking's id would otherwise come
+    back, and its printed code with it). SQLite cannot add AUTOINCREMENT in place: the table
+    is rebuilt inside the migration's transaction. The rows wait in a holding table while
+    `bookings` is dropped and created again, so the foreign keys of tickets, assistants and
+    the rest (deferred for this transaction) find their rows again when they are copied back;
+    the table's indexes and triggers, whoever made them, are created again after the copy."""
+    sql = scalar(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookings'")
+    if "AUTOINCREMENT" in sql.upper():
+        return
+    new_sql, found = re.subn(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id INTEGER PRIMARY KEY"
+                             " AUTOINCREMENT", sql, count=1, flags=re.IGNORECASE)
+    if not found:
+        raise RuntimeError("bookings has no 'id INTEGER PRIMARY KEY' column to make AUTOINCREMENT")
+    extras = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'bookings' AND type IN ('index',"
+        " 'trigger') AND sql IS NOT NULL ORDER BY type = 'trigger', name")]
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute("CREATE TABLE bookings_holding AS SELECT * FROM bookings")
+    db.execute("DROP TABLE bookings")
+    db.execute(new_sql)
+    db.execute("INSERT INTO bookings SELECT * FROM bookings_holding")
+    db.execute("DROP TABLE bookings_holding")
+    for statement in extras:
+        db.execute(statement)
+    # A row of another table left without its booking would fail the commit (deferred).

@@ -51,7 +51,8 @@ class Context:
             from booking.rooms import sync_rooms
             from booking.storage import open_database
 
-            db = open_database(self.db_path)
+            db = open_database(self.db_path, key_folder=self.settings.qr.key_folder,
+                               anchor_every=self.settings.audit.anchor_every)
             try:
                 sync_rooms(db, self.clock, CLI_ACTOR, self.settings.rooms)
             except BaseException:
@@ -64,8 +65,13 @@ class Context:
         """Close the database when the command ends (a restore right after, in the same
         process, would otherwise see it still open)."""
         if self._db is not None:
-            self._db.conn.close()
-            self._db = None
+            from booking import audit
+
+            try:
+                audit.anchor(self._db, "stop")  # S2: the head, outside the database
+            finally:
+                self._db.conn.close()
+                self._db = None
 
 
 class _LazyGroup(click.Group):
@@ -187,6 +193,15 @@ def open_screens(config_path: Path, db_path: Path | None, desk: str | None = Non
 
     app = KioskApp.starting(Startup(config_path, db_path, preview, desk))
     app.run()
+    if app.ready:  # S2: a clean stop anchors the audit head outside the database
+        import sqlite3
+
+        from booking import audit
+
+        try:
+            audit.anchor(app.db, "stop")
+        except (OSError, sqlite3.Error) as exc:
+            click.echo(f"审计锚点未写入 audit anchor not written: {exc}", err=True)
     if app.startup_failure is not None:
         fail(app.startup_failure.text, app.startup_failure.code)
     if app.return_code:
@@ -338,8 +353,20 @@ def audit_verify(c: Context) -> None:
     """校验哈希链 check the hash chain; exit 1 naming the first broken entry."""
     from booking import audit
 
-    report = audit.verify(c.db)
-    if report.ok:
-        click.echo(f"审计链完整 audit chain intact: {report.entries} entries")
+    result = audit.check(c.db, audit.binding_of(c.db).key,
+                         audit.read_anchor_lines(audit.anchor_file(c.db_path)))
+    top = audit.short_head(*result.head) if result.head else "-"
+    if result.ok:
+        click.echo(f"审计链完整 audit chain intact: {result.entries} entries, head {top};"
+                   " anchors and every row match")
         return
-    fail(f"审计链断裂 audit chain broken at entry {report.broken_at}: {report.reason}")
+    for problem in result.problems:
+        more = result.counts[problem.kind] - 1
+        click.echo(f"✘ {KIND_ZH[problem.kind]} {problem.kind}: {problem.text}"
+                   + (f" (+{more} more)" if more else ""), err=True)
+    fail(f"审计检查未通过 audit check failed: {len(result.problems)} kinds of problem"
+         f" ({result.entries} entries, head {top})")
+
+
+KIND_ZH = {"key": "签名不符", "sequence": "序号缺失", "anchor": "锚点不符", "rows": "数据未经审计",
+           "identity": "数据库身份不符"}

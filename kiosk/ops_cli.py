@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from booking.backup import backup, restore
+from booking import audit
+from booking.backup import apply_restore, backup, discard, plan_restore
 from booking.errors import DomainError
 from booking.health import (
     Finding,
@@ -32,7 +33,7 @@ MARK = {"ok": "✔", "warning": "!", "fault": "✘"}
 def backup_command(c, dest: Path) -> None:
     """在线备份数据库 back up the database while kiosks run (SQLite online backup)."""
     try:
-        result = backup(c.db_path, dest)
+        result = backup(c.db_path, dest, audit.load_key(c.settings.qr.key_folder))
     except DomainError as exc:
         click.echo(f"{exc.zh}\n{exc.en}", err=True)
         sys.exit(1)
@@ -48,27 +49,46 @@ def backup_command(c, dest: Path) -> None:
 @click.command("restore")
 @click.argument("backup_file", type=click.Path(path_type=Path))
 @click.option("--yes", is_flag=True, help="不再确认 do not ask")
+@click.option("--other-centre", is_flag=True,
+              help="有意恢复另一数据库（迁移）的备份 deliberately restore another database's backup")
 @click.pass_obj
-def restore_command(c, backup_file: Path, yes: bool) -> None:
+def restore_command(c, backup_file: Path, yes: bool, other_centre: bool) -> None:
     """从备份恢复 restore a checked backup over the database (stop every kiosk first).
 
-    The backup is checked on a copy (integrity, migrations, audit chain) and only read; the
-    database it replaces is moved aside as it is, unchecked, even if damaged."""
-    if not yes:
-        click.confirm(f"用 {backup_file} 替换 {c.db_path}？所有终端须先关闭。"
-                      f" Replace {c.db_path} with {backup_file}? Every kiosk must be stopped.",
-                      abort=True)
+    S4: the backup is checked on a copy and only read: not empty, a kiosk database, this
+    centre's, its audit keyed, anchored and matching every row. What the live database has
+    after the backup is listed before anything is replaced; the restore is audited in the
+    restored database; the replaced database is moved aside as it is (the newest
+    audit.keep_before_restore copies are kept)."""
     try:
-        result = restore(backup_file, c.db_path)
+        plan = plan_restore(backup_file, c.db_path, c.settings.qr.key_folder,
+                            other_centre=other_centre)
+    except DomainError as exc:
+        click.echo(f"{exc.zh}\n{exc.en}", err=True)
+        sys.exit(1)
+    zh, en = plan.loss.lines()
+    click.echo(f"备份已检查 backup checked: {plan.backup_file}, audit head"
+               f" {audit.short_head(*plan.head)}\n{zh}\n{en}")
+    if not yes and not click.confirm(f"用 {backup_file} 替换 {c.db_path}？所有终端须先关闭。"
+                                     f" Replace {c.db_path} with {backup_file}? Every kiosk"
+                                     " must be stopped."):
+        discard(plan)
+        click.echo("未恢复 not restored", err=True)
+        sys.exit(1)
+    try:
+        result = apply_restore(plan, c.clock, "cli", c.settings.audit.keep_before_restore)
     except DomainError as exc:
         click.echo(f"{exc.zh}\n{exc.en}", err=True)
         sys.exit(1)
     click.echo(f"已恢复 restored {c.db_path} from {backup_file}: audit chain intact"
-               f" ({result.audit_entries} entries)")
+               f" ({result.audit_entries} entries, the restore is the last)")
     if result.kept:
         kept = " ".join(str(p) for p in result.kept)
         click.echo(f"原数据库未经检查，原样保留以备调查 the previous database was moved aside"
                    f" as it was, unchecked, for investigation: {kept}")
+    if result.removed:
+        click.echo("已删除较早的恢复前副本 older copies removed: "
+                   + " ".join(str(p) for p in result.removed))
 
 
 def printer_findings(settings: Settings) -> list[Finding]:

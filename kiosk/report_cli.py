@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from booking import audit
 from booking.errors import DomainError
 from booking.report import compliance_report
 from booking.storage import open_database
@@ -53,13 +54,16 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
     # Opened directly, not through c.db: a report reads and must not record the rooms of
     # this config into someone else's database.
     try:
-        db = open_database(c.db_path)
+        db = open_database(c.db_path, key_folder=c.settings.qr.key_folder,
+                           anchor_every=c.settings.audit.anchor_every)
     except DomainError as exc:  # E4: not the kiosk's, read-only, damaged or newer
         from kiosk.cli import EXIT_DATABASE, fail
 
         fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
     try:
         result = compliance_report(db, c.clock, first, last, moment)
+        top = audit.head(db)
+        anchor_text = audit.short_head(top[0], top[1]) if top else ""
     except DomainError as exc:
         _fail(f"{exc.zh}\n{exc.en}")
     finally:
@@ -74,7 +78,7 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
     else:
         click.echo(render(result, fmt, centre, code), nl=False)
     if to_printer:
-        _print_summary(c, result)
+        _print_summary(c, result, anchor_text)
 
 
 def _moment(text: str, zone) -> datetime:
@@ -87,12 +91,13 @@ def _moment(text: str, zone) -> datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
 
-def _print_summary(c: Context, result) -> None:
+def _print_summary(c: Context, result, anchor_text: str = "") -> None:
     from printers import PrintFault, TicketPrinter
     from printers.report_summary import report_summary
 
     config = c.settings.printer
-    document = report_summary(result, c.settings.centre.name, config.paper_mm, c.clock.now())
+    document = report_summary(result, c.settings.centre.name, config.paper_mm, c.clock.now(),
+                              anchor_text)
     try:
         job = TicketPrinter(config, c.clock).print([document])
     except PrintFault as exc:

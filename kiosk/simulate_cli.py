@@ -45,7 +45,8 @@ def simulate_command(c: Context, days: int, seed: int, start: date | None,
     # The file is opened here, not through c.db: c.db records the rooms with the system
     # clock, and the simulator records everything with its own fixed clock, so that the
     # same seed gives the same audit chain.
-    db = open_database(c.db_path)
+    db = open_database(c.db_path, key_folder=c.settings.qr.key_folder,
+                       anchor_every=c.settings.audit.anchor_every)
     try:
         with click.progressbar(length=days, label="模拟 simulating", show_pos=True,
                                item_show_func=lambda d: str(d) if d else None) as bar:

@@ -128,7 +128,8 @@ class Startup:
                 f" {damage}); nothing was written: restore a backup (kiosk restore) and run"
                 " kiosk doctor", 3)
         try:
-            db = open_database(path, handed_over=True)
+            db = open_database(path, handed_over=True, key_folder=settings.qr.key_folder,
+                               anchor_every=settings.audit.anchor_every)
         except DomainError as exc:  # E4: not the kiosk's, read-only, newer
             raise StartupFailure(f"{exc.zh}\n{exc.en}", 3) from None
         sync_rooms(db, clock, ACTOR, settings.rooms)

@@ -42,8 +42,9 @@ def _pair(sheet: _Sheet, label: str, value: str) -> None:
 
 
 def report_summary(report: ComplianceReport, centre: str, paper_mm: int,
-                   printed_at: datetime) -> Document:
-    """The summary slip; the full lists are in the HTML report."""
+                   printed_at: datetime, audit_anchor: str = "") -> Document:
+    """The summary slip; the full lists are in the HTML report. audit_anchor (S2): the audit
+    log's head in short form, kept on paper outside the database."""
     sheet = _Sheet("report", COLUMNS[paper_mm])
     sheet.heading(centre, "律师会见48小时合规报表", "48-hour compliance report")
     sheet.line(f"统计期间：{report.period_from} 至 {report.period_to}")
@@ -74,5 +75,7 @@ def report_summary(report: ComplianceReport, centre: str, paper_mm: int,
         sheet.line(f"另有{report.breached - len(worst)}项，详见HTML报表"
                    f" ({report.breached - len(worst)} more in the HTML report)")
     sheet.feed()
+    if audit_anchor:
+        sheet.line(f"审计锚点 audit anchor：{audit_anchor}")
     sheet.line(f"打印时间：{when(printed_at)}", "right")
     return sheet.document()

@@ -38,8 +38,10 @@ def presentation(**changes):
 LONG_NAMED = (("2026101", "张三丰", "310101197803162019"),
               ("2026102", "欧阳娜娜", "11010519650101003X"),
               ("2026103", "𠮷思远", "310104199107045124"))  # 𠮷: outside the printer's font
-# Q1: all a booking code holds: version, booking id, expiry, key id, signature.
-BOOKING_CODE_SHAPE = re.compile(r"^K1\.[0-9]+\.[0-9]{12}\.[A-Z2-7]{4}\.[A-Z2-7]{16}$")
+# Q1: all a booking code holds: version, database stamp (S4), booking id, expiry, key id,
+# signature.
+BOOKING_CODE_SHAPE = re.compile(
+    r"^K2\.[A-Z2-7]{4}\.[0-9]+\.[0-9]{12}\.[A-Z2-7]{4}\.[A-Z2-7]{16}$")
 ID_NUMBER_SHAPE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 
 

@@ -27,8 +27,11 @@ def run(db_path, *args, stdin=None):
 
 
 def write_audit_entries(path, seconds):
-    """A kiosk that keeps writing: audited changes as fast as it can."""
-    db = open_database(path)
+    """A kiosk that keeps writing: audited changes as fast as it can (with the CLI's audit
+    key, as a kiosk of the same centre would)."""
+    from booking.settings import load_settings
+
+    db = open_database(path, key_folder=load_settings(CONFIG).qr.key_folder)
     clock = FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI))
     end = time.monotonic() + seconds
     n = 0
@@ -44,7 +47,10 @@ def test_e2_backup_while_a_kiosk_writes_is_consistent(tmp_path):
     writer = multiprocessing.get_context("spawn").Process(
         target=write_audit_entries, args=(source, 3.0))
     writer.start()
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not sqlite3.connect(source).execute(
+            "SELECT count(*) FROM audit_log").fetchone()[0]:
+        time.sleep(0.1)  # the writer has started writing
     try:
         result = run(source, "backup", str(tmp_path / "copy.db"))
     finally:
@@ -105,7 +111,7 @@ def test_doctor_reports_each_part_and_fails_on_a_readable_key(tmp_path, monkeypa
     for part in ("database", "audit", "qr_key", "calendar", "printer", "font"):
         assert part in healthy.output
     keys = tmp_path / "var" / "keys"
-    keys.mkdir(parents=True, mode=0o700)  # an owner-only folder: the key is the fault
+    keys.mkdir(parents=True, mode=0o700, exist_ok=True)  # owner-only (the S2 key may be there): the key is the fault
     key = keys / "ABCD.key"
     key.write_text("{}")
     key.chmod(0o644)
@@ -224,8 +230,10 @@ def mode(path):
 
 
 def test_s3_database_backups_and_restores_are_owner_only(tmp_path, loose_umask):
+    from booking.settings import load_settings
+
     live = tmp_path / "data" / "live.db"
-    db = open_database(live)
+    db = open_database(live, key_folder=load_settings(CONFIG).qr.key_folder)  # the CLI's key
     with transaction(db):
         audit.record(db, FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI)),
                      "t", "test", "x", {})

@@ -400,10 +400,13 @@ class ReportScreen(Screen):
             return
         notice = self.query_one(Notice)
         notice.show("正在打印…", "printing…", "info")
-        self._print(self.report, notice)
+        from booking import audit
+
+        top = audit.head(self.app.db)  # S2: the head on paper, outside the database
+        self._print(self.report, notice, audit.short_head(top[0], top[1]) if top else "")
 
     @work(thread=True, group="report-print", exclusive=True)
-    def _print(self, report: ComplianceReport, notice: Notice) -> None:
+    def _print(self, report: ComplianceReport, notice: Notice, audit_anchor: str = "") -> None:
         from printers import PrintFault, TicketPrinter
         from printers.faults import sentence
         from printers.report_summary import report_summary
@@ -411,7 +414,7 @@ class ReportScreen(Screen):
         app = self.app
         config = app.settings.printer
         document = report_summary(report, app.settings.centre.name, config.paper_mm,
-                                  app.clock.now())
+                                  app.clock.now(), audit_anchor)
         try:
             job = TicketPrinter(config, app.clock).print([document])
         except PrintFault as exc:

@@ -106,6 +106,7 @@ def test_v4_registry_import_turns_in_person_lawyer_into_registry_lawyer(db, cloc
         db.execute("INSERT INTO lawyers (cert_no, name, firm_name, firm_code, status, source)"
                    " VALUES ('13101200910123456', '王建国', '?', '3131010142QXJNP17A', 'active',"
                    " 'in_person')")
+        audit.record(db, clock, "1001", "accept_in_person", "lawyer:13101200910123456")
     report = import_file(db, clock, "cli", "lawyers", write(tmp_path, "r.csv", LAWYERS_HEADER, WANG))
     assert (report.inserted, report.updated) == (0, 1)
     wang = table(db, "lawyers")[0]

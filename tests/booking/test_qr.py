@@ -63,7 +63,7 @@ def refused(db, clock, settings, code) -> DomainError:
 def test_q1_code_carries_no_personal_data_and_the_key_is_owner_only(centre, clock, settings,
                                                                    afternoon):
     booking, code = afternoon
-    assert re.fullmatch(r"K1\.1\.202611250100\.[A-Z2-7]{4}\.[A-Z2-7]{16}", code)
+    assert re.fullmatch(r"K2\.[A-Z2-7]{4}\.1\.202611250100\.[A-Z2-7]{4}\.[A-Z2-7]{16}", code)
     for personal in (LAWYER, "2026001", "王建国", "李四", "310101198503120428"):
         assert personal not in code
     [key_file] = (settings.qr.key_folder).glob("*.key")
@@ -108,12 +108,13 @@ def test_q2_altered_or_forged_codes_are_refused(centre, clock, settings, afterno
     booking, code = afternoon
     booking_at(centre, clock, settings, at(2026, 11, 24, 14, 0), roster_no="2026002",
                letter_detainee_name="张三", poa_signed_by="张三")  # a booking 2 exists too
-    version, booking_id, expiry, key_id, signature = code.split(".")
+    version, stamp, booking_id, expiry, key_id, signature = code.split(".")
     cases = {
         "signature": flip(code, len(code) - 3),
-        "booking id": ".".join([version, "2", expiry, key_id, signature]),
-        "expiry": ".".join([version, booking_id, "202612312359", key_id, signature]),
-        "key id": ".".join([version, booking_id, expiry, flip(key_id, 0), signature]),
+        "booking id": ".".join([version, stamp, "2", expiry, key_id, signature]),
+        "expiry": ".".join([version, stamp, booking_id, "202612312359", key_id, signature]),
+        "key id": ".".join([version, stamp, booking_id, expiry, flip(key_id, 0), signature]),
+        "stamp": ".".join([version, flip(stamp, 0), booking_id, expiry, key_id, signature]),
     }
     for what, altered in cases.items():
         error = refused(centre, clock, settings, altered)
@@ -176,11 +177,11 @@ def test_q1_key_file_readable_by_others_is_refused_with_the_fix(centre, clock, s
 
 def test_q1_rotation_keeps_old_codes_for_the_grace_period(centre, clock, settings, afternoon):
     booking, old_code = afternoon
-    old_key = old_code.split(".")[3]
+    old_key = old_code.split(".")[4]
     new_key = rotate_key(centre, clock, settings, OFFICER)
     assert new_key != old_key
     new_code = code_for(settings, clock, booking)
-    assert new_code.split(".")[3] == new_key
+    assert new_code.split(".")[4] == new_key
     assert read_code(settings, clock, old_code).booking_id == booking.id  # within grace
     assert read_code(settings, clock, new_code).booking_id == booking.id
     audit = centre.execute("SELECT detail FROM audit_log WHERE action = 'rotate_qr_key'")

@@ -38,10 +38,14 @@ def dump(path) -> dict[str, list]:
     try:
         tables = [r[0] for r in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != '_sqlite_migrations'"
-            " ORDER BY name")]
+            " AND name NOT IN ('kiosk_identity', 'code_stamps') ORDER BY name")]  # S4: own
         out = {}
         for table in tables:
-            columns = [c.name for c in db[table].columns if (table, c.name) != ("staff", "pin_hash")]
+            # S2: signatures depend on the database's identity and the folder's audit key, and
+            # the row digests on the salted PIN hashes
+            columns = [c.name for c in db[table].columns if (table, c.name) not in (
+                ("staff", "pin_hash"), ("audit_log", "hash"), ("audit_log", "prev_hash"),
+                ("audit_log", "row_digests"))]
             out[table] = db.execute(f"SELECT {', '.join(columns)} FROM [{table}]"
                                     " ORDER BY rowid").fetchall()
         return out

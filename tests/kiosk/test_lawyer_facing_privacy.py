@@ -141,8 +141,8 @@ async def test_s3_the_scan_screen_in_every_state_shows_no_id_number_and_no_full_
 
         refusals = {  # Q2: what the lawyer is told, the Chinese half (both are shown)
             "HELLO": "这不是本所的预约码",
-            changed(codes["李四"], 4): "预约码签名不符",
-            changed(codes["李四"], 3): "签名密钥未知或已停用",
+            changed(codes["李四"], 5): "预约码签名不符",
+            changed(codes["李四"], 4): "签名密钥未知或已停用",
             codes["missing"]: "预约码对应的预约不存在",
             codes["tomorrow"]: "此预约码是2026-11-25的会见，不是今天",
             codes["cancelled"]: "该预约已取消",
