@@ -241,7 +241,7 @@ SELECT
     SUM(b.room_kind = 'video' AND b.devices_off_at IS NOT NULL) AS video_unmonitored,
     SUM(r.basis = 'duty_notice') AS duty_lawyer
 FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
-WHERE b.started_at IS NOT NULL AND b.started_at < :now
+WHERE b.started_at IS NOT NULL AND b.started_at <= :now
 AND r.presented_at >= :lo AND r.presented_at < :hi
 """
 
@@ -249,7 +249,7 @@ AND r.presented_at >= :lo AND r.presented_at < :hi
 _MEETING_DAYS_SQL = """
 SELECT substr(b.started_at, 1, 10) AS day, COUNT(*)
 FROM bookings b JOIN meeting_requests r ON r.id = b.request_id
-WHERE b.started_at IS NOT NULL AND b.started_at < :now
+WHERE b.started_at IS NOT NULL AND b.started_at <= :now
 AND r.presented_at >= :lo AND r.presented_at < :hi
 GROUP BY day
 """

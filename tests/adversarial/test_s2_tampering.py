@@ -193,7 +193,7 @@ def test_s2_an_old_database_gets_a_baseline_and_keeps_its_plain_entries(tmp_path
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     old = Database(conn)
-    migrations.apply(old, stop_before="m007_issue11_integrity")
+    migrations.apply(old, stop_before="m010_issue11_integrity")
     prev = audit.GENESIS
     for n in range(1, 4):
         detail = json.dumps({"n": n})
@@ -208,7 +208,7 @@ def test_s2_an_old_database_gets_a_baseline_and_keeps_its_plain_entries(tmp_path
     conn.close()
     db = open_database(path)
     last = db.execute("SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    assert last[0] == "audit_baseline" and "m007_issue11_integrity" in last[1]
+    assert last[0] == "audit_baseline" and "m010_issue11_integrity" in last[1]
     assert audit.check(db, audit.binding_of(db).key).ok
     db.conn.close()
     outside(path, "UPDATE audit_log SET actor = 'mallory' WHERE id = 2")

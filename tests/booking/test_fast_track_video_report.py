@@ -11,7 +11,7 @@ from support import OFFICER, presentation
 from booking.desk_queries import request_card
 from booking.errors import DomainError
 from booking.imports import import_file
-from booking.meetings import book, offer_slots, start_meeting
+from booking.meetings import book, check_in, offer_slots, start_meeting
 from booking.report import compliance_report
 from booking.verification import verify_documents
 from booking.watch import watch_list
@@ -72,6 +72,7 @@ def test_b9_video_meeting_starts_only_with_the_unmonitored_confirmation(centre, 
     video = next(o for o in offer_slots(centre, clock, settings, request.id,
                                         wants_video=True).offers if o.room_kind == "video")
     booking = book(centre, clock, settings, OFFICER, request.id, video.room_id, video.start)
+    check_in(centre, clock, settings, OFFICER, booking.id)  # B11: arrival before start
     with pytest.raises(DomainError) as info:
         start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert info.value.rule == "B9"
@@ -98,6 +99,7 @@ def test_r1_v10_v7_report_counts_duty_lawyer_meetings_and_hand_entered_documents
         document_issued_on="2026-11-24"))
     offer = offer_slots(centre, clock, settings, helped.id).offers[0]
     booking = book(centre, clock, settings, OFFICER, helped.id, offer.room_id, offer.start)
+    check_in(centre, clock, settings, OFFICER, booking.id)  # B11: arrival before start
     start_meeting(centre, clock, settings, OFFICER, booking.id)
     report = compliance_report(centre, clock, date(2026, 11, 1), date(2026, 11, 30))
     assert report.duty_lawyer_meetings == 1 and report.hand_entered_documents == 2

@@ -23,7 +23,7 @@ from booking.simulation import Profile, simulate
 from booking.storage import open_database
 
 START = date(2026, 3, 2)  # a Monday; the Saturdays 7 and 14 are open, the Sundays closed
-PROFILE = Profile(arrivals=100)
+PROFILE = Profile(arrivals=100, permission_denied_rate=0.4)  # every outcome occurs in 10 days
 COUNTS = ("presented", "refused", "verified", "immediate", *STATES, "saturday_meetings",
           "sunday_meetings", "interrogation_room_meetings", "consent_recorded",
           "devices_off_confirmed", "video_meetings", "video_unmonitored_confirmed",
