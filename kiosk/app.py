@@ -200,6 +200,25 @@ class KioskApp(App):
             return self.officer is not None
         return True
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: a desk nobody is signed in to closes at once; a signed-in desk asks first
+        (B11: one stray key never ends a shift), Enter closes it, Esc stays."""
+        if self.officer is None:
+            self.exit()
+            return
+        from kiosk.i18n import label
+        from kiosk.screens.record_dialog import RecordDialog
+
+        def record(language: Language) -> str:
+            return label("record.quit", language).format(name=self.officer_name)
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                self.exit()
+
+        if not isinstance(self.screen, RecordDialog):
+            self.push_screen(RecordDialog("record.quit_title", record), confirmed)
+
     def action_sign_out(self) -> None:
         """Back to the sign-in screen; the desk's screens and what was typed on them go."""
         self.officer = None
