@@ -168,12 +168,21 @@ class KioskApp(App):
     # Each factory imports its screen lazily so start-up stays fast.
 
     def action_open_desk(self, name: str) -> None:
-        """Open one of the desk's screens on top of the verify screen."""
+        """Switch to one of the desk's screens: the screens never stack up, so one Esc is
+        always enough to get home (the verify screen; a warden's report)."""
         from kiosk.screens import desk_screen
 
         screen = desk_screen(name)
-        if screen is not None:
+        if screen is None or type(self.screen) is type(screen):
+            return  # already there (a screen's own key, like F8 on the report, refreshes)
+        self.go_home()
+        if type(self.screen) is not type(screen):
             self.push_screen(screen)
+
+    def go_home(self) -> None:
+        """Esc on any desk screen: straight back to the home screen in one press."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
 
     # --- printing (kiosk/printing.py runs the printer in a worker) ---------------------------
 

@@ -86,7 +86,7 @@ class DayViewScreen(Screen):
         self._show(self.app.language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def action_add_duty(self) -> None:
         def added(entry) -> None:

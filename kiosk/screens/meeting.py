@@ -342,7 +342,7 @@ class MeetingScreen(Screen):
             self.notice.show(label("offers.print_failed", "zh"), label("offers.print_failed", "en"))
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def _details(self, language: Language) -> str:
         booking = self.booking

@@ -501,7 +501,7 @@ class OffersScreen(Screen):
     # -- keys
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def action_add_duty(self) -> None:
         today = self.app.clock.now().date()

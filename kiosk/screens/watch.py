@@ -68,7 +68,7 @@ class WatchScreen(Screen):
         self._show(app.language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def _set_language(self, language: Language) -> None:
         translate(self, language)
