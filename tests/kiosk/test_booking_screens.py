@@ -413,15 +413,17 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
         await press(pilot, "ctrl+d")
         dialog = app.screen
         assert isinstance(dialog, DutySessionDialog)
+        # the closed day being handled, with its weekday's regular hours (a Thursday)
         assert dialog.query_one("#duty-day").value == "2026-10-01"
-        assert dialog.query_one("#duty-sessions").value == "09:00-11:30"
+        assert dialog.query_one("#duty-sessions").value == "08:30-11:30 13:00-17:00"
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
+        assert app.screen.query_one("#offers-table").has_focus  # the offers, read again
         assert not app.screen.query_one("#offers-no-opening").display
-        assert offer_rows(app)[0][2:] == ["2026-10-01 周四 09:00–10:00", "预约", "✔ 期限内"]
+        assert offer_rows(app)[0][2:] == ["2026-10-01 周四 08:30–09:30", "预约", "✔ 期限内"]
     assert demo_db.execute("SELECT day, kind, sessions FROM calendar_days"
                            " WHERE source = 'officer'").fetchall() == [
-        ("2026-10-01", "duty", '["09:00-11:30"]')]
+        ("2026-10-01", "duty", '["08:30-11:30", "13:00-17:00"]')]
 
 
 async def test_b2_a_bad_duty_session_is_refused_in_the_dialog(app, demo_db, monkeypatch):
