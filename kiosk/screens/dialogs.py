@@ -18,7 +18,7 @@ from typing import TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, RadioSet, Static
@@ -64,7 +64,8 @@ class Dialog(ModalScreen[ResultType]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # scrolls inside, the buttons docked below: they stay on screen at 80x24
+        with VerticalScroll(classes="dialog"):
             yield labelled(Static(classes="dialog-title"), self.TITLE_KEY)
             yield from self.body()
             yield Notice(id="dialog-message")
