@@ -19,9 +19,11 @@ from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
 from kiosk.screens.offers import open_request
 
-COLUMNS = (("request", "watch.request", 6), ("lawyer", "watch.lawyer", 10),
-           ("detainee", "watch.detainee", 14), ("booking", "watch.booking", 24),
-           ("due", "watch.due", 22), ("left", "watch.left", 7), ("status", "watch.status", 18))
+# The deadline, the time left and the status come first after who: on a narrow desk
+# terminal (80x24) the columns cut off at the right are the detainee and the booking.
+COLUMNS = (("request", "watch.request", 4), ("lawyer", "watch.lawyer", 8),
+           ("due", "watch.due", 22), ("left", "watch.left", 6), ("status", "watch.status", 14),
+           ("detainee", "watch.detainee", 14), ("booking", "watch.booking", 24))
 RELOAD_SECONDS = 30  # the list is read again this often; the countdown ticks every second
 
 
@@ -123,10 +125,13 @@ class WatchScreen(Screen):
             status = Text(f"✘ {label('watch.overdue', language)}", style="bold white on red")
         elif at_risk:
             status = Text(f"⚠ {label('watch.at_risk', language)}", style="bold white on red")
-        return [Text(f"#{item.request_id}", style=style), Text(item.lawyer, style=style),
-                Text(f"{item.detainee} {item.roster_no}", style=style), Text(booked, style=style),
-                Text(local_time(item.due.astimezone(zone), language), style=style),
-                Text(format_left(left), style=style), status]
+        cells = {"request": Text(f"#{item.request_id}", style=style),
+                 "lawyer": Text(item.lawyer, style=style),
+                 "due": Text(local_time(item.due.astimezone(zone), language), style=style),
+                 "left": Text(format_left(left), style=style), "status": status,
+                 "detainee": Text(f"{item.detainee} {item.roster_no}", style=style),
+                 "booking": Text(booked, style=style)}
+        return [cells[key] for key, _, _ in COLUMNS]
 
     def _render_summary(self, now: datetime, language: Language) -> None:
         summary = self.query_one("#watch-summary", Static)
