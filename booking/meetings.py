@@ -353,6 +353,30 @@ def _fits_opening(calendar: OpeningCalendar, start: datetime, end: datetime) -> 
     return any(opens <= start and end <= closes for opens, closes in calendar.day(start.date()).sessions)
 
 
+DUTY_HINT = ("如需在该日会见，请增加值班会见（窗口按 Ctrl+D，或 kiosk calendar duty）",
+             "to meet that day, add a duty session (Ctrl+D at the desk, or kiosk calendar duty)")
+
+
+def _outside_opening(calendar: OpeningCalendar, start: datetime) -> DomainError:
+    """B2: why a time cannot be booked (Sunday, a holiday, a closure, after hours), and the
+    way out: a duty session."""
+    day = calendar.day(start.date())
+    name = f"（{day.name}）" if day.name else ""
+    name_en = f" ({day.name})" if day.name else ""
+    if day.reason == "sunday_closed":
+        zh, en = "所选日期是周日，本所周日不开放会见", "that day is a Sunday: the centre is closed on Sundays"
+    elif day.reason == "holiday" and not day.is_open:
+        zh, en = f"所选日期是法定节假日{name}，不开放会见", f"that day is a public holiday{name_en}: closed"
+    elif not day.is_open:
+        zh, en = f"所选日期停止会见{name}", f"the centre is closed that day{name_en}"
+    else:
+        hours = " ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in day.sessions)
+        zh = f"所选时间不在当日会见开放时间内（当日开放 {hours}，会见须在结束前完成）"
+        en = (f"that time is outside the day's opening hours ({hours}; the meeting must end"
+              " by closing time)")
+    return DomainError("B2", f"{zh}；{DUTY_HINT[0]}", f"{en}; {DUTY_HINT[1]}")
+
+
 def book(db: Database, clock: Clock, settings: Settings, officer: str, request_id: int,
          room_id: str, start: datetime, length: int | None = None, *,
          delay_reason: str | None = None, delay_text: str = "", consent_signed: bool = False,
@@ -394,7 +418,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
     if start < now - timedelta(minutes=1):
         raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
     if not immediate and not _fits_opening(calendar, start, end):
-        raise DomainError("B2", "所选时间不在会见开放时间内", "that time is outside opening hours")
+        raise _outside_opening(calendar, start)
     busy = _Busy(db, request["cert_no"], request["roster_no"], start, end, now)
     if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
         raise DomainError("B4", "该时间会见室、在押人员或律师已有会见，请选择其他时间",

@@ -168,12 +168,21 @@ class KioskApp(App):
     # Each factory imports its screen lazily so start-up stays fast.
 
     def action_open_desk(self, name: str) -> None:
-        """Open one of the desk's screens on top of the verify screen."""
+        """Switch to one of the desk's screens: the screens never stack up, so one Esc is
+        always enough to get home (the verify screen; a warden's report)."""
         from kiosk.screens import desk_screen
 
         screen = desk_screen(name)
-        if screen is not None:
+        if screen is None or type(self.screen) is type(screen):
+            return  # already there (a screen's own key, like F8 on the report, refreshes)
+        self.go_home()
+        if type(self.screen) is not type(screen):
             self.push_screen(screen)
+
+    def go_home(self) -> None:
+        """Esc on any desk screen: straight back to the home screen in one press."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
 
     # --- printing (kiosk/printing.py runs the printer in a worker) ---------------------------
 
@@ -199,6 +208,25 @@ class KioskApp(App):
         if action in ("sign_out", "open_desk", "reprint"):  # the desk's screens need a sign-in
             return self.officer is not None
         return True
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: a desk nobody is signed in to closes at once; a signed-in desk asks first
+        (B11: one stray key never ends a shift), Enter closes it, Esc stays."""
+        if self.officer is None:
+            self.exit()
+            return
+        from kiosk.i18n import label
+        from kiosk.screens.record_dialog import RecordDialog
+
+        def record(language: Language) -> str:
+            return label("record.quit", language).format(name=self.officer_name)
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                self.exit()
+
+        if not isinstance(self.screen, RecordDialog):
+            self.push_screen(RecordDialog("record.quit_title", record), confirmed)
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen; the desk's screens and what was typed on them go."""

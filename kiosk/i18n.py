@@ -424,6 +424,23 @@ LABELS: dict[str, dict[Language, str]] = {
     "offers.fast_track": {"zh": "速裁案件：案件期限早于48小时期限，默认优先",
                           "en": "Fast-track case: its deadline falls before the 48 hours;"
                                 " priority by default"},
+
+    # B11: the confirmation before a single-key action writes the record (RecordDialog)
+    "record.hint": {"zh": "回车确认 · Esc 取消", "en": "Enter confirms · Esc cancels"},
+    "record.will_record": {"zh": "将记录：", "en": "This will record: "},
+    "record.arrive": {"zh": "律师到达（{time}），并取当日排队号、打印排队单",
+                      "en": "the lawyer's arrival ({time}), with the day's next queue number and its ticket"},
+    "record.start": {"zh": "会见开始（{time}）", "en": "the meeting's start ({time})"},
+    "record.end": {"zh": "会见结束（{time}）", "en": "the meeting's end ({time})"},
+    "record.no_show": {"zh": "律师未到，本预约关闭（不计为超期）",
+                       "en": "the lawyer did not come: this booking closes (not a breach)"},
+    "record.cancelled": {"zh": "律师撤销本次会见，本预约关闭",
+                         "en": "the lawyer cancels this meeting: this booking closes"},
+    "record.release": {"zh": "律师迟到超过时限，原预约作废，重新预约（48小时期限不变）",
+                       "en": "the lawyer is too late: this slot is given up and a new time booked (same 48-hour deadline)"},
+    "record.quit_title": {"zh": "退出会见终端", "en": "Quit the kiosk"},
+    "record.quit": {"zh": "{name}退出登录并关闭本终端（回到命令行）",
+                    "en": "{name} signs out and the kiosk closes (back to the shell)"},
     # errors not raised by the domain
     "error.invalid_input": {"zh": "输入有误：", "en": "Invalid input: "},
     "error.unexpected": {"zh": "系统出错，未保存任何内容。请重试；如仍出错请联系管理员。",

@@ -74,9 +74,10 @@ MESSAGES: dict[str, tuple[FaultKind, tuple[str, str], tuple[str, str]]] = {
                      ("the configured CJK font is missing (printer.font = {where})",
                       "check the font file, or leave printer.font empty to use a system font")),
     "no_font": ("font",
-                ("系统中没有中文字体", "请安装 fonts-wqy-zenhei，或在 printer.font 中指定字体文件"),
+                ("系统中没有中文字体", "请重新安装本程序（会带上 Noto Sans CJK 字体），或在 printer.font 中指定字体文件"),
                 ("no CJK font on this system",
-                 "install fonts-wqy-zenhei, or set printer.font to a font file")),
+                 "reinstall the kiosk (it brings the Noto Sans CJK font), or set printer.font"
+                 " to a font file")),
     "failed": ("printer_error",
                ("打印失败（{where}）", "请检查打印机；仍不行请联系技术人员"),
                ("printing failed ({where})",

@@ -30,10 +30,12 @@ FONT_DOTS = 24        # ESC/POS font A: 12x24, Chinese 24x24
 COLUMN_DOTS = 12
 LINE_DOTS = 32        # a printed line with its spacing
 MARGIN = 16           # preview only: white paper edge
+BASELINE = 0.88       # of the font size below the glyph box's top: CJK ideographs sit on it
 
 
 def find_font(configured: str = "") -> Path:
-    """The CJK font for pictures: the configured file, else one found on the system."""
+    """The CJK font for pictures: the configured file, else one found on the system, else the
+    Noto Sans CJK that the install brings (so a fresh machine prints Chinese with no setup)."""
     if configured:
         path = Path(configured)
         if not path.is_file():
@@ -54,12 +56,41 @@ def _system_font() -> Path:
                                                                                 ".otf")))
         if files:
             return Path(files[0])
-    raise fault("no_font", "no known CJK font file, and fc-list found none")
+    packaged = _packaged_font()
+    if packaged is not None:
+        return packaged
+    raise fault("no_font", "no known CJK font file, fc-list found none, no packaged font")
+
+
+def _packaged_font() -> Path | None:
+    """Noto Sans CJK from the noto-cjk-sans-otc dependency (SIL OFL), when it is installed."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return None
+    path = Path(str(FONT_PATH))
+    return path if path.is_file() else None
 
 
 @cache
 def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(path), size)
+    return ImageFont.truetype(str(path), size, index=_simplified_face(path))
+
+
+@cache
+def _simplified_face(path: Path) -> int:
+    """In a font collection, the Simplified Chinese face: the first face of Noto Sans CJK is
+    Japanese, whose glyph shapes differ from the mainland's (e.g. 直, 骨). Else the first."""
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return 0
+    for index in range(16):
+        try:
+            family, _style = ImageFont.truetype(str(path), 12, index=index).getname()
+        except OSError:
+            break
+        if family and family.split()[-1] == "SC":
+            return index
+    return 0
 
 
 @cache
@@ -94,13 +125,16 @@ def _draw_text(draw: ImageDraw.ImageDraw, font_path: Path, line: Text, left: int
     text_width = display_width(line.text) * column
     x = {"left": left, "center": left + (width - text_width) // 2,
          "right": left + width - text_width}[line.align]
+    # One baseline for every font: a font's own ascent (Noto CJK's is tall) never pushes a
+    # Latin descender (g, p, y) below the line.
+    baseline = top + (height - size) // 2 + round(size * BASELINE)
     for ch in line.text:
         font = _font(_font_for(ch, font_path), size)
         cell = display_width(ch) * column
         glyph = draw.textlength(ch, font=font)
         for shift in (0, 1) if line.bold else (0,):  # bold as the printer does: struck twice
-            draw.text((x + (cell - glyph) / 2 + shift, top + (height - size) // 2), ch,
-                      font=font, fill=0)
+            draw.text((x + (cell - glyph) / 2 + shift, baseline), ch, font=font, fill=0,
+                      anchor="ls")
         x += cell
     return height
 

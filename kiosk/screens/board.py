@@ -73,7 +73,7 @@ class BoardScreen(Screen):
         self._show(language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def refresh_board(self) -> None:
         app = self.app

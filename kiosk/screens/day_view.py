@@ -18,7 +18,7 @@ from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import WEEKDAYS, KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
-from kiosk.screens.dialogs import DutySessionDialog
+from kiosk.screens.dialogs import DutySessionDialog, regular_hours
 from kiosk.screens.offers import state_name
 
 ROW_MINUTES = 30
@@ -86,15 +86,17 @@ class DayViewScreen(Screen):
         self._show(self.app.language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def action_add_duty(self) -> None:
         def added(entry) -> None:
             if entry is not None:
                 self._day = entry.day
                 self._show(self.app.language)
+            self.query_one("#day-grid", DataTable).focus()
 
-        self.app.push_screen(DutySessionDialog(self.day), added)
+        self.app.push_screen(
+            DutySessionDialog(self.day, regular_hours(self.app.settings.hours, self.day)), added)
 
     @on(DataTable.CellSelected)
     def _open(self, event: DataTable.CellSelected) -> None:

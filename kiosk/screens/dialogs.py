@@ -19,7 +19,7 @@ from typing import TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, RadioSet, Static
@@ -31,6 +31,7 @@ from booking.defences import END_REASONS, Defence, end_defence, live_defences
 from booking.desk_queries import RequestCard
 from booking.meetings import DELAY_REASONS
 from booking.permission import record_permission
+from booking.settings import Hours
 from booking.watch import format_left
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import local_time
@@ -65,7 +66,8 @@ class Dialog(ModalScreen[ResultType]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # scrolls inside, the buttons docked below: they stay on screen at 80x24
+        with VerticalScroll(classes="dialog"):
             yield labelled(Static(classes="dialog-title"), self.TITLE_KEY)
             yield from self.body()
             yield Notice(id="dialog-message")
@@ -298,12 +300,21 @@ def split_sessions(text: str) -> list[str]:
     return [part for part in re.split(r"[\s,，;；]+", text) if part]
 
 
+def regular_hours(hours: Hours, day: date) -> str:
+    """The hours a duty session on `day` proposes: that weekday's configured sessions (a
+    holiday's too); a Sunday closed by the switch gets the weekday hours, as a make-up day."""
+    sessions = hours.sessions_for_weekday(day.weekday()) or hours.sessions_for_weekday(0)
+    return " ".join(f"{start:%H:%M}-{end:%H:%M}" for start, end in sessions)
+
+
 class DutySessionDialog(Dialog[CalendarEntry]):
-    """B2: open a date with duty sessions, so a meeting fits before the deadline."""
+    """B2: open a date with duty sessions, so a meeting fits before the deadline. It opens
+    on the day being handled with that day's regular hours proposed (never another day's:
+    a hurried confirm must not cut a day's hours)."""
 
     TITLE_KEY = "duty.title"
 
-    def __init__(self, day: date, sessions: str = "09:00-11:30") -> None:
+    def __init__(self, day: date, sessions: str) -> None:
         super().__init__()
         self.day = day
         self.sessions = sessions

@@ -39,6 +39,7 @@ from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import AssistantConfirmationDialog, AssistantDialog, ConfirmDialog
 from kiosk.screens.offers import OffersScreen, booking_lines
+from kiosk.screens.record_dialog import RecordDialog
 
 if TYPE_CHECKING:  # the printers load when the first job prints
     from kiosk.printing import PrintFinished
@@ -112,14 +113,9 @@ class MeetingScreen(Screen):
             return
         app = self.app
         zone = app.settings.zone
-        card = attempt(self.notice, request_card, app.db, app.clock, booking.request_id)
-        if card is not None:
-            # Q3: the officer compares the name and number with the certificate shown.
-            self.query_one("#meeting-people", Static).update(
-                f"{label('offers.request', language)} #{card.id} · "
-                f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
-                f" {card.firm_name} · {label('offers.detainee', language)} {card.detainee}"
-                f" {card.roster_no}")
+        people = self._people(language)
+        if people is not None:  # Q3: the officer compares them with the certificate shown
+            self.query_one("#meeting-people", Static).update(people)
         self.query_one("#meeting-booking", Static).update(
             "\n".join(booking_lines(app, booking, language)))
         times = []
@@ -144,6 +140,19 @@ class MeetingScreen(Screen):
             button = self.query_one(f"#{action}", Button)
             button.display = bool(self.check_action(action, ()))
         self.refresh_bindings()
+
+    def _people(self, language: Language) -> str | None:
+        """The request, the lawyer (name, certificate, firm) and the detainee."""
+        booking, app = self.booking, self.app
+        if booking is None:
+            return None
+        card = attempt(self.notice, request_card, app.db, app.clock, booking.request_id)
+        if card is None:
+            return None
+        return (f"{label('offers.request', language)} #{card.id} · "
+                f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
+                f" {card.firm_name} · {label('offers.detainee', language)} {card.detainee}"
+                f" {card.roster_no}")
 
     def _assistant_line(self, language: Language) -> str:
         assistant = assistant_of(self.app.db, self.booking_id)
@@ -188,7 +197,29 @@ class MeetingScreen(Screen):
             self.notice.show(label(done_key, "zh"), label(done_key, "en"), kind="info")
         self._show(app.language)
 
+    def _confirm(self, action: str, then: Callable[[], None]) -> None:
+        """B11: one stray key never changes the record. Show what `action` will record for
+        this booking; on Enter, do it (the use case may still refuse: shown as before)."""
+        now = self.app.clock.now().astimezone(self.app.settings.zone)
+
+        def record(language: Language) -> str:
+            return label(f"record.{action}", language).format(time=f"{now:%H:%M}")
+
+        def confirmed(sure: bool | None) -> None:
+            if sure:
+                then()
+
+        self.app.push_screen(RecordDialog(f"key.{action}", record, self._who_and_what),
+                             confirmed)
+
+    def _who_and_what(self, language: Language) -> str:
+        """The booking a confirmation is about: the people, then room, time and state."""
+        return "\n".join(filter(None, (self._people(language), self._details(language))))
+
     def action_arrive(self) -> None:
+        self._confirm("arrive", self._arrive)
+
+    def _arrive(self) -> None:
         """The lawyer is here without the slip or phone: the same as a scan (Q2-Q4), the
         arrival and the day's next queue number in one step, and the queue ticket prints;
         faults keep the ticket (T4: F9, or 8, prints it again)."""
@@ -224,11 +255,7 @@ class MeetingScreen(Screen):
             self.notice.show(refusal.zh, refusal.en)
             return
         if booking.room_kind not in NEEDS_DEVICES_OFF or self._late():
-            # B10: a lawyer never checked in and past the limit is refused, as by 1
-            self._use(start_meeting, app.settings, app.officer, self.booking_id,
-                      done_key="meeting.started_note")
-            if self.booking is not None and self.booking.state == "booked" and self._late():
-                self._release(lawyer_present=True)  # the slot is lost; release, book again
+            self._confirm("start", self._start)
             return
 
         def confirmed(devices_off: bool | None) -> None:
@@ -272,25 +299,28 @@ class MeetingScreen(Screen):
                                       lambda language: self._pushed_line(pushed, language)),
                         confirmed)
 
-    def action_end(self) -> None:
-        self._use(end_meeting, self.app.officer, self.booking_id, done_key="meeting.ended_note")
-
-    def _close(self, outcome: str, statement_key: str) -> None:
+    def _start(self) -> None:
         app = self.app
+        # B10: a lawyer never checked in and past the limit is refused, as by 1
+        self._use(start_meeting, app.settings, app.officer, self.booking_id,
+                  done_key="meeting.started_note")
+        if self.booking is not None and self.booking.state == "booked" and self._late():
+            self._release(lawyer_present=True)  # the slot is lost; release, book again
 
-        def confirmed(sure: bool | None) -> None:
-            if sure:
-                self._use(close_without_meeting, app.officer, self.booking_id, outcome,
-                          done_key=f"meeting.{outcome}_note")
+    def action_end(self) -> None:
+        self._confirm("end", lambda: self._use(end_meeting, self.app.officer, self.booking_id,
+                                               done_key="meeting.ended_note"))
 
-        app.push_screen(ConfirmDialog("meeting.close_title", statement_key, self._details),
-                        confirmed)
+    def _close(self, outcome: str) -> None:
+        self._confirm(outcome, lambda: self._use(
+            close_without_meeting, self.app.officer, self.booking_id, outcome,
+            done_key=f"meeting.{outcome}_note"))
 
     def action_no_show(self) -> None:
-        self._close("no_show", "meeting.no_show_statement")
+        self._close("no_show")
 
     def action_cancelled(self) -> None:
-        self._close("cancelled", "meeting.cancelled_statement")
+        self._close("cancelled")
 
     def action_release(self) -> None:
         """Key 6: the lawyer may not be here; a new booking "now" asks (LawyerPresentDialog)."""
@@ -303,15 +333,12 @@ class MeetingScreen(Screen):
         if booking is None:
             return
 
-        def confirmed(sure: bool | None) -> None:
-            if not sure:
-                return
+        def release() -> None:
             released = attempt(self.notice, _released, app, self.booking_id)
             if released:
                 app.switch_screen(OffersScreen(booking.request_id, lawyer_present=lawyer_present))
 
-        app.push_screen(ConfirmDialog("meeting.release_title", "meeting.release_statement",
-                                      self._details), confirmed)
+        self._confirm("release", release)
 
     def action_assistant(self) -> None:
         assistant = assistant_of(self.app.db, self.booking_id)
@@ -344,7 +371,7 @@ class MeetingScreen(Screen):
             self.notice.show(label("offers.print_failed", "zh"), label("offers.print_failed", "en"))
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def _details(self, language: Language) -> str:
         booking = self.booking

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ from kiosk.screens.dialogs import (
     LawyerPresentDialog,
     PermissionDialog,
     parse_clock,
+    regular_hours,
     show_value_error,
 )
 
@@ -549,15 +550,27 @@ class OffersScreen(Screen):
     # -- keys
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
+
+    def _day_to_open(self) -> date:
+        """B2: the day being handled: the later date typed; else the first closed day (a
+        Sunday, a holiday) from today to the deadline; else today."""
+        app = self.app
+        try:
+            return parse_day(self.query_one("#later-date", Input).value)
+        except ValueError:
+            pass
+        today = app.clock.now().astimezone(app.settings.zone).date()
+        last = self.offers.deadline.astimezone(app.settings.zone).date() if self.offers else today
+        calendar = OpeningCalendar.from_settings(app.db, app.settings)
+        days = (today + timedelta(days=n) for n in range((last - today).days + 1))
+        return next((day for day in days if not calendar.day(day).is_open), today)
 
     def action_add_duty(self) -> None:
-        today = self.app.clock.now().date()
-        day = today + timedelta(days=1)
-        if self.offers is not None and day > self.offers.deadline.date():
-            day = today
+        day = self._day_to_open()
 
         def added(entry) -> None:
+            self.query_one("#offers-table", DataTable).focus()  # the offers, read again
             if entry is None:
                 return
             sessions = " ".join(entry.sessions)
@@ -566,7 +579,8 @@ class OffersScreen(Screen):
                              kind="info")
             self.load_offers()
 
-        self.app.push_screen(DutySessionDialog(day), added)
+        self.app.push_screen(DutySessionDialog(day, regular_hours(self.app.settings.hours, day)),
+                             added)
 
     @on(Button.Pressed, "#open-meeting")
     def action_open_meeting(self) -> None:

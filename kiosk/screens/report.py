@@ -218,7 +218,7 @@ class ReportScreen(Screen):
         self._render_report()
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.app.go_home()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # a warden's desk is this screen: nothing to go back to

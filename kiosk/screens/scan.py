@@ -85,7 +85,7 @@ class ScanScreen(Screen):
         self._show(language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     # -- a scan
 

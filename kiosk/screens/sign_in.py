@@ -73,7 +73,8 @@ class SignInScreen(Screen):
             app.settings.security.max_pin_attempts)
         pin_input.clear()
         if member is None:
-            pin_input.focus()
+            # the staff number may be what was wrong: start again there (Enter keeps it)
+            self.query_one("#staff-no", Input).focus()
             return
         notice.clear()
         self.query_one("#staff-no", Input).clear()

@@ -179,6 +179,8 @@ class VerifyScreen(Screen):
             self.action_verify()
         else:
             self.focus_next()
+            if isinstance(self.focused, Checkbox):  # Enter never lands on (and ticks) a box
+                self.focus_next()
 
     @on(Button.Pressed, "#verify")
     def action_verify(self) -> None:

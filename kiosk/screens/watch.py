@@ -24,9 +24,11 @@ from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.offers import open_request
 
-COLUMNS = (("request", "watch.request", 6), ("lawyer", "watch.lawyer", 10),
-           ("detainee", "watch.detainee", 14), ("booking", "watch.booking", 24),
-           ("due", "watch.due", 22), ("left", "watch.left", 7), ("status", "watch.status", 30))
+# The deadline, the time left and the status come first after who: on a narrow desk
+# terminal (80x24) the columns cut off at the right are the detainee and the booking.
+COLUMNS = (("request", "watch.request", 4), ("lawyer", "watch.lawyer", 8),
+           ("due", "watch.due", 22), ("left", "watch.left", 6), ("status", "watch.status", 14),
+           ("detainee", "watch.detainee", 14), ("booking", "watch.booking", 24))
 RELOAD_SECONDS = 30  # the list is read again this often; the countdown ticks every second
 
 
@@ -74,7 +76,7 @@ class WatchScreen(Screen):
         self._show(app.language)
 
     def action_back(self) -> None:
-        self.dismiss()
+        self.app.go_home()
 
     def action_told(self) -> None:
         """P2: the officer called the lawyer about the authority's decision (audited)."""
@@ -133,10 +135,13 @@ class WatchScreen(Screen):
         at_risk = item.kind == "deadline" and item.booking_id is None and red
         style = "bold red" if red else ""
         if item.kind == "closed":  # C7: tell the lawyer; no deadline runs
-            return [Text(f"#{item.request_id}"), Text(item.lawyer),
-                    Text(f"{item.detainee} {item.roster_no}"), Text("—"),
-                    Text(local_time(item.due.astimezone(zone), language)), Text(""),
-                    Text(f"☎ {label('watch.to_notify_closed', language)}", style="bold yellow")]
+            cells = {"request": Text(f"#{item.request_id}"), "lawyer": Text(item.lawyer),
+                     "due": Text(local_time(item.due.astimezone(zone), language)),
+                     "left": Text(""),
+                     "status": Text(f"☎ {label('watch.to_notify_closed', language)}",
+                                    style="bold yellow"),
+                     "detainee": Text(f"{item.detainee} {item.roster_no}"), "booking": Text("—")}
+            return [cells[key] for key, _, _ in COLUMNS]
         if item.kind == "permission":
             booked = "—"
             status = Text(label("watch.awaiting_permission", language), style="bold yellow")
@@ -153,11 +158,13 @@ class WatchScreen(Screen):
             status = Text(f"✘ {label('watch.overdue', language)}", style="bold white on red")
         elif at_risk:
             status = Text(f"⚠ {label('watch.at_risk', language)}", style="bold white on red")
-        status = self._to_do(item, status, language)
-        return [Text(f"#{item.request_id}", style=style), Text(item.lawyer, style=style),
-                Text(f"{item.detainee} {item.roster_no}", style=style), Text(booked, style=style),
-                Text(local_time(item.due.astimezone(zone), language), style=style),
-                Text(format_left(left), style=style), status]
+        cells = {"request": Text(f"#{item.request_id}", style=style),
+                 "lawyer": Text(item.lawyer, style=style),
+                 "due": Text(local_time(item.due.astimezone(zone), language), style=style),
+                 "left": Text(format_left(left), style=style), "status": status,
+                 "detainee": Text(f"{item.detainee} {item.roster_no}", style=style),
+                 "booking": Text(booked, style=style)}
+        return [cells[key] for key, _, _ in COLUMNS]
 
     @staticmethod
     def _to_do(item: WatchItem, status: Text, language: Language) -> Text:

@@ -310,9 +310,18 @@ def test_e3_cli_skip_bad_imports_good_rows_and_reports_the_rest(tmp_path):
     db_path = tmp_path / "x.db"
     bad = write(tmp_path, "bad.csv", LAWYERS_HEADER, WANG, ZHAO.replace("suspended", "x"))
     result = run_cli(db_path, "import", "lawyers", "--skip-bad", str(bad))
-    assert result.exit_code == 1  # some rows were skipped
+    assert result.exit_code == 0  # E3: the good rows were asked for and are in
     assert "line 3: status: " in result.output
-    assert "imported 1 rows (1 new, 0 updated), skipped 1 bad rows" in result.output
+    assert "imported 1 rows (1 new, 0 updated)；跳过错误行 1 行, skipped 1 bad rows" \
+        in result.output
+
+
+def test_e3_cli_skip_bad_with_no_good_row_fails(tmp_path):
+    db_path = tmp_path / "x.db"
+    bad = write(tmp_path, "bad.csv", LAWYERS_HEADER, ZHAO.replace("suspended", "x"))
+    result = run_cli(db_path, "import", "lawyers", "--skip-bad", str(bad))
+    assert result.exit_code == 1
+    assert "1 bad rows: nothing imported" in result.output
 
 
 def test_e3_cli_file_error_is_bilingual(tmp_path):

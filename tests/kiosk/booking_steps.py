@@ -41,6 +41,16 @@ async def press(pilot: Pilot, *keys: str) -> None:
     await settle(pilot)
 
 
+async def record(pilot: Pilot, *keys: str) -> None:
+    """Each key of the meeting desk, confirmed: B11, it first asks "record this?" (Enter)."""
+    from kiosk.screens.record_dialog import RecordDialog
+
+    for key in keys:
+        await press(pilot, key)
+        assert isinstance(pilot.app.screen, RecordDialog), f"key {key} did not ask first"
+        await press(pilot, "enter")
+
+
 async def verified(pilot: Pilot, fields: dict[str, str] = GOOD_POA) -> None:
     await sign_in(pilot)
     await fill(pilot, fields)

@@ -11,6 +11,7 @@ from booking_steps import (
     bookings,
     fill_meeting_rooms,
     press,
+    record,
     record_prints,
     rows,
     settle,
@@ -33,6 +34,7 @@ from kiosk.screens.dialogs import (
 )
 from kiosk.screens.meeting import MeetingScreen
 from kiosk.screens.offers import OffersScreen
+from kiosk.screens.record_dialog import RecordDialog
 from kiosk.screens.verify import VerifyScreen
 from kiosk.screens.watch import WatchScreen
 
@@ -205,13 +207,55 @@ async def test_c4_meeting_now_starts_and_ends_the_lawyer_already_checked_in(
         # C2: checked in and queued when booked, so no "arrived" key
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
             "start", "cancelled", "assistant", "reprint"]
-        await press(pilot, "2")
-        await press(pilot, "3")
+        await record(pilot, "2", "3")
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
         assert "已结束" in text(app, "#meeting-booking")
     [booking] = bookings(demo_db)
     assert booking["state"] == "done" and booking["devices_off_at"] is None
     assert request_row(demo_db)["state"] == "met"
+
+
+async def test_b11_no_single_key_changes_the_record_without_confirmation(
+        app, demo_db, clock, monkeypatch):
+    """B11: 1, 2 and 3 each show what they will record, for which booking; Esc records
+    nothing, Enter records it."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=SIZE) as pilot:
+        await book_later_today(pilot)
+        meeting = app.screen
+        clock.set(at(2026, 11, 24, 9, 25))
+        for key, what in (("1", "将记录：律师到达（09:25）"), ("2", "将记录：会见开始（09:25）")):
+            before = bookings(demo_db)
+            await press(pilot, key)
+            dialog = app.screen
+            assert isinstance(dialog, RecordDialog)
+            shown = str(dialog.query_one("#record-what").render())
+            assert shown.startswith(what)
+            details = str(dialog.query_one("#dialog-details").render())
+            assert "王建国 13101200910123456" in details and "会见室1" in details
+            assert "回车确认 · Esc 取消" in screen_text(app)
+            await press(pilot, "escape")
+            assert app.screen is meeting and bookings(demo_db) == before  # nothing written
+        await record(pilot, "1", "2")
+        assert bookings(demo_db)[0]["state"] == "in_progress"
+        await press(pilot, "3")
+        await press(pilot, "f2")  # the dialog follows the language
+        assert str(app.screen.query_one("#record-what").render()).startswith(
+            "This will record: the meeting's end (09:25)")
+        await press(pilot, "escape")
+        assert bookings(demo_db)[0]["state"] == "in_progress"
+
+
+async def test_b11_ctrl_q_on_a_signed_in_desk_asks_first(app, demo_db):
+    async with app.run_test(size=SIZE) as pilot:
+        await verified(pilot)
+        await press(pilot, "ctrl+q")
+        assert isinstance(app.screen, RecordDialog)
+        assert "陈警官退出登录并关闭本终端" in str(app.screen.query_one("#record-what").render())
+        await press(pilot, "escape")
+        assert isinstance(app.screen, VerifyScreen) and app.is_running
+        await press(pilot, "ctrl+q", "enter")
+        assert not app.is_running
 
 
 async def book_later_today(pilot, clock_time: str = "09:30") -> None:
@@ -232,10 +276,9 @@ async def test_c4_meeting_later_arrives_starts_and_ends(app, demo_db, clock, mon
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == [
             "arrive", "start", "cancelled", "assistant", "reprint"]
         clock.set(at(2026, 11, 24, 9, 25))
-        await press(pilot, "1")
+        await record(pilot, "1")
         assert "已登记律师到达" in screen.notice.text
-        await press(pilot, "2")
-        await press(pilot, "3")
+        await record(pilot, "2", "3")
         assert [b.id for b in screen.query("#meeting-actions Button") if b.display] == []
     [booking] = bookings(demo_db)
     assert booking["state"] == "done" and booking["arrived_at"] == "2026-11-24T09:25:00+08:00"
@@ -248,7 +291,7 @@ async def test_c4_cancelled_by_the_lawyer_after_confirmation(app, demo_db, monke
         await to_offers(pilot)
         await press(pilot, "enter")
         await press(pilot, "ctrl+o")
-        await press(pilot, "5", "space", "ctrl+s")
+        await record(pilot, "5")
         assert "已记录律师撤销会见" in app.screen.notice.text
     assert request_row(demo_db)["state"] == "cancelled"
 
@@ -259,10 +302,9 @@ async def test_b10_late_lawyer_loses_the_slot_and_is_rebooked_same_deadline(
     async with app.run_test(size=SIZE) as pilot:
         await book_later_today(pilot)
         clock.set(at(2026, 11, 24, 9, 50))
-        await pilot.press("1")  # arrives 20 minutes late
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
-        await press(pilot, "space", "ctrl+s")
+        await record(pilot, "1")  # arrives 20 minutes late: refused, release instead
+        assert isinstance(app.screen, RecordDialog)
+        await press(pilot, "enter")
         assert isinstance(app.screen, OffersScreen)
         assert text(app, "#offers-deadline").startswith("48小时期限 2026-11-26 周四 09:00")
         assert offer_rows(app)[0][2] == "2026-11-24 周二 09:50–10:50"
@@ -285,8 +327,8 @@ async def test_b10_a_lawyer_never_checked_in_and_late_cannot_start(
         await book_later_today(pilot)
         screen = app.screen
         clock.set(at(2026, 11, 24, 9, 46))
-        await press(pilot, "2")
-        assert isinstance(app.screen, ConfirmDialog)  # release and re-book, or cancel
+        await record(pilot, "2")
+        assert isinstance(app.screen, RecordDialog)  # release and re-book, or cancel
         await press(pilot, "escape")
         assert app.screen is screen
         assert ("律师迟到超过15分钟，原预约已失效，请释放后重新预约（48小时期限不变）"
@@ -305,11 +347,11 @@ async def test_b10_a_lawyer_checked_in_on_time_starts_after_the_limit(
     async with app.run_test(size=SIZE) as pilot:
         await book_later_today(pilot)
         clock.set(at(2026, 11, 24, 9, 30))
-        await press(pilot, "1")
+        await record(pilot, "1")
         clock.set(at(2026, 11, 24, 10, 10))  # the room was not ready for 40 minutes
         app.screen.reload()
         await settle(pilot)
-        await press(pilot, "2")
+        await record(pilot, "2")
         assert "会见开始已记录" in app.screen.notice.text
     [booking] = bookings(demo_db)
     assert booking["state"] == "in_progress"
@@ -325,7 +367,7 @@ async def test_c4_no_show_offered_once_the_lawyer_is_late(app, demo_db, clock, m
         screen.reload()
         await settle(pilot)
         assert screen.query_one("#no_show").display and screen.query_one("#release").display
-        await press(pilot, "4", "space", "ctrl+s")
+        await record(pilot, "4")
     assert request_row(demo_db)["state"] == "no_show"
 
 
@@ -377,15 +419,17 @@ async def test_b2_no_opening_before_the_deadline_then_a_duty_session(
         await press(pilot, "ctrl+d")
         dialog = app.screen
         assert isinstance(dialog, DutySessionDialog)
+        # the closed day being handled, with its weekday's regular hours (a Thursday)
         assert dialog.query_one("#duty-day").value == "2026-10-01"
-        assert dialog.query_one("#duty-sessions").value == "09:00-11:30"
+        assert dialog.query_one("#duty-sessions").value == "08:30-11:30 13:00-17:00"
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, OffersScreen)
+        assert app.screen.query_one("#offers-table").has_focus  # the offers, read again
         assert not app.screen.query_one("#offers-no-opening").display
-        assert offer_rows(app)[0][2:] == ["2026-10-01 周四 09:00–10:00", "预约", "✔ 期限内"]
+        assert offer_rows(app)[0][2:] == ["2026-10-01 周四 08:30–09:30", "预约", "✔ 期限内"]
     assert demo_db.execute("SELECT day, kind, sessions FROM calendar_days"
                            " WHERE source = 'officer'").fetchall() == [
-        ("2026-10-01", "duty", '["09:00-11:30"]')]
+        ("2026-10-01", "duty", '["08:30-11:30", "13:00-17:00"]')]
 
 
 async def test_b2_a_bad_duty_session_is_refused_in_the_dialog(app, demo_db, monkeypatch):
@@ -416,15 +460,15 @@ async def test_c5_watch_list_counts_down_and_marks_the_request_at_risk(
         await press(pilot, "f4")
         assert isinstance(app.screen, WatchScreen)
         table = app.screen.query_one(DataTable)
-        assert rows(table) == [["#1", "王建国", "李四 2026001", "未预约", "2026-11-26 周四 09:00",
-                                "48:00", ""]]
+        assert rows(table) == [["#1", "王建国", "2026-11-26 周四 09:00", "48:00", "",
+                                "李四 2026001", "未预约"]]
         clock.advance(timedelta(hours=37))
         for _ in range(30):  # the countdown ticks every second from the app's clock
             await pilot.pause(0.1)
-            if rows(table)[0][5] != "48:00":
+            if rows(table)[0][3] != "48:00":
                 break
         [row] = rows(table)
-        assert row[5:] == ["11:00", "⚠ 有风险"]
+        assert row[3:5] == ["11:00", "⚠ 有风险"]
         assert table.get_row_at(0)[0].style == "bold red"
         assert "有风险 1" in text(app, "#watch-summary")
         await pilot.press("enter")  # unbooked: on to the offers
@@ -433,10 +477,11 @@ async def test_c5_watch_list_counts_down_and_marks_the_request_at_risk(
         await pilot.press("enter")  # Thursday 08:30: not now, so a reason
         await settle(pilot)
         await press(pilot, "enter")
-        await press(pilot, "escape")
-        assert isinstance(app.screen, WatchScreen)
-        assert rows(app.screen.query_one(DataTable))[0][3:] == [
-            "M1 2026-11-26 周四 08:30", "2026-11-26 周四 09:00", "11:00", "已预约"]
+        await press(pilot, "escape")  # home in one press; F4 shows the list again
+        assert isinstance(app.screen, VerifyScreen)
+        await press(pilot, "f4")
+        assert rows(app.screen.query_one(DataTable))[0][2:] == [
+            "2026-11-26 周四 09:00", "11:00", "已预约", "李四 2026001", "M1 2026-11-26 周四 08:30"]
 
 
 async def test_c5_watch_list_opens_the_meeting_desk_of_a_booked_request(
@@ -657,7 +702,7 @@ async def test_c2_now_from_the_watch_list_asks_and_an_absent_lawyer_is_only_book
 
         clock.set(at(2026, 11, 24, 9, 10))  # the lawyer comes back, without the slip
         await press(pilot, "ctrl+o")
-        await pilot.press("1")
+        await record(pilot, "1")
         await app.workers.wait_for_complete()
         await settle(pilot)
         assert "排队号A001" in app.screen.notice.text
@@ -702,7 +747,7 @@ async def test_b10_release_by_key_6_then_now_asks_for_the_lawyer(
         clock.set(at(2026, 11, 24, 9, 50))
         app.screen.reload()
         await settle(pilot)
-        await press(pilot, "6", "space", "ctrl+s")
+        await record(pilot, "6")
         assert isinstance(app.screen, OffersScreen)
         await press(pilot, "enter")
         assert isinstance(app.screen, LawyerPresentDialog)

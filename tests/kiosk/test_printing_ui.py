@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
-from booking_steps import press, settle, to_offers
+from booking_steps import press, record, settle, to_offers
 from fake_printer import PAPER_END, PAPER_NEAR_END, STATUS_OK, network_printer
 from kiosk_steps import SIZE, sign_in
 from PIL import Image
@@ -18,8 +18,8 @@ from booking.qr import check_in_by_code, code_for
 from booking.queue import admit, get_ticket, ticket_of
 from booking.verification import verify_documents
 from kiosk.app import KioskApp
-from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.meeting import MeetingScreen
+from kiosk.screens.record_dialog import RecordDialog
 
 
 def messages(app) -> list[str]:
@@ -258,7 +258,7 @@ async def test_q4_t2_key_1_admits_a_lawyer_without_the_slip_as_a_scan_does(
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
         assert screen.query_one("#arrive").display
-        await pilot.press("1")
+        await record(pilot, "1")
         await printed(pilot)
         assert screen.notice.text.startswith("已登记律师到达，排队号A002，排队单打印中")
         assert "已打印排队号A002\nprinted ticket A002" in messages(app)
@@ -293,7 +293,7 @@ async def test_t4_key_1_printer_offline_keeps_the_number_f9_prints_it(
     app = KioskApp(network_printer(settings, fake_printer.port), demo_db, clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
-        await pilot.press("1")
+        await record(pilot, "1")
         await printed(pilot)
         await pilot.pause()
         [fault] = [m for m in messages(app) if "未打印" in m]
@@ -318,8 +318,8 @@ async def test_b10_key_1_too_late_gives_no_number_and_offers_the_release(
     clock.set(at(2026, 11, 24, 9, 46))
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
-        await press(pilot, "1")
-        assert isinstance(app.screen, ConfirmDialog)  # release and book again (B10)
+        await record(pilot, "1")
+        assert isinstance(app.screen, RecordDialog)  # release and book again (B10)
         await press(pilot, "escape")
         assert "律师迟到超过15分钟" in screen.notice.text
         assert "排队号" not in desk_text(screen)
@@ -333,7 +333,7 @@ async def test_t1_key_1_on_tomorrows_booking_is_refused_and_records_nothing(
     booking = booked(demo_db, clock, settings, at(2026, 11, 25, 9, 0))
     async with app.run_test(size=SIZE) as pilot:
         screen = await desk(pilot, booking.id)
-        await press(pilot, "1")
+        await record(pilot, "1")
         assert "只能在当天取号" in screen.notice.text
     assert demo_db.table("bookings").get(booking.id)["state"] == "booked"
     assert demo_db.table("tickets").count == 0

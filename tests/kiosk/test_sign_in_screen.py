@@ -19,10 +19,12 @@ async def test_s1_wrong_pin_shows_message_clears_pin_and_allows_retry(app):
         assert "警号或PIN错误" in message and "还可尝试" not in message  # S1: no count
         assert "wrong staff number or PIN" in message and "tries left" not in message
         assert screen.query_one("#pin", Input).value == ""
-        assert screen.query_one("#pin", Input).has_focus
+        # the staff number may be what was wrong: focus goes back to it, PIN cleared
+        assert screen.query_one("#staff-no", Input).has_focus
+        assert screen.query_one("#staff-no", Input).value == "1001"
         assert app.officer is None
 
-        await pilot.press(*"246810", "enter")  # the staff number is still there
+        await pilot.press("enter", *"246810", "enter")  # Enter keeps the staff number
         await pilot.pause()
         assert isinstance(app.screen, VerifyScreen)
         assert app.officer == OFFICER
@@ -33,13 +35,13 @@ async def test_s1_five_wrong_pins_lock_the_account(app, demo_db, settings):
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, pin="000000")
         for _ in range(4):
-            await pilot.press(*"000000", "enter")
+            await pilot.press("enter", *"000000", "enter")
             await pilot.pause()
         message = app.screen.query_one(Notice).text
         assert "PIN连续错误5次，账户已锁定，请所领导解锁" in message
         assert "the account is locked" in message
 
-        await pilot.press(*"246810", "enter")  # the right PIN no longer helps
+        await pilot.press("enter", *"246810", "enter")  # the right PIN no longer helps
         await pilot.pause()
         assert isinstance(app.screen, SignInScreen)
         assert "账户已锁定" in app.screen.query_one(Notice).text
@@ -90,3 +92,14 @@ async def test_sign_out_is_offered_only_when_signed_in(app):
         await pilot.press("ctrl+l")  # nothing happens, nothing breaks
         await sign_in(pilot)
         assert "ctrl+l" in app.screen.active_bindings
+
+
+async def test_s1_a_mistyped_staff_number_is_typed_again_over_the_old_one(app):
+    """After a failed sign-in the staff number is focused and selected: a corrected number
+    replaces it (it never lands in the PIN field)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, staff_no="1009")
+        assert app.screen.query_one("#staff-no", Input).has_focus
+        await pilot.press(*"1001", "enter", *"246810", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyScreen) and app.officer == OFFICER

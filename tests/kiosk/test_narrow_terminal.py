@@ -1,0 +1,46 @@
+"""80x24, a common desk terminal: the deadline, time left and status columns stay on
+screen; dialogs show their buttons."""
+
+from __future__ import annotations
+
+from booking_steps import at, press, record_prints, to_offers, verified
+from kiosk_steps import screen_text
+
+NARROW = (80, 24)
+
+
+async def _booked(pilot) -> None:
+    await to_offers(pilot)
+    await press(pilot, "enter")
+
+
+async def _watch(pilot) -> None:
+    await _booked(pilot)
+    await press(pilot, "f4")
+
+
+async def _delay_reason(pilot) -> None:
+    await verified(pilot)
+    pilot.app.clock.set(at(2026, 11, 24, 17, 30))  # after hours: not now, so a reason
+    await press(pilot, "f3")
+    await press(pilot, "enter")
+
+
+async def test_watch_list_keeps_deadline_time_left_and_status_at_80x24(app, monkeypatch):
+    """C5: at 80 columns the watch list still shows the deadline, the time left and the
+    status (the columns cut off are the detainee and the booking)."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=NARROW) as pilot:
+        await _watch(pilot)
+        shown = screen_text(app)
+        for heading in ("期限", "剩余", "状态"):
+            assert heading in shown, heading
+        assert "2026-11-26 周四 09:00" in shown and "48:00" in shown and "已预约" in shown
+
+
+async def test_dialog_buttons_are_on_screen_at_80x24(app, monkeypatch):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=NARROW) as pilot:
+        await _delay_reason(pilot)
+        shown = screen_text(app)
+        assert "确认" in shown and "取消" in shown
