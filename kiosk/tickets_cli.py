@@ -3,6 +3,7 @@ QR signing key (Q1) and bookings from the online booking platform (B7, E3)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
