@@ -108,7 +108,8 @@ def _reconciled(city: CityReport) -> str:
     return "核对不符 Figures that do not reconcile (R2):\n" + "\n".join(city.problems)
 
 
-def to_table(city: CityReport, width: int = 200) -> str:
+def to_table(city: CityReport, width: int = 1000) -> str:
+    """The table as wide as its columns need (one row a centre, no figure cut off)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -127,14 +128,16 @@ def to_table(city: CityReport, width: int = 200) -> str:
     for n, (code, name, values) in enumerate(rows(city)):
         table.add_row(code, name, *values, end_section=n == len(city.centres) - 1)
     console.print(table)
-    reasons = Table(title="全市超时原因 Breaches by reason across the city",
-                    box=box.SIMPLE_HEAD, title_justify="left")
+    reasons = Table(box=box.SIMPLE_HEAD)  # its title on a line of its own: never wrapped
     reasons.add_column("原因 Reason")
     reasons.add_column("数量 Count", justify="right")
     for reason, n in city.breaches_by_reason.items():
         reasons.add_row(reason, str(n))
-    console.print(reasons if city.breaches_by_reason else "全市超时原因 Breaches by reason: 无 none",
-                  markup=False)
+    if city.breaches_by_reason:
+        console.print("全市超时原因 Breaches by reason across the city", markup=False)
+        console.print(reasons)
+    else:
+        console.print("全市超时原因 Breaches by reason: 无 none", markup=False)
     console.print(_reconciled(city), markup=False)
     return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
 

@@ -225,6 +225,8 @@ async def test_b11_no_single_key_changes_the_record_without_confirmation(
         meeting = app.screen
         clock.set(at(2026, 11, 24, 9, 25))
         for key, what in (("1", "将记录：律师到达（09:25）"), ("2", "将记录：会见开始（09:25）")):
+            if key == "2":  # B11: a start needs the arrival recorded first
+                await record(pilot, "1")
             before = bookings(demo_db)
             await press(pilot, key)
             dialog = app.screen
@@ -236,7 +238,7 @@ async def test_b11_no_single_key_changes_the_record_without_confirmation(
             assert "回车确认 · Esc 取消" in screen_text(app)
             await press(pilot, "escape")
             assert app.screen is meeting and bookings(demo_db) == before  # nothing written
-        await record(pilot, "1", "2")
+        await record(pilot, "2")
         assert bookings(demo_db)[0]["state"] == "in_progress"
         await press(pilot, "3")
         await press(pilot, "f2")  # the dialog follows the language
@@ -564,7 +566,7 @@ async def test_day_view_shows_the_booking_in_its_room_and_moves_by_day(
         app.screen.query_one(DataTable).move_cursor(row=1, column=1)
         await press(pilot, "enter")
         assert isinstance(app.screen, MeetingScreen)
-        await press(pilot, "escape")
+        await press(pilot, "f5")  # Esc goes home (issue 12); F5 switches back to the day view
         await press(pilot, "pagedown")
         assert text(app, "#day-summary").startswith("2026-11-25 周三")
         assert all(cell in ("", "·") for row in rows(app.screen.query_one(DataTable))

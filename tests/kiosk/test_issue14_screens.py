@@ -91,7 +91,7 @@ async def test_p2_permission_with_lawyer_away_is_to_notify_until_ctrl_t(app, dem
         app.screen.query_one("#lawyer-away").value = True
         await pilot.press("ctrl+s")
         await pilot.pause()
-        await pilot.press("escape")  # back from the offers to the watch list
+        await pilot.press("f4")  # from the offers to the watch list (Esc goes home)
         await pilot.pause()
         assert isinstance(app.screen, WatchScreen)
         [item] = app.screen.items
