@@ -8,10 +8,12 @@ every kiosk presents): verify_documents -> offer_slots -> book; then, when its o
 FixedClock reaches the lawyer's arrival, queue.admit (check-in and the day's next queue
 number, T1), the ticket's print state (T4: every PRINT_FAULT_EVERY-th print fails first and
 is reprinted; every RESCAN_EVERY-th code is scanned twice, Q4), start_meeting at once and
-end_meeting at the booked end. Most lawyers arrive on time; of every LATE_EVERY, one arrives
-exactly at the late limit (admitted) and one a minute after it: check-in refuses
-(B10), the kiosk releases the slot (release_late) and books the request again before its
-next presentation. The clock moves only forward, and pending arrivals and meeting ends
+end_meeting at the booked end (B11: a room still occupied by another kiosk's meeting, the
+kiosks' clocks differing, is freed first: the desk ends that meeting at its booked end at
+the earliest, and its own kiosk later finds it done). Most lawyers arrive on time; of every
+LATE_EVERY, one arrives exactly at the late limit (admitted) and one a minute after it:
+check-in refuses (B10), the kiosk releases the slot (release_late) and books the request
+again before its next presentation. The clock moves only forward, and pending arrivals and meeting ends
 are handled in time order before it passes them.
 
 All kiosks chase the same earliest free times, so they race for the same rooms, detainees
@@ -41,6 +43,7 @@ from booking.errors import DomainError
 from booking.imports import import_file
 from booking.meetings import (
     Offers,
+    StartRefused,
     book,
     cancel_request,
     end_meeting,
@@ -181,8 +184,7 @@ class _Desk:
             if kind == self.ARRIVE:
                 self._arrive(booking_id)
             else:
-                end_meeting(self.db, self.clock, self.officer, booking_id)
-                self.result.meetings += 1
+                self._end(booking_id)
         self.clock.set(max(self.clock.now(), to))
 
     def _at(self, when: datetime, kind: str, booking_id: int) -> None:
@@ -217,9 +219,45 @@ class _Desk:
             mark_print_failed(db, clock, officer, ticket.id, PRINT_FAULT)
             result.print_faults += 1
         mark_printed(db, clock, officer, ticket.id)
-        start_meeting(db, clock, self.settings, officer, booking_id, devices_off_confirmed=True)
+        self._start(booking_id)
         result.started += 1
         self._at(max(booking.end, clock.now()), self.END, booking_id)
+
+    def _end(self, booking_id: int, clock: FixedClock | None = None) -> bool:
+        """End a meeting in progress; False when it was already ended (by the kiosk whose
+        next meeting in the room needed it ended first, see _start)."""
+        try:
+            end_meeting(self.db, clock or self.clock, self.officer, booking_id)
+        except DomainError:
+            if get_booking(self.db, self.clock, booking_id).state != "done":
+                raise
+            return False
+        self.result.meetings += 1
+        return True
+
+    def _start(self, booking_id: int) -> None:
+        """B11: start the meeting; a room still occupied by another meeting is an artefact of
+        the kiosks' separate clocks (the bookings never overlap): a kiosk whose clock is
+        behind has not ended it yet, or one whose clock is ahead already started a later
+        one. The desk ends that meeting first, at its booked end at the earliest, then
+        starts this one. Any other refusal ends the kiosk."""
+        for _ in range(20):
+            try:
+                start_meeting(self.db, self.clock, self.settings, self.officer, booking_id,
+                              devices_off_confirmed=True)
+                return
+            except StartRefused as exc:
+                if exc.why != "room_occupied":
+                    raise
+                room = get_booking(self.db, self.clock, booking_id).room_id
+                row = self.db.execute("SELECT id FROM bookings WHERE room_id = ? AND state ="
+                                      " 'in_progress' AND id != ?",
+                                      (room, booking_id)).fetchone()
+                if row is not None:  # ended at its booked end at the earliest
+                    other = get_booking(self.db, self.clock, row[0])
+                    self._end(row[0], FixedClock(max(self.clock.now(), other.end)))
+                self.result.refusals["B11:room_occupied"] += 1
+        raise RuntimeError(f"booking {booking_id}: room still occupied after 20 tries")
 
 
 def _kiosk(db_path: str, config_path: str, kiosk: int, defences: list[Defence], seconds: float,

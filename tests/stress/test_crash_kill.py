@@ -21,7 +21,13 @@ from booking.demo import load_demo
 from booking.errors import DomainError
 from booking.imports import import_file
 from booking.integrity import consistency_problems
-from booking.meetings import end_meeting, offer_slots, release_late, start_meeting
+from booking.meetings import (
+    close_without_meeting,
+    end_meeting,
+    offer_slots,
+    release_late,
+    start_meeting,
+)
 from booking.models import Presentation
 from booking.queue import admit, book_at_desk
 from booking.settings import load_settings
@@ -77,6 +83,13 @@ def book_one(db, clock, settings, rng) -> None:
 
 
 def serve_one(db, clock, settings) -> None:
+    # A meeting a killed kiosk started and never ended is over by now: end it first, or its
+    # room stays occupied and no later meeting there may start (B11).
+    left = db.execute("SELECT id FROM bookings WHERE state = 'in_progress'"
+                      " ORDER BY start_ts LIMIT 1").fetchone()
+    if left is not None:
+        end_meeting(db, clock, OFFICER, left[0])
+        return
     row = db.execute("SELECT id, starts_at, state FROM bookings WHERE state IN"
                      " ('booked', 'arrived') ORDER BY start_ts LIMIT 1").fetchone()
     if row is None:
@@ -86,6 +99,11 @@ def serve_one(db, clock, settings) -> None:
     late = clock.now() > start + timedelta(minutes=settings.meetings.late_minutes)
     if row[2] == "booked" and late:  # B10; a lawyer queued at booking (C2) is not late
         release_late(db, clock, settings, OFFICER, row[0])
+        return
+    if row[2] == "arrived" and clock.now().astimezone(clock.zone).date() \
+            != start.astimezone(clock.zone).date():
+        # B11: a queued lawyer whose day has passed (the kiosk was killed) cannot start
+        close_without_meeting(db, clock, OFFICER, row[0], "cancelled")
         return
     admit(db, clock, settings, OFFICER, row[0])
     start_meeting(db, clock, settings, OFFICER, row[0], devices_off_confirmed=True)
