@@ -29,8 +29,9 @@ WANG_JIANGUO = ("13101200910123456", "3131010142QXJNP17A", "王建国", "李四"
 LIU_YANG = ("13101201210456781", "3131010142QXJNP17A", "刘洋", "杨帆", "2026005", "杨帆")
 
 # The verify screen's fields, by the label on their row, in the order Tab visits them.
+# (the optional phone is left empty; Tab from it goes to the basis, then the relation)
 FIELDS = ("执业证号", "律所统一社会信用代码", "证明所载律师姓名", "证明所载在押人员姓名", "在押人员编号",
-          "委托人身份", "委托人姓名")
+          "律师电话", "委托人身份", "委托人姓名")
 
 # What a terminal (xterm.js in the browser) sends for these keys.
 KEYS = {"enter": "\r", "tab": "\t", "down": "\x1b[B", "escape": "\x1b", "f3": "\x1bOR",
@@ -65,6 +66,16 @@ class Served:
         return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(self.config),
                                "--db", str(self.db), *args], cwd=self.folder,
                               capture_output=True, text=True, timeout=60, check=False)
+
+    def database(self):
+        """The centre's database opened as its kiosks open it: with the audit key of the
+        config's qr.key_folder (relative to the folder the kiosks run in)."""
+        from booking.settings import load_settings
+        from booking.storage import open_database
+
+        keys = Path(load_settings(self.config).qr.key_folder)
+        return open_database(self.db, key_folder=keys if keys.is_absolute()
+                             else self.folder / keys)
 
     def desk_processes(self) -> list[int]:
         """The kiosk processes the server started for desks and boards (not the server)."""
@@ -229,7 +240,8 @@ class Desk:
         for label, text in zip(FIELDS[1:5], (firm, name, detainee, roster), strict=True):
             await self.focus_on(label)
             await self.type(text, "tab")
-        await self.type("tab")
+        await self.focus_on("律师电话")
+        await self.type("tab", "tab")  # past the phone (optional) and the basis (委托书)
         await self.focus_on("委托人身份")
         await self.type("enter")
         await self.wait_for("配偶")  # the list of relations is open

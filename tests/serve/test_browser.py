@@ -170,7 +170,8 @@ def test_t3_served_desk_books_the_demo_lawyer_and_the_board_shows_the_number(
         for label, text in zip(FIELDS[1:5], (firm, name, detainee, roster), strict=True):
             browser.focus_on("/ws", label, unfocused[label])
             browser.type(text, "tab")
-        browser.type("tab")
+        browser.focus_on("/ws", "律师电话", unfocused["律师电话"])
+        browser.type("tab", "tab")  # past the phone (optional) and the basis (委托书)
         browser.focus_on("/ws", "委托人身份", unfocused["委托人身份"])
         browser.type("enter")
         browser.wait_for("/ws", "配偶")  # the list of relations is open
@@ -179,7 +180,7 @@ def test_t3_served_desk_books_the_demo_lawyer_and_the_board_shows_the_number(
         browser.type("tab")
         browser.focus_on("/ws", "委托人姓名", unfocused["委托人姓名"])
         browser.type(signed_by, "ctrl+s")
-        browser.wait_for("/ws", "F3")
+        browser.wait_for("/ws", "核验通过", "f3 安排会见")  # passed: F3 books (footer)
         browser.type("f3")
         browser.wait_for("/ws", "当即会见")
         browser.type("enter")

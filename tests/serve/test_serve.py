@@ -16,7 +16,6 @@ from support import ROOT
 
 from booking.integrity import consistency_problems, overlapping_bookings
 from booking.settings import Serve, load_settings
-from booking.storage import open_database
 
 
 @pytest.fixture
@@ -81,7 +80,7 @@ async def test_s1_a_closed_browser_ends_its_kiosk_and_loses_nothing(served):
         while served.desk_processes():
             assert time.monotonic() < deadline, "the desk's kiosk process did not end"
             await asyncio.sleep(0.2)
-    db = open_database(served.db)
+    db = served.database()
     try:
         booking = db.execute("SELECT state FROM bookings").fetchall()
         assert booking == [("arrived",)]
@@ -108,7 +107,7 @@ async def test_b4_two_desks_book_against_each_other_through_the_server(served):
         await desks[0].wait_for("排队号")  # at least one is booked; let the other answer too
         await asyncio.sleep(3)
         await asyncio.gather(*(desk.close() for desk in desks))
-    db = open_database(served.db)
+    db = served.database()
     try:
         rows = db.execute("SELECT cert_no, room_id, state FROM bookings ORDER BY id").fetchall()
         assert 1 <= len(rows) <= 2
@@ -128,7 +127,7 @@ async def test_t3_the_board_is_served_without_a_sign_in(served):
         await board.type("n", "enter", "f3")  # nothing on the board acts on a key
         await asyncio.sleep(0.5)
         await board.close()
-    db = open_database(served.db)
+    db = served.database()
     try:
         assert db.execute("SELECT count(*) FROM tickets").fetchone() == (0,)
     finally:
