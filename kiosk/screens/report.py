@@ -149,12 +149,14 @@ class ReportScreen(Screen):
                             yield DataTable(id=table, cursor_type="row", zebra_stripes=True)
                     with TabPane(label("report.whatif", "zh"), id="report-tab-whatif"):
                         yield WhatIfPanel(id="report-whatif")
+                # the exports sit under the lists, so the figures have the whole left column
+                with Horizontal(id="report-exports"):
+                    yield labelled(Button(id="report-csv", compact=True), "report.export_csv")
+                    yield labelled(Button(id="report-html", compact=True),
+                                   "report.export_html")
+                    yield labelled(Button(id="report-print", compact=True), "report.print")
+                yield labelled(Static(classes="hint"), "report.hint")
         yield Notice(id="report-message")
-        with Horizontal(id="report-exports"):
-            yield labelled(Button(id="report-csv", compact=True), "report.export_csv")
-            yield labelled(Button(id="report-html", compact=True), "report.export_html")
-            yield labelled(Button(id="report-print", compact=True), "report.print")
-            yield labelled(Static(classes="hint"), "report.hint")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -241,7 +243,10 @@ class ReportScreen(Screen):
         figures.clear(columns=True)
         figures.add_column(label("report.figure", language), key="figure")
         figures.add_column(label("report.value", language), key="value")
+        compact = self.has_class("-compact")
         for key, names in FIGURES.items():
+            if compact and key == "compliance_rate":
+                continue  # below 36 lines the rate box alone shows it (28 figures, 27 lines)
             name = names[0] if language == "zh" else names[1]
             style = "bold" if key in ("compliance_rate", "met", "breached") else ""
             figures.add_row(Text(name, style=style),
@@ -339,11 +344,14 @@ class ReportScreen(Screen):
                           key=str(case.request_id))
 
     def on_resize(self) -> None:
-        # Below 36 lines the margins and the figures' column heads go, so that the 26
-        # figures fit on 30 lines.
+        # Below 36 lines the margins, the figures' column heads and the rate's row (the
+        # rate box shows it) go, so that the other 27 figures fit on 30 lines.
         compact = self.size.height < 36
+        changed = compact != self.has_class("-compact")
         self.set_class(compact, "-compact")
         self.query_one("#report-figures", DataTable).show_header = not compact
+        if changed:
+            self._render_report()
         self.call_after_refresh(self._fit_breaches)
 
     def _fit_breaches(self) -> None:

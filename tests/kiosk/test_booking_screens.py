@@ -505,8 +505,8 @@ async def test_p2_national_security_case_waits_for_permission_then_the_clock_sta
         assert request_row(demo_db)["state"] == "awaiting_permission"
         await press(pilot, "f4")
         assert rows(app.screen.query_one(DataTable)) == [
-            ["#1", "王建国", "郑毅 2026030", "—", "2026-11-27 周五 09:00", "72:00",
-             "待侦查机关许可"]]
+            ["#1", "王建国", "2026-11-27 周五 09:00", "72:00", "待侦查机关许可",
+             "郑毅 2026030", "—"]]
         await press(pilot, "escape")
         clock.advance(timedelta(hours=5))
         await press(pilot, "f3")

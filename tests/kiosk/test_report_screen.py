@@ -9,7 +9,7 @@ import pytest
 from booking_steps import fill_meeting_rooms, rows
 from fake_printer import COVER_OPEN, network_printer
 from kiosk_steps import GOOD_AID, GOOD_POA, SIZE, SUSPENDED_POA, screen_text, sign_in, steady_cursor
-from textual.widgets import DataTable, Input, TabbedContent
+from textual.widgets import DataTable, Digits, Input, TabbedContent
 
 from booking.clock import SHANGHAI
 from booking.meetings import book, check_in, end_meeting, release_late, start_meeting
@@ -277,7 +277,12 @@ async def test_r1_p2_b5_one_screen_of_100x30_has_the_checks_breaches_refusals_an
         await pilot.click("#report-month")
         await pilot.pause()
         figures = screen.query_one("#report-figures", DataTable)
-        assert figures.row_count == len(FIGURES) and figures.max_scroll_y == 0
+        # every figure but the rate in the table, unscrolled; the rate in its big box
+        assert figures.row_count == len(FIGURES) - 1 and figures.max_scroll_y == 0
+        assert [str(key.value) for key in figures.rows] == [
+            key for key in FIGURES if key != "compliance_rate"]
+        assert str(screen.query_one("#report-rate", Digits).value).strip() != ""
+        assert figures.region.bottom <= SMALL[1] - 1  # above the footer
         assert checks(screen.report, "zh").plain == (
             "✔ 讯问室会见 1 次：书面同意 1/1，设备关闭 1/1\n"
             "✔ 视频会见 0 次：不录音不监听已确认 0/0\n"
