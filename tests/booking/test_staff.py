@@ -17,6 +17,22 @@ def test_s1_pin_is_stored_as_salted_argon2_hash(db, clock):
     assert "246810" not in str(list(db.query("SELECT * FROM audit_log")))
 
 
+def test_s1_the_kiosk_hashes_pins_with_argon2_at_its_production_cost():
+    """The tests' own process hashes with the lightest argon2 (tests/conftest.py); the
+    kiosk's parameters are checked here, in an interpreter the tests did not touch."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import booking.staff as s, argon2.low_level as low;"
+         " h = s._hasher; d = s._DUMMY_HASH;"
+         " print(h.time_cost, h.memory_cost, h.parallelism, d.split('$')[3])"],
+        capture_output=True, text=True, check=True).stdout.split()
+    time_cost, memory_kib, lanes, dummy = int(out[0]), int(out[1]), int(out[2]), out[3]
+    assert time_cost >= 3 and memory_kib >= 64 * 1024 and lanes >= 1
+    assert dummy == f"m={memory_kib},t={time_cost},p={lanes}"  # unknown numbers cost the same
+
+
 def test_s1_sign_in_ok_and_wrong_pin_counts_without_saying_so(db, clock):
     """S1: a wrong PIN counts on disk, but the words are those of an unknown number (no
     "N tries left": that would tell a known number from an unknown one)."""

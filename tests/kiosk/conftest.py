@@ -8,10 +8,15 @@ from booking.demo import load_demo
 from kiosk.app import KioskApp
 
 
-@pytest.fixture
-def demo_db(db, clock, settings):
-    load_demo(db, clock, settings)
+def _demo_db(db, clock, settings):
+    """The demo data (built once per clock time and copied: tests/conftest.py `db`)."""
+    if db.template_level != "demo":
+        load_demo(db, clock, settings)
     return db
+
+
+_demo_db._from_template = True  # tests/conftest.py's db copies a demo database for it
+demo_db = pytest.fixture(_demo_db, name="demo_db")
 
 
 @pytest.fixture
