@@ -48,10 +48,27 @@ class Database(_Strict):
     path: Path = Path("var/kiosk.db")
 
 
+ROOM_KINDS_EN = {"meeting": "Meeting room", "video": "Video terminal",
+                 "interrogation": "Interrogation room"}
+
+
 class Room(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
     name: str = Field(min_length=1)
     kind: Literal["meeting", "video", "interrogation"]
+    # The name the English screens show; unset: the kind and the number the name ends
+    # with ("会见室1" -> "Meeting room 1"), else the kind and the id. Paper shows `name`.
+    name_en: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _english_name(cls, data: object) -> object:
+        if isinstance(data, dict) and not data.get("name_en") and data.get("kind") in \
+                ROOM_KINDS_EN:
+            number = re.search(r"(\d+)$", str(data.get("name", "")))
+            data = {**data, "name_en": f"{ROOM_KINDS_EN[data['kind']]} "
+                                      f"{number.group(1) if number else data.get('id', '')}"}
+        return data
 
 
 Session = tuple[time, time]

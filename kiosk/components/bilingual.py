@@ -9,9 +9,21 @@ from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
+from booking.settings import Settings
 from kiosk.i18n import LABELS, Language, label
 
 W = TypeVar("W", bound=Widget)
+
+
+def room_name(settings: Settings, name: str, language: Language) -> str:
+    """A room as the screen's language names it: the configured name in Chinese, its
+    `name_en` in English (booking/settings.py Room); a room no longer configured keeps the
+    name it was booked under."""
+    if language == "en":
+        for room in settings.rooms:
+            if room.name == name:
+                return room.name_en
+    return name
 
 
 def labelled(widget: W, key: str) -> W:

@@ -37,9 +37,9 @@ def summary(verification: Verification, zone: tzinfo, language: Language) -> str
             f"{'：' if zh else ': '}{rules}{closing}")
 
 
-def _document(check: Check) -> str:
+def _document(check: Check, language: Language) -> str:
     zh, en = DOCUMENTS.get(check.document, (check.document, check.document))
-    return f"{zh}\n{en}"
+    return zh if language == "zh" else en
 
 
 class ResultPanel(Vertical):
@@ -99,7 +99,7 @@ class ResultPanel(Vertical):
             table.add_row(
                 Text(icon, style=style),
                 Text(check.rule, style=style if check.status == "failed" else ""),
-                _document(check),
+                _document(check, language),
                 Text(check.zh if language == "zh" else check.en),
                 height=None,
             )

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Static
 
 from booking.queue import Board, BoardEntry, board, call_next
-from kiosk.components.bilingual import labelled, translate
+from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
@@ -96,8 +96,11 @@ class BoardScreen(Screen):
             return
         self.refresh_board()
         room = next((e.room_name for e in self.board.called if e.label == called.label), "")
-        self.notice.show(label("board.go", "zh").format(label=called.label, room=room),
-                         label("board.go", "en").format(label=called.label, room=room), "info")
+        settings = self.app.settings
+        self.notice.show(
+            label("board.go", "zh").format(label=called.label, room=room),
+            label("board.go", "en").format(label=called.label,
+                                           room=room_name(settings, room, "en")), "info")
 
     # -- showing it
 
@@ -127,16 +130,19 @@ class BoardScreen(Screen):
         zone = self.app.settings.zone
         latest = shown.called[0] if shown.called else None
         self.query_one("#board-now", Digits).update(latest.label if latest else "")
-        self.query_one("#board-now-room", Static).update(latest.room_name if latest else "")
+        self.query_one("#board-now-room", Static).update(
+            room_name(self.app.settings, latest.room_name, language) if latest else "")
         called = self.query_one("#board-called-table", DataTable)
         self._columns(called, CALLED_COLUMNS, language)
         for entry in shown.called:
-            called.add_row(self._number(entry, language), entry.room_name,
+            called.add_row(self._number(entry, language),
+                           room_name(self.app.settings, entry.room_name, language),
                            f"{entry.called_at.astimezone(zone):%H:%M}")
         waiting = self.query_one("#board-waiting-table", DataTable)
         self._columns(waiting, WAITING_COLUMNS, language)
         for entry in shown.waiting:
-            waiting.add_row(self._number(entry, language), entry.room_name,
+            waiting.add_row(self._number(entry, language),
+                            room_name(self.app.settings, entry.room_name, language),
                             self._wait(entry, language))
         caption = f"{label('board.waiting', language)} ({len(shown.waiting)})"
         self.query_one("#board-waiting-caption", Static).update(caption)

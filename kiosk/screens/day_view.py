@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from booking.calendar import REASONS, DayHours, OpeningCalendar
 from booking.desk_queries import DayBooking, Room, day_bookings, rooms
-from kiosk.components.bilingual import labelled, translate
+from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.header import WEEKDAYS, KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
@@ -143,7 +143,8 @@ class DayViewScreen(Screen):
         table.add_column(label("day.time", language), width=6)
         width = max(10, (self.app.size.width - 12) // max(1, len(centre_rooms)) - 2)
         for room in centre_rooms:
-            table.add_column(f"{room.name} {room.id}", width=width)
+            table.add_column(f"{room_name(self.app.settings, room.name, language)} {room.id}",
+                             width=width)
         for row, slot in enumerate(self._slots(hours, bookings)):
             end = slot + timedelta(minutes=ROW_MINUTES)
             is_open = any(a <= slot and end <= b for a, b in hours.sessions)

@@ -33,7 +33,7 @@ from booking.meetings import (
     start_meeting,
 )
 from booking.queue import admit
-from kiosk.components.bilingual import translate
+from kiosk.components.bilingual import room_name, translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
@@ -278,7 +278,7 @@ class MeetingScreen(Screen):
             time=local_time(pushed.held_until.astimezone(zone), language))
         free = pushed.next_free
         return f"{line}; " + (label("meeting.next_free", language).format(
-            room=f"{free.room_name} ({free.room_id})",
+            room=f"{room_name(self.app.settings, free.room_name, language)} ({free.room_id})",
             time=local_time(free.start.astimezone(zone), language))
             if free else label("meeting.no_free", language))
 

@@ -30,8 +30,9 @@ from booking.calendar import OpeningCalendar, parse_day
 from booking.desk_queries import free_room, request_card, rooms
 from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, book, offer_slots
 from booking.queue import book_at_desk, ticket_of
+from booking.settings import Settings
 from booking.watch import RED_UNDER, format_left
-from kiosk.components.bilingual import labelled, translate
+from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
@@ -63,10 +64,9 @@ def room_kind(kind: str, language: Language) -> str:
     return label(f"room.{kind}", language)
 
 
-def room_text(kind: str, room_id: str, name: str, language: Language) -> str:
-    """'会见室1 (M1)'; in English the kind goes first, the names being Chinese."""
-    text = f"{name} ({room_id})"
-    return text if language == "zh" else f"{room_kind(kind, language)} {text}"
+def room_text(settings: Settings, room_id: str, name: str, language: Language) -> str:
+    """'会见室1 (M1)'; 'Meeting room 1 (M1)' in English (the room's name_en)."""
+    return f"{room_name(settings, name, language)} ({room_id})"
 
 
 def state_name(state: str, language: Language) -> str:
@@ -85,7 +85,7 @@ def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
     zone = app.settings.zone
     names = {room.id: room.name for room in rooms(app.db)}
     lines = [f"{label('booking.number', language)} #{booking.id} · "
-             f"{room_text(booking.room_kind, booking.room_id, names.get(booking.room_id, ''), language)}"
+             f"{room_text(app.settings, booking.room_id, names.get(booking.room_id, ''), language)}"
              f" · {span(booking.start, booking.end, zone, language)}"
              f" · {state_name(booking.state, language)}"]
     ticket = ticket_of(app.db, app.clock, booking.id)
@@ -312,7 +312,7 @@ class OffersScreen(Screen):
         for offer in self.offers.offers if self.offers else []:
             table.add_row(
                 room_kind(offer.room_kind, language),
-                f"{offer.room_name} ({offer.room_id})",
+                room_text(self.app.settings, offer.room_id, offer.room_name, language),
                 span(offer.start, offer.end, zone, language),
                 Text(label("offers.immediate", language), style="bold green") if offer.immediate
                 else label("offers.later", language),
@@ -426,7 +426,7 @@ class OffersScreen(Screen):
         deadline = self.offers.deadline if self.offers else offer.end
 
         def details(language: Language) -> str:
-            lines = [f"{room_text(offer.room_kind, offer.room_id, offer.room_name, language)}"
+            lines = [f"{room_text(self.app.settings, offer.room_id, offer.room_name, language)}"
                      f" · {span(offer.start, offer.end, zone, language)}",
                      f"{label('offers.deadline', language)}"
                      f" {local_time(deadline.astimezone(zone), language)}"]
@@ -532,7 +532,7 @@ class OffersScreen(Screen):
         zone, deadline = app.settings.zone, self.offers.deadline if self.offers else None
 
         def details(language: Language) -> str:
-            lines = [f"{room_text(room.kind, room.id, room.name, language)}"
+            lines = [f"{room_text(app.settings, room.id, room.name, language)}"
                      f" · {local_time(start.astimezone(zone), language)}"]
             if deadline is not None:
                 lines.append(f"{label('offers.deadline', language)}"

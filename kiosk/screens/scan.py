@@ -21,7 +21,7 @@ from textual.widgets import Button, Digits, Footer, Input, Static
 from booking.qr import CheckInResult, check_in_by_code
 from booking.queue import Ticket
 from booking.tickets import TicketData, ticket_for
-from kiosk.components.bilingual import labelled, translate
+from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice, attempt
 from kiosk.i18n import Language, label
@@ -213,7 +213,7 @@ class ScanScreen(Screen):
             zone = self.app.settings.zone
             start, end = details.start.astimezone(zone), details.end.astimezone(zone)
             row("scan.detainee", f"{details.detainee_masked}（{details.roster_no}）")  # S3
-            row("scan.room", details.room_name)
+            row("scan.room", room_name(self.app.settings, details.room_name, language))
             row("scan.time", f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}")
             row("scan.deadline", f"{details.deadline.astimezone(zone):%Y-%m-%d %H:%M}")
         row("scan.print", self._print_state(language))

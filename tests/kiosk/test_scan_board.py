@@ -243,7 +243,7 @@ async def test_t3_board_shows_waiting_numbers_with_an_estimate_and_calls_the_nex
         assert rows(screen, "#board-called-table") == []
         await pilot.press("n")
         await pilot.pause()
-        assert screen.notice.text == "请A001号到会见室1\nA001: please go to 会见室1"
+        assert screen.notice.text == "请A001号到会见室1\nA001: please go to Meeting room 1"
         assert screen.query_one("#board-now", Digits).value == "A001"
         assert rows(screen, "#board-called-table") == [["A001", "会见室1", "12:50"]]
         assert [r[0] for r in rows(screen, "#board-waiting-table")] == ["A002", "A003"]

@@ -1,0 +1,105 @@
+"""Issue 12: one language at a time on screen. Every desk screen, walked in Chinese and in
+English, shows no text of the other language apart from proper names (the centre, firms,
+people, case numbers), the lawyer's own data, codes, key names and the language toggle."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from booking_steps import press, record_prints, to_offers
+from kiosk_steps import screen_text, sign_in
+
+from kiosk.screens.meeting import MeetingScreen
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+# Key names, formats the officer types, file kinds and the folder exports go to: the same
+# in both languages.
+KEY_WORDS = {"esc", "ctrl", "tab", "enter", "home", "end", "pageup", "pagedown", "pgup",
+             "pgdn", "yyyy-mm-dd", "yyyy-mm-ddhh", "csv", "html", "pin", "reports", "english"}
+WARDEN, WARDEN_PIN = "9001", "135790"  # the demo warden (README)
+TOGGLE = "中文"  # F2's label in English mode names the other language, as "English" does
+
+
+def proper_names(db, settings) -> list[str]:
+    """Names and numbers that are the same in both languages (S3 masks some of them)."""
+    names = {settings.centre.name}
+    for sql in ("SELECT name, firm_name FROM lawyers", "SELECT name, case_no, case_unit"
+                " FROM detainees", "SELECT name FROM staff", "SELECT centre FROM aid_letters",
+                "SELECT signed_by FROM meeting_requests WHERE signed_by IS NOT NULL"):
+        try:
+            rows = db.execute(sql).fetchall()
+        except Exception:  # a column this database does not have
+            continue
+        names.update(str(value) for row in rows for value in row if value)
+    masked = {name[0] + "*" * (len(name) - 1) for name in list(names) if len(name) in (2, 3)}
+    masked |= {name[0] + "某" for name in list(names) if len(name) in (2, 3)}
+    return sorted(names | masked, key=len, reverse=True)
+
+
+def foreign(text: str, language: str, names: list[str]) -> list[str]:
+    for name in names:
+        text = text.replace(name, " ")
+    if language == "en":
+        return sorted(set(CJK.findall(text.replace(TOGGLE, " "))) - {"：", "，", "（", "）"})
+    return sorted({word for word in WORD.findall(text) if word.lower() not in KEY_WORDS
+                   and not any(ch.isdigit() for ch in word)
+                   and not (word.isupper() and len(word) <= 6)})  # codes such as QXJNP
+
+
+async def walk(pilot, app, language: str) -> dict[str, str]:
+    """Every desk screen an officer reaches, in `language`: what each shows."""
+    shown = {}
+    if language == "en":
+        await press(pilot, "f2")
+    shown["sign-in"] = screen_text(app)
+    await to_offers(pilot)
+    shown["verify→offers"] = screen_text(app)
+    await press(pilot, "enter")
+    shown["offers booked"] = screen_text(app)
+    await press(pilot, "ctrl+o")
+    assert isinstance(app.screen, MeetingScreen)
+    shown["meeting"] = screen_text(app)
+    await press(pilot, "1")
+    shown["meeting: record dialog"] = screen_text(app)
+    await press(pilot, "escape")
+    for key, name in (("f4", "watch"), ("f5", "day view"), ("f6", "board"), ("f7", "scan"),
+                      ("f8", "report")):
+        await press(pilot, key)
+        shown[name] = screen_text(app)
+    await press(pilot, "escape")
+    shown["verify with result"] = screen_text(app)
+    return shown
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_issue12_every_desk_screen_speaks_one_language(app, demo_db, settings,
+                                                              monkeypatch, language):
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        if language == "en":
+            await pilot.pause()
+        shown = await walk(pilot, app, language)
+        assert len(shown) == 11
+        # the walk saw what it should: the rooms and the checked documents, in this language
+        room, document = ("会见室1", "律师执业证书") if language == "zh" else \
+            ("Meeting room 1", "practice certificate")
+        assert room in shown["offers booked"] and room in shown["board"]
+        assert document in shown["verify with result"]
+        names = proper_names(demo_db, settings)
+        found = {screen: foreign(text, language, names) for screen, text in shown.items()}
+        assert {screen: words for screen, words in found.items() if words} == {}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_issue12_the_wardens_report_speaks_one_language(app, demo_db, settings,
+                                                               language):
+    async with app.run_test(size=(120, 40)) as pilot:
+        if language == "en":
+            await pilot.pause()
+            await press(pilot, "f2")
+        await sign_in(pilot, WARDEN, WARDEN_PIN)
+        await pilot.pause()
+        names = proper_names(demo_db, settings)
+        assert foreign(screen_text(app), language, names) == []
