@@ -40,13 +40,13 @@ from .charges import needs_permission
 from .clock import Clock, iso
 from .errors import DomainError
 from .imports import CertNo, Key, Register, RowError, _read_rows, _Row, _validate
-from .meetings import LIVE_STATES, OCCUPYING_STATES, Booking, book, get_booking
+from .meetings import Booking, book, get_booking
 from .settings import Settings
+from .states import LIVE_STATES, OCCUPYING_STATES, OPEN_REQUEST_STATES, in_list
 from .storage import one, transaction
 from .verification import (
     DEADLINE,
     MAX_DEFENDERS,
-    OPEN_STATES,
     _current_defenders,
     _detainee,
     _lawyer,
@@ -169,16 +169,16 @@ def _open_request(db: Database, clock: Clock, officer: str, row: PlatformBooking
                       "this case needs the investigating authority's permission: it cannot be"
                       " booked online; the lawyer comes to the desk")
     existing = one(db, "SELECT id, state FROM meeting_requests WHERE cert_no = ?"
-                       f" AND roster_no = ? AND state IN {OPEN_STATES!r}",
-                   (row.cert_no, row.roster_no))
+                       f" AND roster_no = ? AND state IN {in_list(OPEN_REQUEST_STATES)}",
+                   (row.cert_no, row.roster_no, *OPEN_REQUEST_STATES))
     now = clock.now()
     if existing and existing["state"] == "awaiting_permission":
         raise DomainError("P2", f"该律师会见此人的申请{existing['id']}正待侦查机关许可",
                       f"this lawyer's request {existing['id']} for this detainee awaits the"
                       " authority's permission")
     if existing and existing["state"] == "booked":
-        live = one(db, f"SELECT id, starts_at FROM bookings WHERE request_id = ? AND state IN"
-                       f" {LIVE_STATES!r}", (existing["id"],))
+        live = one(db, "SELECT id, starts_at FROM bookings WHERE request_id = ? AND state IN"
+                       f" {in_list(LIVE_STATES)}", (existing["id"], *LIVE_STATES))
         when = live["starts_at"][:16].replace("T", " ") if live else ""
         raise DomainError("B4", f"该律师会见此人已有预约{live['id'] if live else ''}（{when}），"
                       "会见结束后才能再约", f"this lawyer already has booking"
@@ -215,8 +215,9 @@ def _open_request(db: Database, clock: Clock, officer: str, row: PlatformBooking
 def _free_room(db: Database, kind: str, start: datetime, end: datetime) -> str:
     room = one(db, "SELECT id FROM rooms r WHERE kind = ? AND active = 1 AND NOT EXISTS"
                    " (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                   f" AND b.state IN {OCCUPYING_STATES!r} AND b.start_ts < ? AND ? < b.end_ts)"
-                   " ORDER BY id", (kind, int(end.timestamp()), int(start.timestamp())))
+                   f" AND b.state IN {in_list(OCCUPYING_STATES)} AND b.start_ts < ? AND ? < b.end_ts)"
+                   " ORDER BY id", (kind, *OCCUPYING_STATES, int(end.timestamp()),
+                                    int(start.timestamp())))
     if room is None:
         what = {"meeting": ("会见室", "meeting room"), "video": ("视频会见终端", "video terminal")}
         zh, en = what[kind]
@@ -250,8 +251,8 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
     known = one(db, "SELECT * FROM platform_bookings WHERE external_ref = ?",
                 (row.external_ref,))
     if known and known["booking_id"] is None:  # an import cut short: its request may be booked
-        live = one(db, f"SELECT id FROM bookings WHERE request_id = ? AND state IN"
-                       f" {LIVE_STATES!r}", (known["request_id"],))
+        live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
+                       f" {in_list(LIVE_STATES)}", (known["request_id"], *LIVE_STATES))
         if live:
             with transaction(db):
                 db.execute("UPDATE platform_bookings SET booking_id = ? WHERE external_ref = ?",

@@ -25,13 +25,12 @@ from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
 from .fields import typed
 from .settings import Settings
+from .states import LIVE_STATES, OCCUPYING_STATES, BookingState, in_list
 from .storage import one, transaction
 
 RoomKind = Literal["meeting", "video", "interrogation"]
-LIVE_STATES = ("booked", "arrived", "in_progress")
 # B5/B9: rooms where the officer confirms at start that nothing records or monitors.
 NEEDS_DEVICES_OFF = ("interrogation", "video")
-OCCUPYING_STATES = ("booked", "arrived", "in_progress", "done")
 SEARCH_BEYOND_DEADLINE = timedelta(days=14)
 NOW_STILL_MEANS_NOW = timedelta(minutes=5)
 
@@ -99,7 +98,7 @@ class Booking(_Model):
     roster_no: str
     start: datetime
     end: datetime
-    state: str
+    state: BookingState
     immediate: bool
     priority: bool
     delay_reason: str | None
@@ -157,7 +156,7 @@ def _open_request(db: Database, request_id: int) -> dict:
                           f"this request is {request['state']} and cannot be booked")
     check_custody(db, request["roster_no"])
     live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
-                   f" {LIVE_STATES!r}", (request_id,))
+                   f" {in_list(LIVE_STATES)}", (request_id, *LIVE_STATES))
     if live:
         raise DomainError("B4", f"该申请已有预约{live['id']}", f"the request already has booking"
                           f" {live['id']}")
@@ -195,8 +194,8 @@ class _Busy:
         self.person: list[tuple[int, int]] = []
         rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
-            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?"
-            " AND id != ?", (hi, lo, exclude)))
+            f" WHERE state IN {in_list(OCCUPYING_STATES)} AND start_ts < ? AND end_ts > ?"
+            " AND id != ?", (*OCCUPYING_STATES, hi, lo, exclude)))
         rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
             self.rooms[room_id].append((s, e))

@@ -23,11 +23,11 @@ from .models import (
     Presentation,
     Verification,
 )
+from .states import OPEN_REQUEST_STATES, in_list
 from .storage import one, transaction
 
 DEADLINE = timedelta(hours=48)
 MAX_DEFENDERS = 2
-OPEN_STATES = ("open", "awaiting_permission", "booked")
 
 # Document names as shown to the lawyer (zh, en).
 DOCUMENTS = {
@@ -479,7 +479,8 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
                 "rules": [c.rule for c in failures]})
             return Verification(checks=checks, refusal_id=refusal_id)
         existing = one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
-                           f" AND state IN {OPEN_STATES!r}", (cert_no, roster_no))
+                           f" AND state IN {in_list(OPEN_REQUEST_STATES)}",
+                       (cert_no, roster_no, *OPEN_REQUEST_STATES))
         if existing and existing["state"] == "awaiting_permission" and not \
                 charge_needs_permission(detainee.charge_category, detainee.stage):
             # P3: the roster changed since (an import made before P1 was judged again):
