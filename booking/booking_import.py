@@ -40,9 +40,9 @@ from .charges import needs_permission
 from .clock import Clock, iso
 from .errors import DomainError
 from .imports import CertNo, Key, Register, RowError, _read_rows, _Row, _validate
-from .meetings import Booking, book, get_booking
+from .meetings import Booking, RoomKind, book, free_room, get_booking
 from .settings import Settings
-from .states import LIVE_STATES, OCCUPYING_STATES, OPEN_REQUEST_STATES, in_list
+from .states import LIVE_STATES, OPEN_REQUEST_STATES, in_list
 from .storage import one, transaction
 from .verification import (
     DEADLINE,
@@ -212,18 +212,15 @@ def _open_request(db: Database, clock: Clock, officer: str, row: PlatformBooking
     return request_id
 
 
-def _free_room(db: Database, kind: str, start: datetime, end: datetime) -> str:
-    room = one(db, "SELECT id FROM rooms r WHERE kind = ? AND active = 1 AND NOT EXISTS"
-                   " (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                   f" AND b.state IN {in_list(OCCUPYING_STATES)} AND b.start_ts < ? AND ? < b.end_ts)"
-                   " ORDER BY id", (kind, *OCCUPYING_STATES, int(end.timestamp()),
-                                    int(start.timestamp())))
+def _free_room(db: Database, clock: Clock, kind: RoomKind, start: datetime,
+               end: datetime) -> str:
+    room = free_room(db, kind, start, end, clock.now())
     if room is None:
         what = {"meeting": ("会见室", "meeting room"), "video": ("视频会见终端", "video terminal")}
         zh, en = what[kind]
         raise DomainError("B4", f"{start:%Y-%m-%d %H:%M}没有空闲的{zh}",
                           f"no {en} is free at {start:%Y-%m-%d %H:%M}")
-    return room["id"]
+    return room.id
 
 
 def _same(booking: Booking, row: PlatformBookingRow, start: datetime) -> bool:
@@ -276,7 +273,7 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
     else:
         request_id = known["request_id"]
     length = settings.meetings.default_length
-    room_id = _free_room(db, row.room_kind, start, start + timedelta(minutes=length))
+    room_id = _free_room(db, clock, row.room_kind, start, start + timedelta(minutes=length))
     # C3: the lawyer chose the time on the platform; it is printed on the 情况说明.
     booking = book(db, clock, settings, officer, request_id, room_id, start, length,
                    delay_reason="lawyer_choice")

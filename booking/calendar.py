@@ -76,6 +76,10 @@ class DayHours(BaseModel):
     def is_open(self) -> bool:
         return bool(self.sessions)
 
+    def holds(self, start: datetime, end: datetime) -> bool:
+        """B2: one session of the day is open for all of [start, end]."""
+        return any(opens <= start and end <= closes for opens, closes in self.sessions)
+
 
 class CalendarEntry(BaseModel):
     """One stored row of calendar_days: an officer's entry or an imported official day."""
@@ -161,6 +165,10 @@ class OpeningCalendar:
         if day not in self._days:
             self._days[day] = self._day(day)
         return self._days[day]
+
+    def open_for(self, start: datetime, end: datetime) -> bool:
+        """B2/C2: a session is open from start until end (a meeting fits in it)."""
+        return self.day(start.date()).holds(start, end)
 
     def _day(self, day: date) -> DayHours:
         official = self.covers(day.year)

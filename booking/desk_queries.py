@@ -10,8 +10,8 @@ from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
 from .errors import NotFound
-from .meetings import is_fast_track
-from .permission import DECISION_WITHIN
+from .meetings import Room, is_fast_track
+from .permission import decision_due
 from .states import LIVE_STATES, OCCUPYING_STATES, BookingState, RequestState, in_list
 from .storage import one
 
@@ -54,12 +54,6 @@ class DayBooking(_Model):
     detainee: str
 
 
-class Room(_Model):
-    id: str
-    name: str
-    kind: str
-
-
 class AssistantRow(_Model):
     id: int
     name: str
@@ -88,7 +82,7 @@ def request_card(db: Database, clock: Clock, request_id: int) -> RequestCard:
         firm_name=row["firm_name"], detainee=row["detainee"], roster_no=row["roster_no"],
         presented_at=presented,
         deadline=parse_iso(row["deadline"], clock.zone) if row["deadline"] else None,
-        permission_due=(presented + DECISION_WITHIN
+        permission_due=(decision_due(presented)
                         if row["state"] == "awaiting_permission" else None),
         live_booking_id=live["id"] if live else None,
         case_deadline=date.fromisoformat(row["case_deadline"]) if row["case_deadline"] else None)
@@ -116,16 +110,6 @@ def day_bookings(db: Database, clock: Clock, day: date) -> list[DayBooking]:
     return [DayBooking(id=r["id"], room_id=r["room_id"], state=r["state"], lawyer=r["lawyer"],
                        detainee=r["detainee"], start=parse_iso(r["starts_at"], clock.zone),
                        end=parse_iso(r["ends_at"], clock.zone)) for r in rows]
-
-
-def free_room(db: Database, kind: str, start: datetime, end: datetime) -> Room | None:
-    """The first active room of a kind that no booking holds during [start, end)."""
-    row = one(db, "SELECT id, name, kind FROM rooms r WHERE kind = ? AND active = 1"
-                  " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                  f" AND b.state IN {in_list(OCCUPYING_STATES)} AND b.start_ts < ? AND ? < b.end_ts)"
-                  " ORDER BY id", (kind, *OCCUPYING_STATES, int(end.timestamp()),
-                                   int(start.timestamp())))
-    return Room(**row) if row else None
 
 
 def assistant_of(db: Database, booking_id: int) -> AssistantRow | None:
