@@ -39,7 +39,7 @@ from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, NotFound
 from .fields import typed
-from .imports import Register, RowError, _read_rows, _validate
+from .imports import Register, RowError, read_rows, validate_rows
 from .settings import Hours, Session, Settings, parse_session
 from .storage import one, transaction
 
@@ -481,7 +481,7 @@ def import_official_schedule(db: Database, clock: Clock, actor: str,
     the package knows are allowed: they override it date by date.
     Raises DomainError("E3") when the file as a whole cannot be read."""
     path = Path(path)
-    rows, errors = _validate(SCHEDULE, _read_rows(path, SCHEDULE))
+    rows, errors = validate_rows(SCHEDULE, read_rows(path, SCHEDULE))
     if errors:
         return ScheduleImport(errors=tuple(errors))
     years = sorted({int(row.date[:4]) for row in rows})
