@@ -39,17 +39,17 @@ from . import audit
 from .charges import needs_permission
 from .clock import Clock, iso
 from .errors import DomainError
-from .imports import CertNo, Key, Register, RowError, _read_rows, _Row, _validate
-from .meetings import LIVE_STATES, OCCUPYING_STATES, Booking, book, get_booking
+from .imports import CertNo, ImportRow, Key, Register, RowError, read_rows, validate_rows
+from .meetings import Booking, RoomKind, book, custody_refusal, free_room, get_booking
 from .settings import Settings
+from .states import LIVE_STATES, RequestState, in_list
 from .storage import one, transaction
 from .verification import (
-    DEADLINE,
-    MAX_DEFENDERS,
-    OPEN_STATES,
-    _current_defenders,
-    _detainee,
-    _lawyer,
+    current_request,
+    defender_limit_refusal,
+    open_request,
+    registry_lawyer,
+    roster_detainee,
 )
 
 PLATFORM_DOCUMENT = "platform:"  # document_no of a power of attorney checked by the platform
@@ -92,7 +92,7 @@ def _platform_room(value: str) -> str:
     return value
 
 
-class PlatformBookingRow(_Row):
+class PlatformBookingRow(ImportRow):
     external_ref: Annotated[str, AfterValidator(_reference)]
     cert_no: CertNo
     roster_no: Key
@@ -139,90 +139,77 @@ def _basis(db: Database, cert_no: str, roster_no: str, stage: str,
     return "power_of_attorney", PLATFORM_DOCUMENT + external_ref
 
 
-def _open_request(db: Database, clock: Clock, officer: str, row: PlatformBookingRow,
-                  file_name: str) -> int:
+def _platform_request(db: Database, clock: Clock, officer: str, row: PlatformBookingRow,
+                      file_name: str) -> int:
     """Inside a transaction: the meeting request of a platform booking (V4, V6-V8, P1),
     recorded under the platform's reference. An open request of the same lawyer for the same
-    detainee (verified at the desk, not yet booked) is used as it is, deadline and all."""
-    lawyer = _lawyer(db, row.cert_no)
+    detainee (verified at the desk, not yet booked) is used as it is, deadline and all; a new
+    one is opened as at the desk (verification.open_request)."""
+    lawyer = registry_lawyer(db, row.cert_no)
     if lawyer is None:
         raise DomainError("V4", "律师名册中无此执业证号：网上预约须为名册在册律师，请律师持证到窗口办理",
-                      "this certificate number is not in the lawyer registry: an online booking"
-                      " needs a registry lawyer; the lawyer can come to the desk with the"
-                      " certificate")
+                          "this certificate number is not in the lawyer registry: an online"
+                          " booking needs a registry lawyer; the lawyer can come to the desk"
+                          " with the certificate")
     if lawyer.status != "active":
         zh, en = {"suspended": ("停止执业", "suspended"),
                   "revoked": ("吊销执业证书", "revoked")}[lawyer.status]
-        raise DomainError("V4", f"律师{lawyer.name}已被{zh}，不能会见", f"lawyer {lawyer.name} is {en}"
-                      " and cannot meet detainees")
-    detainee = _detainee(db, row.roster_no)
+        raise DomainError("V4", f"律师{lawyer.name}已被{zh}，不能会见", f"lawyer {lawyer.name} is"
+                          f" {en} and cannot meet detainees")
+    detainee = roster_detainee(db, row.roster_no)
     if detainee is None:
         raise DomainError("V8", f"本所无在押人员编号{row.roster_no}",
-                      f"no detainee with roster number {row.roster_no} here")
-    if detainee.status != "in_custody":
-        zh, en = {"released": ("已释放", "has been released"),
-                  "transferred": ("已转押他所", "has been transferred")}[detainee.status]
-        raise DomainError("V8", f"在押人员{row.roster_no}{zh}，不在本所羁押",
-                      f"detainee {row.roster_no} {en} and is not held here")
+                          f"no detainee with roster number {row.roster_no} here")
+    refusal = custody_refusal(db, row.roster_no)
+    if refusal is not None:
+        raise refusal
     if needs_permission(detainee.charge_category, detainee.stage):
         raise DomainError("P1", "本案须经侦查机关许可才能会见，不能网上预约：请律师到窗口办理",
-                      "this case needs the investigating authority's permission: it cannot be"
-                      " booked online; the lawyer comes to the desk")
-    existing = one(db, "SELECT id, state FROM meeting_requests WHERE cert_no = ?"
-                       f" AND roster_no = ? AND state IN {OPEN_STATES!r}",
-                   (row.cert_no, row.roster_no))
-    now = clock.now()
-    if existing and existing["state"] == "awaiting_permission":
+                          "this case needs the investigating authority's permission: it cannot"
+                          " be booked online; the lawyer comes to the desk")
+    existing = current_request(db, row.cert_no, row.roster_no)
+    if existing and existing["state"] == RequestState.AWAITING_PERMISSION:
         raise DomainError("P2", f"该律师会见此人的申请{existing['id']}正待侦查机关许可",
-                      f"this lawyer's request {existing['id']} for this detainee awaits the"
-                      " authority's permission")
-    if existing and existing["state"] == "booked":
-        live = one(db, f"SELECT id, starts_at FROM bookings WHERE request_id = ? AND state IN"
-                       f" {LIVE_STATES!r}", (existing["id"],))
+                          f"this lawyer's request {existing['id']} for this detainee awaits the"
+                          " authority's permission")
+    if existing and existing["state"] == RequestState.BOOKED:
+        live = one(db, "SELECT id, starts_at FROM bookings WHERE request_id = ? AND state IN"
+                       f" {in_list(LIVE_STATES)}", (existing["id"], *LIVE_STATES))
         when = live["starts_at"][:16].replace("T", " ") if live else ""
         raise DomainError("B4", f"该律师会见此人已有预约{live['id'] if live else ''}（{when}），"
-                      "会见结束后才能再约", f"this lawyer already has booking"
-                      f" {live['id'] if live else ''} ({when}) with this detainee: book the next"
-                      " meeting after it")
+                          "会见结束后才能再约", f"this lawyer already has booking"
+                          f" {live['id'] if live else ''} ({when}) with this detainee: book the"
+                          " next meeting after it")
     if existing:
         request_id = existing["id"]
     else:
-        others = _current_defenders(db, row.roster_no, row.cert_no)
-        if len(others) >= MAX_DEFENDERS:
-            raise DomainError("V6", f"该在押人员已有两名辩护律师（{'、'.join(others)}），不能再委托第三名",
-                          f"the detainee already has two defence lawyers ({', '.join(others)}):"
-                          " a third is not allowed")
+        limit = defender_limit_refusal(db, row.roster_no, row.cert_no)
+        if limit is not None:
+            raise DomainError("V6", *limit)
         basis, document_no = _basis(db, row.cert_no, row.roster_no, detainee.stage,
                                     row.external_ref)
-        request_id = db.table("meeting_requests").insert({
-            "presented_at": iso(now), "officer": officer, "cert_no": row.cert_no,
-            "roster_no": row.roster_no, "firm_code": lawyer.firm_code.upper(), "basis": basis,
-            "document_no": document_no, "inspected_in_person": 0, "needs_permission": 0,
-            "clock_start": iso(now), "deadline": iso(now + DEADLINE), "state": "open",
-        }).last_pk
-        db.execute("INSERT INTO defenders (roster_no, cert_no, basis, document_no, since)"
-                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                   (row.roster_no, row.cert_no, basis, document_no, iso(now)))
+        request_id = open_request(db, clock, officer, cert_no=row.cert_no,
+                                  roster_no=row.roster_no, firm_code=lawyer.firm_code.upper(),
+                                  basis=basis, document_no=document_no,
+                                  detail={"external_ref": row.external_ref})
     db.table("platform_bookings").insert({
         "external_ref": row.external_ref, "request_id": request_id, "booking_id": None,
-        "imported_at": iso(now), "imported_by": officer, "file": file_name})
+        "imported_at": iso(clock.now()), "imported_by": officer, "file": file_name})
     audit.record(db, clock, officer, "open_platform_request", f"request:{request_id}", {
         "external_ref": row.external_ref, "cert_no": row.cert_no, "roster_no": row.roster_no,
         "reused": bool(existing), "file": file_name})
     return request_id
 
 
-def _free_room(db: Database, kind: str, start: datetime, end: datetime) -> str:
-    room = one(db, "SELECT id FROM rooms r WHERE kind = ? AND active = 1 AND NOT EXISTS"
-                   " (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                   f" AND b.state IN {OCCUPYING_STATES!r} AND b.start_ts < ? AND ? < b.end_ts)"
-                   " ORDER BY id", (kind, int(end.timestamp()), int(start.timestamp())))
+def _free_room(db: Database, clock: Clock, kind: RoomKind, start: datetime,
+               end: datetime) -> str:
+    room = free_room(db, kind, start, end, clock.now())
     if room is None:
         what = {"meeting": ("会见室", "meeting room"), "video": ("视频会见终端", "video terminal")}
         zh, en = what[kind]
         raise DomainError("B4", f"{start:%Y-%m-%d %H:%M}没有空闲的{zh}",
                           f"no {en} is free at {start:%Y-%m-%d %H:%M}")
-    return room["id"]
+    return room.id
 
 
 def _same(booking: Booking, row: PlatformBookingRow, start: datetime) -> bool:
@@ -250,8 +237,8 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
     known = one(db, "SELECT * FROM platform_bookings WHERE external_ref = ?",
                 (row.external_ref,))
     if known and known["booking_id"] is None:  # an import cut short: its request may be booked
-        live = one(db, f"SELECT id FROM bookings WHERE request_id = ? AND state IN"
-                       f" {LIVE_STATES!r}", (known["request_id"],))
+        live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
+                       f" {in_list(LIVE_STATES)}", (known["request_id"], *LIVE_STATES))
         if live:
             with transaction(db):
                 db.execute("UPDATE platform_bookings SET booking_id = ? WHERE external_ref = ?",
@@ -271,11 +258,11 @@ def _import_row(db: Database, clock: Clock, settings: Settings, officer: str,
     if known is None:
         _check_platform_start(clock, settings, start)
         with transaction(db):
-            request_id = _open_request(db, clock, officer, row, file_name)
+            request_id = _platform_request(db, clock, officer, row, file_name)
     else:
         request_id = known["request_id"]
     length = settings.meetings.default_length
-    room_id = _free_room(db, row.room_kind, start, start + timedelta(minutes=length))
+    room_id = _free_room(db, clock, row.room_kind, start, start + timedelta(minutes=length))
     # C3: the lawyer chose the time on the platform; it is printed on the 情况说明.
     booking = book(db, clock, settings, officer, request_id, room_id, start, length,
                    delay_reason="lawyer_choice")
@@ -333,8 +320,8 @@ def import_bookings(db: Database, clock: Clock, settings: Settings, officer: str
                           f"no staff number {officer}: give the number of the officer who"
                           " takes the online bookings")
     path = Path(path)
-    cells = _read_rows(path, PLATFORM_BOOKINGS)
-    good, errors = _validate(PLATFORM_BOOKINGS, cells)
+    cells = read_rows(path, PLATFORM_BOOKINGS)
+    good, errors = validate_rows(PLATFORM_BOOKINGS, cells)
     lines = _lines(cells)
     rows = [(lines[row.external_ref], row) for row in good]
     with tempfile.TemporaryDirectory(prefix="kiosk-import-") as folder:

@@ -39,7 +39,7 @@ from . import audit
 from .clock import Clock, iso
 from .errors import DomainError, NotFound
 from .fields import typed
-from .imports import Register, RowError, _read_rows, _validate
+from .imports import Register, RowError, read_rows, validate_rows
 from .settings import Hours, Session, Settings, parse_session
 from .storage import one, transaction
 
@@ -75,6 +75,10 @@ class DayHours(BaseModel):
     @property
     def is_open(self) -> bool:
         return bool(self.sessions)
+
+    def holds(self, start: datetime, end: datetime) -> bool:
+        """B2: one session of the day is open for all of [start, end]."""
+        return any(opens <= start and end <= closes for opens, closes in self.sessions)
 
 
 class CalendarEntry(BaseModel):
@@ -161,6 +165,10 @@ class OpeningCalendar:
         if day not in self._days:
             self._days[day] = self._day(day)
         return self._days[day]
+
+    def open_for(self, start: datetime, end: datetime) -> bool:
+        """B2/C2: a session is open from start until end (a meeting fits in it)."""
+        return self.day(start.date()).holds(start, end)
 
     def _day(self, day: date) -> DayHours:
         official = self.covers(day.year)
@@ -473,7 +481,7 @@ def import_official_schedule(db: Database, clock: Clock, actor: str,
     the package knows are allowed: they override it date by date.
     Raises DomainError("E3") when the file as a whole cannot be read."""
     path = Path(path)
-    rows, errors = _validate(SCHEDULE, _read_rows(path, SCHEDULE))
+    rows, errors = validate_rows(SCHEDULE, read_rows(path, SCHEDULE))
     if errors:
         return ScheduleImport(errors=tuple(errors))
     years = sorted({int(row.date[:4]) for row in rows})

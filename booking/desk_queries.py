@@ -10,8 +10,9 @@ from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
 from .errors import NotFound
-from .meetings import LIVE_STATES, OCCUPYING_STATES, is_fast_track
-from .permission import DECISION_WITHIN
+from .meetings import Room, is_fast_track
+from .permission import decision_due
+from .states import LIVE_STATES, OCCUPYING_STATES, BookingState, RequestState, in_list
 from .storage import one
 
 
@@ -23,7 +24,7 @@ class RequestCard(_Model):
     """A meeting request as the officer sees it: who, for whom, until when."""
 
     id: int
-    state: str
+    state: RequestState
     lawyer: str
     cert_no: str
     firm_name: str
@@ -48,15 +49,9 @@ class DayBooking(_Model):
     room_id: str
     start: datetime
     end: datetime
-    state: str
+    state: BookingState
     lawyer: str
     detainee: str
-
-
-class Room(_Model):
-    id: str
-    name: str
-    kind: str
 
 
 class AssistantRow(_Model):
@@ -79,15 +74,15 @@ def request_card(db: Database, clock: Clock, request_id: int) -> RequestCard:
               (request_id,))
     if row is None:
         raise NotFound("C1", f"无此会见申请{request_id}", f"no meeting request {request_id}")
-    live = one(db, f"SELECT id FROM bookings WHERE request_id = ? AND state IN {LIVE_STATES!r}",
-               (request_id,))
+    live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
+                   f" {in_list(LIVE_STATES)}", (request_id, *LIVE_STATES))
     presented = parse_iso(row["presented_at"], clock.zone)
     return RequestCard(
         id=row["id"], state=row["state"], lawyer=row["lawyer"], cert_no=row["cert_no"],
         firm_name=row["firm_name"], detainee=row["detainee"], roster_no=row["roster_no"],
         presented_at=presented,
         deadline=parse_iso(row["deadline"], clock.zone) if row["deadline"] else None,
-        permission_due=(presented + DECISION_WITHIN
+        permission_due=(decision_due(presented)
                         if row["state"] == "awaiting_permission" else None),
         live_booking_id=live["id"] if live else None,
         case_deadline=date.fromisoformat(row["case_deadline"]) if row["case_deadline"] else None)
@@ -109,20 +104,12 @@ def day_bookings(db: Database, clock: Clock, day: date) -> list[DayBooking]:
         " coalesce(l.name, b.cert_no) AS lawyer, coalesce(d.name, b.roster_no) AS detainee"
         " FROM bookings b LEFT JOIN lawyers l ON l.cert_no = b.cert_no"
         " LEFT JOIN detainees d ON d.roster_no = b.roster_no"
-        f" WHERE b.state IN {OCCUPYING_STATES!r} AND b.start_ts < ? AND b.end_ts > ?"
-        " ORDER BY b.start_ts, b.room_id", (int(end.timestamp()), int(start.timestamp())))
+        f" WHERE b.state IN {in_list(OCCUPYING_STATES)} AND b.start_ts < ? AND b.end_ts > ?"
+        " ORDER BY b.start_ts, b.room_id",
+        (*OCCUPYING_STATES, int(end.timestamp()), int(start.timestamp())))
     return [DayBooking(id=r["id"], room_id=r["room_id"], state=r["state"], lawyer=r["lawyer"],
                        detainee=r["detainee"], start=parse_iso(r["starts_at"], clock.zone),
                        end=parse_iso(r["ends_at"], clock.zone)) for r in rows]
-
-
-def free_room(db: Database, kind: str, start: datetime, end: datetime) -> Room | None:
-    """The first active room of a kind that no booking holds during [start, end)."""
-    row = one(db, "SELECT id, name, kind FROM rooms r WHERE kind = ? AND active = 1"
-                  " AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.room_id = r.id"
-                  f" AND b.state IN {OCCUPYING_STATES!r} AND b.start_ts < ? AND ? < b.end_ts)"
-                  " ORDER BY id", (kind, int(end.timestamp()), int(start.timestamp())))
-    return Room(**row) if row else None
 
 
 def assistant_of(db: Database, booking_id: int) -> AssistantRow | None:

@@ -136,11 +136,13 @@ CertNo = Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
 Stage = Literal["investigation", "prosecution", "trial"]
 
 
-class _Row(BaseModel):
+class ImportRow(BaseModel):
+    """One row of an imported file (E3): a register's row type, or the platform's (B7)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)  # cells arrive stripped
 
 
-class LawyerRow(_Row):
+class LawyerRow(ImportRow):
     cert_no: CertNo
     name: Name
     firm_name: Name
@@ -150,7 +152,7 @@ class LawyerRow(_Row):
     assessed_year: Annotated[int | None, BeforeValidator(_year)]
 
 
-class DetaineeRow(_Row):
+class DetaineeRow(ImportRow):
     roster_no: Key
     name: Name
     id_no: Annotated[str, AfterValidator(clean_key), AfterValidator(_required),
@@ -164,7 +166,7 @@ class DetaineeRow(_Row):
     case_deadline: Annotated[str | None, BeforeValidator(_optional_date)] = None
 
 
-class AidLetterRow(_Row):
+class AidLetterRow(ImportRow):
     letter_no: Key
     centre: Text
     cert_no: CertNo
@@ -175,7 +177,7 @@ class AidLetterRow(_Row):
     status: Literal["active", "terminated", "reassigned"]
 
 
-class DutyNoticeRow(_Row):
+class DutyNoticeRow(ImportRow):
     """V10: a legal-help notice (法律帮助通知书) naming a duty lawyer for a detainee."""
 
     notice_no: Key
@@ -186,7 +188,7 @@ class DutyNoticeRow(_Row):
     status: Literal["active", "withdrawn"]
 
 
-class DutyRosterRow(_Row):
+class DutyRosterRow(ImportRow):
     """V10: a lawyer on the centre's duty roster on a date."""
 
     cert_no: CertNo
@@ -198,7 +200,7 @@ class Register:
     """Where one kind of file goes: its row model, table, key (one column or several), and
     columns it always sets."""
 
-    row: type[_Row]
+    row: type[ImportRow]
     table: str
     key: str | tuple[str, ...]
     fixed: dict
@@ -342,7 +344,8 @@ def _json_rows(path: Path, text: str, register: Register) -> list[tuple[int, Cel
     return rows
 
 
-def _read_rows(path: Path, register: Register) -> list[tuple[int, Cells | RowError]]:
+def read_rows(path: Path, register: Register) -> list[tuple[int, Cells | RowError]]:
+    """E3: the file's rows by line, as cells or the error that stops a row being read."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".json"):
         raise _file_error(path, "只能导入 .csv 或 .json 文件", "only .csv or .json files can be imported")
@@ -368,9 +371,10 @@ def _reason(error: dict) -> str:
     return error["msg"]
 
 
-def _validate(register: Register, rows: list[tuple[int, Cells | RowError]]
-              ) -> tuple[list[_Row], list[RowError]]:
-    good: list[_Row] = []
+def validate_rows(register: Register, rows: list[tuple[int, Cells | RowError]]
+              ) -> tuple[list[ImportRow], list[RowError]]:
+    """E3: the rows that pass the register's row type, and an error for each that does not."""
+    good: list[ImportRow] = []
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
     for line, cells in rows:
@@ -455,7 +459,7 @@ def import_file(db: Database, clock: Clock, actor: str, kind: str, path: Path,
         raise DomainError("E3", f"未知的导入类型{kind}", f"unknown import kind {kind!r}"
                           f" (one of: {', '.join(REGISTERS)})")
     path = Path(path)
-    good, errors = _validate(register, _read_rows(path, register))
+    good, errors = validate_rows(register, read_rows(path, register))
     if (errors and not skip_bad) or not good:
         return ImportReport(imported=0, inserted=0, updated=0, errors=errors)
     # A column the file leaves out (B12's case_deadline) keeps what the table holds.

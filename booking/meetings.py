@@ -25,13 +25,12 @@ from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
 from .fields import typed
 from .settings import Settings
+from .states import LIVE_STATES, OCCUPYING_STATES, WAITING_STATES, BookingState, in_list
 from .storage import one, transaction
 
 RoomKind = Literal["meeting", "video", "interrogation"]
-LIVE_STATES = ("booked", "arrived", "in_progress")
 # B5/B9: rooms where the officer confirms at start that nothing records or monitors.
 NEEDS_DEVICES_OFF = ("interrogation", "video")
-OCCUPYING_STATES = ("booked", "arrived", "in_progress", "done")
 SEARCH_BEYOND_DEADLINE = timedelta(days=14)
 NOW_STILL_MEANS_NOW = timedelta(minutes=5)
 
@@ -99,7 +98,7 @@ class Booking(_Model):
     roster_no: str
     start: datetime
     end: datetime
-    state: str
+    state: BookingState
     immediate: bool
     priority: bool
     delay_reason: str | None
@@ -157,7 +156,7 @@ def _open_request(db: Database, request_id: int) -> dict:
                           f"this request is {request['state']} and cannot be booked")
     check_custody(db, request["roster_no"])
     live = one(db, "SELECT id FROM bookings WHERE request_id = ? AND state IN"
-                   f" {LIVE_STATES!r}", (request_id,))
+                   f" {in_list(LIVE_STATES)}", (request_id, *LIVE_STATES))
     if live:
         raise DomainError("B4", f"该申请已有预约{live['id']}", f"the request already has booking"
                           f" {live['id']}")
@@ -195,8 +194,8 @@ class _Busy:
         self.person: list[tuple[int, int]] = []
         rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
-            f" WHERE state IN {OCCUPYING_STATES!r} AND start_ts < ? AND end_ts > ?"
-            " AND id != ?", (hi, lo, exclude)))
+            f" WHERE state IN {in_list(OCCUPYING_STATES)} AND start_ts < ? AND end_ts > ?"
+            " AND id != ?", (*OCCUPYING_STATES, hi, lo, exclude)))
         rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
             self.rooms[room_id].append((s, e))
@@ -237,6 +236,22 @@ def _rooms(db: Database, kind: str) -> list[dict]:
                          (kind,)))
 
 
+class Room(_Model):
+    id: str
+    name: str
+    kind: RoomKind
+
+
+def free_room(db: Database, kind: RoomKind, start: datetime, end: datetime,
+              now: datetime) -> Room | None:
+    """B4: the first active room of a kind (by id) that nothing holds during [start, end):
+    no occupying booking, and no meeting in progress running over into it (the same test
+    as book's). Reads only."""
+    busy = _Busy(db, "", "", start, end, now)
+    return next((Room(id=room["id"], name=room["name"], kind=kind) for room in _rooms(db, kind)
+                 if busy.room_free(room["id"], start, end)), None)
+
+
 class _Starts:
     """Candidate starts made as the searches walk them, and kept for the next search:
     most offers are found in the first day of a 16-day window."""
@@ -261,8 +276,7 @@ def _candidate_starts(calendar: OpeningCalendar, now: datetime, until: datetime,
                       length: int) -> _Starts:
     """C2: 'now' first when a session is open and the meeting fits in it, then the grid."""
     def starts() -> Iterator[datetime]:
-        fits_now = any(opens <= now and now + timedelta(minutes=length) <= closes
-                       for opens, closes in calendar.day(now.date()).sessions)
+        fits_now = calendar.open_for(now, now + timedelta(minutes=length))
         if fits_now:
             yield now
         yield from (s for s in calendar.slot_starts(now, until, length) if not fits_now or s > now)
@@ -349,8 +363,12 @@ def offer_slots(db: Database, clock: Clock, settings: Settings, request_id: int,
                   offers=offers, warnings=calendar.warnings(days))
 
 
-def _fits_opening(calendar: OpeningCalendar, start: datetime, end: datetime) -> bool:
-    return any(opens <= start and end <= closes for opens, closes in calendar.day(start.date()).sessions)
+def suggested_delay_reason(calendar: OpeningCalendar, now: datetime, length: int) -> str:
+    """C3: the delay reason to suggest for a meeting of `length` minutes that is not now:
+    all rooms busy when it would fit in a session open now, otherwise outside opening hours.
+    Only a suggestion: the officer picks."""
+    return "rooms_busy" if calendar.open_for(now, now + timedelta(minutes=length)) \
+        else "outside_hours"
 
 
 DUTY_HINT = ("如需在该日会见，请增加值班会见（窗口按 Ctrl+D，或 kiosk calendar duty）",
@@ -417,7 +435,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
         start, end = earliest.start, earliest.start + timedelta(minutes=length)
     if start < now - timedelta(minutes=1):
         raise DomainError("B3", "不能预约已过去的时间", "that time has passed: choose another")
-    if not immediate and not _fits_opening(calendar, start, end):
+    if not immediate and not calendar.open_for(start, end):
         raise _outside_opening(calendar, start)
     busy = _Busy(db, request["cert_no"], request["roster_no"], start, end, now)
     if not busy.room_free(room_id, start, end) or not busy.people_free(start, end):
@@ -538,9 +556,19 @@ def _live_booking(db: Database, booking_id: int, states: tuple[str, ...]) -> dic
     return row
 
 
-def _is_late(row: dict, now: datetime, settings: Settings, clock: Clock) -> bool:
-    start = parse_iso(row["starts_at"], clock.zone)
+def past_late_limit(start: datetime, now: datetime, settings: Settings) -> bool:
+    """B10: now is more than late_minutes after the booked start."""
     return now > start + timedelta(minutes=settings.meetings.late_minutes)
+
+
+def slot_lost(booking: Booking, now: datetime, settings: Settings) -> bool:
+    """B10: the lawyer never checked in and is past the late limit: the slot is lost
+    (release it and book again, same deadline)."""
+    return booking.state == BookingState.BOOKED and past_late_limit(booking.start, now, settings)
+
+
+def _is_late(row: dict, now: datetime, settings: Settings, clock: Clock) -> bool:
+    return past_late_limit(parse_iso(row["starts_at"], clock.zone), now, settings)
 
 
 def release_late(db: Database, clock: Clock, settings: Settings, officer: str,
@@ -662,8 +690,8 @@ def allowed_actions(db: Database, clock: Clock, settings: Settings,
     if row is None:
         raise NotFound("B1", f"无此预约{booking_id}", f"no booking {booking_id}")
     state = row["state"]
-    live = state in ("booked", "arrived")
-    late = state == "booked" and _is_late(row, clock.now(), settings, clock)
+    live = state in WAITING_STATES
+    late = state == BookingState.BOOKED and _is_late(row, clock.now(), settings, clock)
     queued = one(db, "SELECT 1 AS q FROM tickets WHERE booking_id = ?", (booking_id,))
     assistant = one(db, "SELECT confirmed_at FROM assistants WHERE booking_id = ?",
                     (booking_id,))
@@ -673,7 +701,7 @@ def allowed_actions(db: Database, clock: Clock, settings: Settings,
         "no_show": late,
         "cancelled": live,
         "release": late,
-        "assistant": (state in ("booked", "arrived", "in_progress")
+        "assistant": (state in LIVE_STATES
                       and not (assistant and assistant["confirmed_at"])),
         "reprint": live,
     }

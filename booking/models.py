@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .states import RequestState
+
 Basis = Literal["power_of_attorney", "aid_letter", "duty_notice"]
 Role = Literal["officer", "warden"]
 CheckStatus = Literal["passed", "failed", "not_checked"]
@@ -111,7 +113,7 @@ class MeetingRequest(_Model):
     needs_permission: bool
     clock_start: datetime | None
     deadline: datetime | None
-    state: str
+    state: RequestState
 
 
 class Verification(_Model):

@@ -6,7 +6,7 @@ P3 needs no code: no other case ever waits for the case unit.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -18,6 +18,30 @@ from .storage import one, transaction
 from .verification import DEADLINE
 
 DECISION_WITHIN = timedelta(days=3)  # national rule: the authority decides within 3 days
+DECISION_HOURS = DECISION_WITHIN // timedelta(hours=1)  # 72, as reports name it
+
+
+def decision_due(presented_at: datetime) -> datetime:
+    """P2: when the authority's decision is due: three days after the documents passed."""
+    return presented_at + DECISION_WITHIN
+
+
+def decision_overdue(presented_at: datetime, decided_at: datetime | None, awaiting: bool,
+                     now: datetime) -> bool:
+    """P2: over time: decided after it was due, or still awaited when it is past due. A
+    request no longer waiting and never decided (closed, or permission no longer needed)
+    is not counted."""
+    due = decision_due(presented_at)
+    if decided_at is not None:
+        return decided_at > due
+    return awaiting and now > due
+
+
+def hours_to_decide(presented_at: datetime, decided_at: datetime | None, awaiting: bool,
+                    now: datetime) -> float | None:
+    """P2: the hours the authority took, or has taken so far while the request waits."""
+    end = decided_at if decided_at is not None else (now if awaiting else None)
+    return None if end is None else (end - presented_at).total_seconds() / 3600
 
 
 def record_permission(db: Database, clock: Clock, officer: str, request_id: int, granted: bool,

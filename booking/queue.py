@@ -16,7 +16,6 @@ from .calendar import OpeningCalendar
 from .clock import Clock, iso, parse_iso
 from .errors import DomainError, NotFound
 from .meetings import (
-    LIVE_STATES,
     Booking,
     get_booking,
     mark_arrival,
@@ -24,12 +23,12 @@ from .meetings import (
     place_booking,
 )
 from .settings import Settings
+from .states import LIVE_STATES, WAITING_STATES, in_list
 from .storage import one, scalar, transaction
 
 LABEL_PREFIX = "A"
 RECENT_MEETINGS = 20  # T3: the estimate follows the last this many meetings
 NOW_SERVING = 6       # T3: how many called numbers the board shows
-QUEUEABLE_STATES = ("booked", "arrived")
 
 
 class _Model(BaseModel):
@@ -121,7 +120,7 @@ def _issue(db: Database, clock: Clock, officer: str, booking_id: int) -> tuple[T
         return existing, False
     booking = get_booking(db, clock, booking_id)
     now = clock.now()
-    if booking.state not in QUEUEABLE_STATES:
+    if booking.state not in WAITING_STATES:
         raise DomainError("T1", f"预约{booking_id}当前为“{booking.state}”，不能取号",
                           f"booking {booking_id} is {booking.state}: no queue number")
     if booking.start.date() != now.date():
@@ -208,8 +207,8 @@ def _waiting(db: Database, clock: Clock) -> list[dict]:
         "SELECT t.*, b.deferred_by_lawyer, r.deadline, m.name AS room_name FROM tickets t"
         " JOIN bookings b ON b.id = t.booking_id JOIN meeting_requests r ON r.id = b.request_id"
         " JOIN rooms m ON m.id = b.room_id"
-        f" WHERE t.day = ? AND t.called_at IS NULL AND b.state IN {QUEUEABLE_STATES!r}"
-        " ORDER BY t.number", (day,)))
+        f" WHERE t.day = ? AND t.called_at IS NULL AND b.state IN {in_list(WAITING_STATES)}"
+        " ORDER BY t.number", (day, *WAITING_STATES)))
 
 
 def _call_order(waiting: list[dict], now: datetime, margin: timedelta, clock: Clock) -> list[dict]:
@@ -257,9 +256,9 @@ def board(db: Database, clock: Clock, *, default_minutes: int = 60) -> Board:
         for r in db.query(
             "SELECT t.label, t.priority, t.called_at, m.name AS room_name FROM tickets t"
             " JOIN bookings b ON b.id = t.booking_id JOIN rooms m ON m.id = b.room_id"
-            f" WHERE t.day = ? AND t.called_at IS NOT NULL AND b.state IN {LIVE_STATES!r}"
-            " ORDER BY t.called_at DESC, t.number DESC LIMIT ?",
-            (now.date().isoformat(), NOW_SERVING))
+            " WHERE t.day = ? AND t.called_at IS NOT NULL AND b.state IN"
+            f" {in_list(LIVE_STATES)} ORDER BY t.called_at DESC, t.number DESC LIMIT ?",
+            (now.date().isoformat(), *LIVE_STATES, NOW_SERVING))
     ]
     rooms = scalar(db, "SELECT COUNT(*) FROM rooms WHERE kind = 'meeting' AND active = 1") or 1
     busy = scalar(db, "SELECT COUNT(*) FROM bookings b JOIN rooms m ON m.id = b.room_id"

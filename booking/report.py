@@ -19,6 +19,7 @@ from .calendar import official_day
 from .clock import Clock, iso
 from .errors import DomainError
 from .meetings import BREACH_REASONS, DELAY_REASONS
+from .permission import decision_due, decision_overdue, hours_to_decide
 
 STATES = ("met", "breached", "deferred_by_lawyer", "no_show", "cancelled",
           "awaiting_permission", "permission_denied", "open")
@@ -124,11 +125,17 @@ class Breach(BaseModel):
 class PermissionCase(BaseModel):
     model_config = ConfigDict(frozen=True)
 
+    """P2: a case that needed the authority's permission, judged as of the report's as_of
+    (booking.permission: due three days after presentation)."""
+
     request_id: int
     presented_at: str
     decided_at: str | None
     decision_hours: float | None
     outcome: str
+    due: str = ""
+    waited_hours: float | None = None  # the decision's hours, or so far while it is awaited
+    overdue: bool = False  # decided after it was due, or still awaited past it
 
 
 class DayFigures(BaseModel):
@@ -194,6 +201,11 @@ class ComplianceReport(BaseModel):
                 for code, count in self.breaches_by_reason.items()]
         return rows + [(f"closed.{kind}", *CLOSED_NAMES[kind], count)
                        for kind, count in self.closed.items()]
+
+    @property
+    def permission_overdue(self) -> int:
+        """P2: cases over the authority's time, decided late or still awaited past it."""
+        return sum(case.overdue for case in self.permission_cases)
 
     def summary(self) -> dict:
         """The JSON form of the report (R3)."""
@@ -333,7 +345,7 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date,
         video_unmonitored_confirmed=meetings["video_unmonitored"] or 0,
         duty_lawyer_meetings=meetings["duty_lawyer"] or 0,
         hand_entered_documents=_scalar(db, _HAND_ENTERED_SQL, params),
-        permission_cases=_permission_cases(db, params),
+        permission_cases=_permission_cases(db, params, as_of),
         assistants=_scalar(db, "SELECT COUNT(*) FROM assistants a JOIN bookings b"
                                " ON b.id = a.booking_id JOIN meeting_requests r"
                                " ON r.id = b.request_id"
@@ -349,7 +361,7 @@ def compliance_report(db: Database, clock: Clock, first: date, last: date,
     )
 
 
-def _permission_cases(db: Database, params: dict) -> list[PermissionCase]:
+def _permission_cases(db: Database, params: dict, as_of: datetime) -> list[PermissionCase]:
     rows = db.execute(
         "SELECT id, presented_at, permission_decided_at, state,"
         " (julianday(permission_decided_at) - julianday(presented_at)) * 24"
@@ -359,10 +371,16 @@ def _permission_cases(db: Database, params: dict) -> list[PermissionCase]:
     for request_id, presented_at, decided_at, state, hours in rows:
         outcome = ("awaiting" if state == "awaiting_permission" else
                    "denied" if state == "permission_denied" else "granted")
-        cases.append(PermissionCase(request_id=request_id, presented_at=presented_at,
-                                    decided_at=decided_at, outcome=outcome,
-                                    decision_hours=round(hours, 2) if hours is not None
-                                    else None))
+        presented = datetime.fromisoformat(presented_at)
+        decided = datetime.fromisoformat(decided_at) if decided_at else None
+        awaiting = outcome == "awaiting"
+        waited = hours_to_decide(presented, decided, awaiting, as_of)
+        cases.append(PermissionCase(
+            request_id=request_id, presented_at=presented_at, decided_at=decided_at,
+            outcome=outcome, decision_hours=round(hours, 2) if hours is not None else None,
+            due=iso(decision_due(presented)),
+            waited_hours=round(waited, 2) if waited is not None else None,
+            overdue=decision_overdue(presented, decided, awaiting, as_of)))
     return cases
 
 

@@ -12,11 +12,10 @@ from . import audit
 from .charges import needs_permission
 from .clock import Clock, iso
 from .errors import DomainError
+from .states import OPEN_REQUEST_STATES, WAITING_STATES, in_list
 from .storage import one, transaction
 from .verification import DEADLINE
 
-OPEN_REQUEST_STATES = ("open", "booked", "awaiting_permission")
-LIVE_BOOKING_STATES = ("booked", "arrived")  # a meeting in progress is left to end
 CLOSED_BY_ROSTER = {"released": "detainee_released", "transferred": "detainee_transferred"}
 
 
@@ -51,14 +50,15 @@ def close_requests_of(db: Database, clock: Clock, actor: str, roster_no: str,
     how many requests were closed."""
     now = iso(clock.now())
     requests = list(db.query(
-        "SELECT id FROM meeting_requests WHERE roster_no = ? AND state IN (?, ?, ?)",
+        f"SELECT id FROM meeting_requests WHERE roster_no = ? AND state IN"
+        f" {in_list(OPEN_REQUEST_STATES)}",
         (roster_no, *OPEN_REQUEST_STATES)))
-    for request in requests:
+    for request in requests:  # a meeting in progress is left to end
         cancelled = [b["id"] for b in db.query(
-            "SELECT id FROM bookings WHERE request_id = ? AND state IN (?, ?)",
-            (request["id"], *LIVE_BOOKING_STATES))]
+            f"SELECT id FROM bookings WHERE request_id = ? AND state IN {in_list(WAITING_STATES)}",
+            (request["id"], *WAITING_STATES))]
         db.execute("UPDATE bookings SET state = 'cancelled', closed_by = ? WHERE request_id = ?"
-                   " AND state IN (?, ?)", (actor, request["id"], *LIVE_BOOKING_STATES))
+                   f" AND state IN {in_list(WAITING_STATES)}", (actor, request["id"], *WAITING_STATES))
         db.execute("UPDATE meeting_requests SET state = ?, closed_at = ?, notify_since = ?"
                    " WHERE id = ?", (outcome, now, now, request["id"]))
         audit.record(db, clock, actor, "close_request", f"request:{request['id']}",

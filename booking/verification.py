@@ -23,11 +23,11 @@ from .models import (
     Presentation,
     Verification,
 )
+from .states import OPEN_REQUEST_STATES, RequestState, in_list
 from .storage import one, transaction
 
 DEADLINE = timedelta(hours=48)
 MAX_DEFENDERS = 2
-OPEN_STATES = ("open", "awaiting_permission", "booked")
 
 # Document names as shown to the lawyer (zh, en).
 DOCUMENTS = {
@@ -45,13 +45,13 @@ def _check(rule: str, document: str, ok: bool | None, zh: str, en: str) -> Check
     return Check(rule=rule, document=document, status=status, zh=zh, en=en)
 
 
-def _lawyer(db: Database, cert_no: str) -> Lawyer | None:
+def registry_lawyer(db: Database, cert_no: str) -> Lawyer | None:
     """The lawyer as the registry knows them; in-person acceptances do not count (V4)."""
     row = one(db, "SELECT * FROM lawyers WHERE cert_no = ? AND source = 'registry'", (cert_no,))
     return Lawyer(**row) if row else None
 
 
-def _detainee(db: Database, roster_no: str) -> Detainee | None:
+def roster_detainee(db: Database, roster_no: str) -> Detainee | None:
     row = one(db, "SELECT * FROM detainees WHERE roster_no = ?", (roster_no,))
     return Detainee(**row) if row else None
 
@@ -62,7 +62,7 @@ def _same_name(a: str, b: str) -> bool:
 
 def _certificate_checks(db: Database, p: Presentation) -> tuple[list[Check], Lawyer | None]:
     fmt, checked = practice_cert_format(p.cert_no)
-    lawyer = _lawyer(db, checked.value) if fmt != "invalid" else None
+    lawyer = registry_lawyer(db, checked.value) if fmt != "invalid" else None
     checks = []
     if fmt == "invalid":
         checks.append(_check("V2", "certificate", False, checked.zh, checked.en))
@@ -146,7 +146,8 @@ def _detainee_check(p: Presentation, detainee: Detainee | None) -> Check:
     return _check("V8", "roster", True, "在押人员在本所羁押", "the detainee is held here")
 
 
-def _current_defenders(db: Database, roster_no: str, cert_no: str) -> list[str]:
+def current_defenders(db: Database, roster_no: str, cert_no: str) -> list[str]:
+    """V6: the names of the detainee's defence lawyers other than this one, oldest first."""
     rows = db.query(
         "SELECT l.name FROM defenders d JOIN lawyers l ON l.cert_no = d.cert_no"
         " WHERE d.roster_no = ? AND d.cert_no != ? AND d.ended_at IS NULL ORDER BY d.since",
@@ -158,14 +159,18 @@ def _current_defenders(db: Database, roster_no: str, cert_no: str) -> list[str]:
 def _defender_limit_check(db: Database, p: Presentation, detainee: Detainee | None) -> Check | None:
     if detainee is None:
         return None
-    others = _current_defenders(db, p.roster_no, p.cert_no.strip())
-    if len(others) >= MAX_DEFENDERS:
-        names = "、".join(others)
-        return _check("V6", p.basis, False,
-                      f"该在押人员已有两名辩护律师（{names}），不能再委托第三名",
-                      f"the detainee already has two defence lawyers ({', '.join(others)}):"
-                      " a third is not allowed")
-    return None
+    refusal = defender_limit_refusal(db, p.roster_no, p.cert_no.strip())
+    return _check("V6", p.basis, False, *refusal) if refusal else None
+
+
+def defender_limit_refusal(db: Database, roster_no: str, cert_no: str) -> tuple[str, str] | None:
+    """V6: (zh, en) when the detainee has two defence lawyers besides this one, else None."""
+    others = current_defenders(db, roster_no, cert_no)
+    if len(others) < MAX_DEFENDERS:
+        return None
+    return (f"该在押人员已有两名辩护律师（{'、'.join(others)}），不能再委托第三名",
+            f"the detainee already has two defence lawyers ({', '.join(others)}):"
+            " a third is not allowed")
 
 
 def _power_of_attorney_checks(p: Presentation, detainee: Detainee | None) -> list[Check]:
@@ -298,7 +303,7 @@ def _duty_defender_check(db: Database, p: Presentation, detainee: Detainee | Non
     """V10: the duty lawyer helps a detainee who has no defence lawyer."""
     if detainee is None:
         return None
-    others = _current_defenders(db, p.roster_no.strip(), p.cert_no.strip())
+    others = current_defenders(db, p.roster_no.strip(), p.cert_no.strip())
     if others:
         return _check("V10", "duty_notice", False,
                       f"该在押人员已有辩护律师（{'、'.join(others)}），值班律师不能凭法律帮助通知书会见",
@@ -312,7 +317,7 @@ def check_presentation(db: Database, p: Presentation, today: date
     """Apply V1-V8 and V10 to what was presented; reads only. today: the centre's date, for
     the duty roster (V10)."""
     cert_checks, lawyer = _certificate_checks(db, p)
-    detainee = _detainee(db, p.roster_no.strip())
+    detainee = roster_detainee(db, p.roster_no.strip())
     third = DOCUMENTS[p.basis]
     if p.basis == "duty_notice":
         checks = [_check("V1", "certificate", True,
@@ -405,6 +410,48 @@ def _hand_enter(db: Database, clock: Clock, officer: str, p: Presentation,
         "roster_no": p.roster_no.strip(), "original_inspected": True})
 
 
+def current_request(db: Database, cert_no: str, roster_no: str) -> dict | None:
+    """C1: this lawyer's request for this detainee that still awaits its meeting (open,
+    awaiting permission or booked), if any: a new visit uses it rather than open another."""
+    return one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
+                   f" AND state IN {in_list(OPEN_REQUEST_STATES)}",
+               (cert_no, roster_no, *OPEN_REQUEST_STATES))
+
+
+def open_request(db: Database, clock: Clock, officer: str, *, cert_no: str, roster_no: str,
+                 firm_code: str, basis: str, document_no: str, needs_permission: bool = False,
+                 inspected_in_person: bool = False, signed_by: str | None = None,
+                 relation: str | None = None, lawyer_phone: str | None = None,
+                 detail: dict | None = None) -> int:
+    """C1, inside the caller's transaction, once the documents passed (at the desk: V1-V10;
+    from the platform: booking_import): the meeting request, whose 48 hours start now, or
+    wait for the authority's permission (P2); a power of attorney or aid letter makes the
+    lawyer one of the detainee's defenders (V6; a duty lawyer helps, V10). Audited as
+    open_request, with `detail` added to the entry. Returns the request's id."""
+    now = clock.now()
+    request_id = db.table("meeting_requests").insert({
+        "presented_at": iso(now), "officer": officer, "cert_no": cert_no,
+        "roster_no": roster_no, "firm_code": firm_code, "basis": basis,
+        "document_no": document_no, "inspected_in_person": int(inspected_in_person),
+        "needs_permission": int(needs_permission),
+        "clock_start": None if needs_permission else iso(now),
+        "deadline": None if needs_permission else iso(now + DEADLINE),
+        "state": (RequestState.AWAITING_PERMISSION if needs_permission
+                  else RequestState.OPEN),
+        "lawyer_phone": lawyer_phone,
+    }).last_pk
+    if basis != "duty_notice":
+        db.execute(
+            "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by,"
+            " relation, since) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (roster_no, cert_no, basis, document_no, signed_by, relation, iso(now)))
+    audit.record(db, clock, officer, "open_request", f"request:{request_id}", {
+        "cert_no": cert_no, "roster_no": roster_no, "basis": basis,
+        "inspected_in_person": inspected_in_person, "needs_permission": needs_permission,
+        "document_no": document_no, **(detail or {}), "relation": relation})
+    return request_id
+
+
 def _request_model(row: dict, clock: Clock) -> MeetingRequest:
     def when(text):
         return parse_iso(text, clock.zone) if text else None
@@ -478,8 +525,7 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
                 "cert_no": cert_no, "roster_no": roster_no,
                 "rules": [c.rule for c in failures]})
             return Verification(checks=checks, refusal_id=refusal_id)
-        existing = one(db, "SELECT * FROM meeting_requests WHERE cert_no = ? AND roster_no = ?"
-                           f" AND state IN {OPEN_STATES!r}", (cert_no, roster_no))
+        existing = current_request(db, cert_no, roster_no)
         if existing and existing["state"] == "awaiting_permission" and not \
                 charge_needs_permission(detainee.charge_category, detainee.stage):
             # P3: the roster changed since (an import made before P1 was judged again):
@@ -494,7 +540,7 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
             return Verification(checks=checks, request=_request_model(existing, clock),
                                 reused_request=True)
         assert detainee is not None
-        if p.inspected_in_person and _lawyer(db, cert_no) is None:
+        if p.inspected_in_person and registry_lawyer(db, cert_no) is None:
             db.execute(
                 "INSERT INTO lawyers (cert_no, name, firm_name, firm_code, status, source)"
                 " VALUES (?, ?, ?, ?, 'active', 'in_person') ON CONFLICT (cert_no) DO UPDATE SET"
@@ -507,28 +553,12 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
             p.basis, "").strip()
         if p.hand_entered and p.basis != "power_of_attorney":
             _hand_enter(db, clock, officer, p, detainee)
-        request_id = db.table("meeting_requests").insert({
-            "presented_at": iso(now), "officer": officer, "cert_no": cert_no,
-            "roster_no": roster_no, "firm_code": p.letter_firm_code.strip().upper(),
-            "basis": p.basis, "document_no": document_no,
-            "inspected_in_person": int(p.inspected_in_person),
-            "needs_permission": int(needs_permission),
-            "clock_start": None if needs_permission else iso(now),
-            "deadline": None if needs_permission else iso(now + DEADLINE),
-            "state": "awaiting_permission" if needs_permission else "open",
-            "lawyer_phone": phone,
-        }).last_pk
-        if p.basis != "duty_notice":  # V10: a duty lawyer helps; they are not a defender
-            db.execute(
-                "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by,"
-                " relation, since) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (roster_no, cert_no, p.basis, document_no, p.poa_signed_by.strip() or None,
-                 p.poa_relation or None, iso(now)),
-            )
-        audit.record(db, clock, officer, "open_request", f"request:{request_id}", {
-            "cert_no": cert_no, "roster_no": roster_no, "basis": p.basis,
-            "inspected_in_person": p.inspected_in_person, "needs_permission": needs_permission,
-            "document_no": document_no, "hand_entered": p.hand_entered,
-            "relation": p.poa_relation or None})
+        request_id = open_request(
+            db, clock, officer, cert_no=cert_no, roster_no=roster_no,
+            firm_code=p.letter_firm_code.strip().upper(), basis=p.basis,
+            document_no=document_no, needs_permission=needs_permission,
+            inspected_in_person=p.inspected_in_person,
+            signed_by=p.poa_signed_by.strip() or None, relation=p.poa_relation or None,
+            lawyer_phone=phone, detail={"hand_entered": p.hand_entered})
         row = one(db, "SELECT * FROM meeting_requests WHERE id = ?", (request_id,))
         return Verification(checks=checks, request=_request_model(row, clock))

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from .clock import Clock, parse_iso
 from .meetings import is_fast_track
-from .permission import DECISION_WITHIN
+from .permission import decision_due
 
 RED_UNDER = timedelta(hours=12)
 
@@ -95,7 +95,7 @@ def watch_list(db: Database, clock: Clock) -> list[WatchItem]:
         refused = row["state"] == "permission_denied"
         decided = row["permission_decided_at"] is not None
         if permission:
-            due = parse_iso(row["presented_at"], clock.zone) + DECISION_WITHIN
+            due = decision_due(parse_iso(row["presented_at"], clock.zone))
         elif refused:
             due = parse_iso(row["permission_decided_at"], clock.zone)
         else:

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
+from booking.permission import DECISION_HOURS
 from booking.report import (
     BREACH_REASON_NAMES,
     FIGURES,
@@ -41,7 +42,6 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "denied": ("不许可", "denied"),
     "awaiting": ("待决定", "awaiting"),
 }
-PERMISSION_DECISION_HOURS = 72  # P2: the authority decides within 3 days
 NONE = "—"
 
 
@@ -167,10 +167,10 @@ def to_csv(report: ComplianceReport) -> str:
     rows += [[b.request_id, b.deadline, b.started or "", b.hours_late, b.reason, b.happened,
               b.booked_for or "", b.room or "", b.account] for b in report.breaches]
     rows += [[], ["permission.request_id", "presented_at", "decided_at", "decision_hours",
-                  "outcome"]]
+                  "outcome", "decision_due", "over_time"]]
     rows += [[c.request_id, c.presented_at, c.decided_at or "",
-              "" if c.decision_hours is None else c.decision_hours, c.outcome]
-             for c in report.permission_cases]
+              "" if c.decision_hours is None else c.decision_hours, c.outcome, c.due,
+              int(c.overdue)] for c in report.permission_cases]
     rows += [[], ["day", "presented", "met", "breached", "meetings"]]
     rows += [[d.day, d.presented, d.met, d.breached, d.meetings] for d in report.daily]
     out = io.StringIO()
@@ -232,7 +232,7 @@ def to_table(report: ComplianceReport, centre: str, width: int = 110) -> str:
         zh, en = OUTCOMES[c.outcome]
         permission.add_row(f"#{c.request_id}", local(c.presented_at), local(c.decided_at),
                            NONE if c.decision_hours is None else f"{c.decision_hours:.2f}",
-                           f"{zh} {en}")
+                           f"{zh} {en}" + (f"，超时 over {DECISION_HOURS} h" if c.overdue else ""))
     console.print(permission if report.permission_cases
                   else f"{permission.title}: 无 none", markup=False)
     return "".join(line.rstrip() + "\n" for line in out.getvalue().splitlines())
@@ -319,15 +319,12 @@ def to_html(report: ComplianceReport, centre: str, whatif=None, comparison=None)
     figure_groups = [("申请结果", "Request outcomes", figures[:split]),
                      ("用时与会见", "Times and meetings", figures[split:])]
     svg = {name: Markup(text) for name, text in charts(report).items()}
-    late_permission = sum(1 for c in report.permission_cases
-                          if c.decision_hours is not None
-                          and c.decision_hours > PERMISSION_DECISION_HOURS)
     return env.get_template("report.html.j2").render(
         report=report, title=Title(centre), figure_groups=figure_groups, charts=svg,
         rules=[(rule, rule_name(rule, "zh"), rule_name(rule, "en"), count)
                for rule, count in report.refused_by_rule.items()],
         outcomes=OUTCOMES, fonts=Markup(CJK_FONTS), percent=percent, hours=hours,
-        decision_limit=PERMISSION_DECISION_HOURS, late_permission=late_permission,
+        decision_limit=DECISION_HOURS, late_permission=report.permission_overdue,
         breakdown=report.breakdown(), reason_names=BREACH_REASON_NAMES,
         rate=shown_value(report, "compliance_rate"),
         whatif=whatif_section(whatif, comparison))

@@ -124,8 +124,8 @@ def _write_codes(c: Context, imported: list, folder: Path) -> None:
     """Q1: one PNG per live booking, named by the platform's reference, to send to the lawyer."""
     import qrcode
 
-    from booking.meetings import LIVE_STATES
     from booking.qr import code_for
+    from booking.states import LIVE_STATES
     from booking.storage import new_private_file
 
     written = 0

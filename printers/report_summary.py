@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from booking.permission import DECISION_HOURS
 from booking.report import FIGURES, ComplianceReport
 
 from .documents import COLUMNS, Document, _Sheet, display_width, when
@@ -63,6 +64,8 @@ def report_summary(report: ComplianceReport, centre: str, paper_mm: int,
     for key, zh, _en, count in report.breakdown():  # R1/R2: by reason, closed by kind
         if count:
             _pair(sheet, ("超期·" if key.startswith("breaches") else "结束·") + zh, str(count))
+    if report.permission_cases:  # P2: decided late, or still awaited past the three days
+        _pair(sheet, f"许可·超过{DECISION_HOURS}小时", str(report.permission_overdue))
     sheet.rule()
     worst = sorted(report.breaches, key=lambda b: b.hours_late, reverse=True)[:SHOWN_BREACHES]
     sheet.line(f"超过48小时 Breaches：{report.breached}", bold=True)

@@ -147,7 +147,7 @@ class DayViewScreen(Screen):
                              width=width)
         for row, slot in enumerate(self._slots(hours, bookings)):
             end = slot + timedelta(minutes=ROW_MINUTES)
-            is_open = any(a <= slot and end <= b for a, b in hours.sessions)
+            is_open = hours.holds(slot, end)
             cells: list[Text] = [Text(f"{slot:%H:%M}", style="" if is_open else "dim")]
             for column, room in enumerate(centre_rooms, start=1):
                 booking = next((b for b in bookings if b.room_id == room.id

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -30,6 +29,7 @@ from booking.meetings import (
     move_booking,
     pushed_booking,
     release_late,
+    slot_lost,
     start_meeting,
 )
 from booking.queue import admit
@@ -165,12 +165,9 @@ class MeetingScreen(Screen):
         return f"{head}{assistant.name} · {kind} {assistant.cert_no} · {status}"
 
     def _late(self) -> bool:
-        """B10: booked, not arrived, and later than the limit."""
+        """B10: booking's judgement: never checked in and past the late limit."""
         booking = self.booking
-        if booking is None or booking.state != "booked":
-            return False
-        limit = timedelta(minutes=self.app.settings.meetings.late_minutes)
-        return self.app.clock.now() > booking.start + limit
+        return booking is not None and slot_lost(booking, self.app.clock.now(), self.app.settings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.booking is None:
@@ -234,7 +231,7 @@ class MeetingScreen(Screen):
             if not admission.repeat:  # Q4: a repeat shows the same number; 8 reprints
                 self._print_queue_ticket()
         self._show(app.language)
-        if self.booking is not None and self.booking.state == "booked" and self._late():
+        if self._late():
             self._release(lawyer_present=True)  # B10: too late; release and book again
 
     def _print_queue_ticket(self) -> None:
@@ -304,7 +301,7 @@ class MeetingScreen(Screen):
         # B10: a lawyer never checked in and past the limit is refused, as by 1
         self._use(start_meeting, app.settings, app.officer, self.booking_id,
                   done_key="meeting.started_note")
-        if self.booking is not None and self.booking.state == "booked" and self._late():
+        if self._late():
             self._release(lawyer_present=True)  # the slot is lost; release, book again
 
     def action_end(self) -> None:

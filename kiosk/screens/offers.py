@@ -27,8 +27,17 @@ from textual.widgets import (
 )
 
 from booking.calendar import OpeningCalendar, parse_day
-from booking.desk_queries import free_room, request_card, rooms
-from booking.meetings import DELAY_REASONS, Booking, Offer, Offers, book, offer_slots
+from booking.desk_queries import request_card, rooms
+from booking.meetings import (
+    DELAY_REASONS,
+    Booking,
+    Offer,
+    Offers,
+    book,
+    free_room,
+    offer_slots,
+    suggested_delay_reason,
+)
 from booking.queue import book_at_desk, ticket_of
 from booking.settings import Settings
 from booking.watch import RED_UNDER, format_left
@@ -441,14 +450,10 @@ class OffersScreen(Screen):
         return self.app.clock.now().replace(second=0, microsecond=0)
 
     def _suggested_reason(self) -> str:
-        """All rooms busy when a meeting would fit in the open session now; otherwise
-        outside opening hours. Only a suggestion: the officer picks."""
+        """C3: booking's suggestion for the delay reason (the officer picks)."""
         app = self.app
-        now = app.clock.now()
-        end = now + timedelta(minutes=self.length)
-        day = OpeningCalendar.from_settings(app.db, app.settings).day(now.date())
-        fits_now = any(opens <= now and end <= closes for opens, closes in day.sessions)
-        return "rooms_busy" if fits_now else "outside_hours"
+        return suggested_delay_reason(OpeningCalendar.from_settings(app.db, app.settings),
+                                      app.clock.now(), self.length)
 
     def _book(self, room_id: str, start: datetime, *, at_desk: bool = True, **choices) -> None:
         """Book with the lawyer at the desk: a meeting now also checks the lawyer in and
@@ -525,7 +530,8 @@ class OffersScreen(Screen):
             show_value_error(self.notice, exc)
             return
         kind = "video" if self.query_one("#video", Checkbox).value else "meeting"
-        room = free_room(app.db, kind, start, start + timedelta(minutes=self.length))
+        room = free_room(app.db, kind, start, start + timedelta(minutes=self.length),
+                         app.clock.now())
         if room is None:
             self.notice.show(label("offers.no_room_then", "zh"), label("offers.no_room_then", "en"))
             return

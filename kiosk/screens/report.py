@@ -6,7 +6,7 @@ the report (CSV, HTML) or prints its summary."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -29,12 +29,12 @@ from textual.widgets import (
 )
 
 from booking.calendar import parse_day
+from booking.permission import DECISION_HOURS
 from booking.report import (
     BREACH_REASON_NAMES,
     FIGURES,
     Breach,
     ComplianceReport,
-    PermissionCase,
     compliance_report,
     request_history,
 )
@@ -47,7 +47,6 @@ from kiosk.report_export import (
     DEFAULT_DAYS,
     NONE,
     OUTCOMES,
-    PERMISSION_DECISION_HOURS,
     Format,
     every_day,
     export_name,
@@ -332,8 +331,7 @@ class ReportScreen(Screen):
         for key in PERMISSION_COLUMNS:
             table.add_column(label(key, language), key=key)
         for case in report.permission_cases:
-            hours = decision_hours(case, report.made_at)
-            late = hours is not None and hours > PERMISSION_DECISION_HOURS
+            hours, late = case.waited_hours, case.overdue
             zh, en = OUTCOMES[case.outcome]
             so_far = "…" if case.decided_at is None else ""  # awaiting: hours so far
             table.add_row(f"#{case.request_id}", short(case.presented_at),
@@ -448,14 +446,6 @@ def happened(breach: Breach, language: Language) -> str:
     return f"[{zh if language == 'zh' else en}] {text}"
 
 
-def decision_hours(case: PermissionCase, made_at: str) -> float | None:
-    """P2: hours the authority took, or has taken so far when it has not decided."""
-    if case.decision_hours is not None or case.outcome != "awaiting":
-        return case.decision_hours
-    presented = datetime.fromisoformat(case.presented_at)
-    return (datetime.fromisoformat(made_at) - presented).total_seconds() / 3600
-
-
 def checks(report: ComplianceReport, language: Language) -> Text:
     """Lines a warden signs off: every interrogation-room meeting had the lawyer's written
     consent and devices off (B5), every video meeting was confirmed unmonitored (B9), and the
@@ -475,11 +465,11 @@ def checks(report: ComplianceReport, language: Language) -> Text:
     line.append(f"视频会见 {video} 次：不录音不监听已确认 {unmonitored}/{video}" if zh
                 else f"Video meetings {video}: unmonitored confirmed {unmonitored}/{video}")
     cases = report.permission_cases
-    limit = PERMISSION_DECISION_HOURS
+    limit = DECISION_HOURS
     decided = [c.decision_hours for c in cases if c.decision_hours is not None]
-    late = sum(1 for hours in decided if hours > limit)
+    late = sum(1 for c in cases if c.overdue and c.decided_at is not None)
     awaiting = [c for c in cases if c.outcome == "awaiting"]
-    overdue = sum(1 for c in awaiting if (decision_hours(c, report.made_at) or 0) > limit)
+    overdue = sum(1 for c in awaiting if c.overdue)
     mark, style = OK if late == overdue == 0 else BAD
     line.append("\n")
     line.append_text(Text.assemble((mark, style), " "))

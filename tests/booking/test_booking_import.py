@@ -149,3 +149,17 @@ def test_v6_a_third_defence_lawyer_is_refused_online(centre, clock, settings, tm
     [error] = result.errors
     assert (error.line, error.field) == (4, "roster_no")
     assert "王建国、刘洋" in error.reason
+
+
+def test_c1_a_platform_request_is_opened_as_at_the_desk(centre, clock, settings, tmp_path):
+    """Issue 13: one open_request for the desk and the platform: the request is audited as
+    open_request (with the platform's reference), so the integrity check (E2) finds every
+    request's entry, a platform one included."""
+    from booking.integrity import consistency_problems
+
+    result = import_bookings(centre, clock, settings, OFFICER, csv_file(tmp_path, GOOD[0]))
+    request_id = result.bookings[0].booking.request_id
+    entry = centre.execute("SELECT detail FROM audit_log WHERE action = 'open_request'"
+                           " AND subject = ?", (f"request:{request_id}",)).fetchone()
+    assert json.loads(entry[0])["external_ref"] == "WSYY-0001"
+    assert [p for p in consistency_problems(centre) if "request" in p] == []
