@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import tzinfo
 from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -16,7 +17,7 @@ from textual.screen import Screen
 
 from booking.clock import SystemClock
 from kiosk.components.bilingual import relabel_bindings
-from kiosk.i18n import Language, other
+from kiosk.i18n import Language, label, other
 from kiosk.screens.sign_in import SignInScreen
 from kiosk.startup import Loaded, Startup, StartupFailure
 
@@ -32,7 +33,9 @@ class KioskApp(App):
     """Front desk: an officer signs in, then checks the documents lawyers present."""
 
     CSS_PATH = "kiosk.tcss"
-    ENABLE_COMMAND_PALETTE = False
+    # Issue 12: Ctrl+P lists every action of the screen with its key (the footer cuts keys
+    # off on an 80-column desk terminal); only the kiosk's own actions, none of Textual's.
+    ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f2", "toggle_language", "English", id="key.language", priority=True),
         Binding("ctrl+l", "sign_out", "退出登录", id="key.sign_out", priority=True),
@@ -51,6 +54,22 @@ class KioskApp(App):
     settings: Settings
     db: Database
     """Both there from the start, or, for `KioskApp.starting`, once `ready` is True."""
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette's entries: each action the screen's keys reach now (those the
+        footer shows and those it cuts off), named in the screen's language, key beside."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.action in seen \
+                    or binding.action == "command_palette":
+                continue
+            seen.add(binding.action)
+            shown = self.get_key_display(binding)
+            yield SystemCommand(f"{binding.description}  [{shown}]",
+                                label("palette.help", self.language).format(key=shown),
+                                lambda active=active: self.call_later(
+                                    self.run_action, active.binding.action, active.node))
 
     def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
         self._begin(settings.centre.name, settings.zone, clock, None)

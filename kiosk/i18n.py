@@ -166,6 +166,8 @@ LABELS: dict[str, dict[Language, str]] = {
     "key.reprint_booking": {"zh": "重打本预约", "en": "Reprint booking"},
     "verify.book": {"zh": "安排会见 (F3)", "en": "Book meeting (F3)"},
     # booking: rooms and states
+    "key.palette": {"zh": "全部操作", "en": "all actions"},
+    "palette.help": {"zh": "也可直接按 {key}", "en": "or press {key}"},
     "room.meeting": {"zh": "会见室", "en": "Meeting room"},
     "room.video": {"zh": "视频会见", "en": "Video terminal"},
     "room.interrogation": {"zh": "讯问室", "en": "Interrogation room"},

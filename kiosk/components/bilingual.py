@@ -50,7 +50,9 @@ def relabel_bindings(node: DOMNode, language: Language) -> None:
     table = node._bindings.key_to_bindings
     for key, bindings in table.items():
         table[key] = [
-            replace(b, description=label(b.id, language)) if b.id in LABELS else b
+            replace(b, description=label(b.id, language)) if b.id in LABELS else
+            replace(b, description=label("key.palette", language))
+            if b.action == "command_palette" else b  # Textual's own, which has no id
             for b in bindings
         ]
 

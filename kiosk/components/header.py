@@ -49,4 +49,10 @@ class KioskHeader(Horizontal):
         officer = (f"{label('header.officer', language)} {app.officer} {app.officer_name}"
                    if app.officer else label("header.not_signed_in", language))
         self._title.update(label(self.title_key, language))
-        self._status.update(f"{officer}  {local_time(now, language)}")
+        # Below 100 columns the year goes, so the time is never the part cut off (issue 12).
+        when = local_time(now, language) if self.size.width >= 100 else \
+            f"{now:%m-%d} {WEEKDAYS[language][now.weekday()]} {now:%H:%M}"
+        self._status.update(f"{officer}  {when}")
+
+    def on_resize(self) -> None:
+        self.refresh_text()

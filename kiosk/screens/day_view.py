@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -141,10 +142,13 @@ class DayViewScreen(Screen):
         table.clear(columns=True)
         self.cells = {}
         table.add_column(label("day.time", language), width=6)
-        width = max(10, (self.app.size.width - 12) // max(1, len(centre_rooms)) - 2)
+        width = max(8, (self.app.size.width - 14) // max(1, len(centre_rooms)) - 2)
         for room in centre_rooms:
-            table.add_column(f"{room_name(self.app.settings, room.name, language)} {room.id}",
-                             width=width)
+            # the name and id; on a narrow desk terminal the name or, narrower, the id alone
+            name = room_name(self.app.settings, room.name, language)
+            heading = next(text for text in (f"{name} {room.id}", name, room.id)
+                           if cell_len(text) <= width or text == room.id)
+            table.add_column(heading, width=width)
         for row, slot in enumerate(self._slots(hours, bookings)):
             end = slot + timedelta(minutes=ROW_MINUTES)
             is_open = hours.holds(slot, end)

@@ -172,6 +172,10 @@ def open_request(app: App, notice: Notice, request_id: int, *,
 OFFERS_FRESH_SECONDS = 60
 OFFER_COLUMNS = (("offers.kind", 16), ("offers.room", 14), ("offers.time", 30),
                  ("offers.when", 18), ("offers.before_deadline", 18))
+# Below 100 columns the kind goes (the room's name says it) and the others narrow, so the
+# 48-hour column stays on an 80x24 desk terminal (issue 12).
+NARROW_OFFER_COLUMNS = (("offers.room", 16), ("offers.time", 28), ("offers.when", 10),
+                        ("offers.before_deadline", 14))
 
 
 class OffersScreen(Screen):
@@ -240,6 +244,10 @@ class OffersScreen(Screen):
         self.watch(self.app, "language", self._set_language)
         self.set_interval(1, self._tick)
         self.query_one("#offers-table", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if self.offers is not None:  # the narrow columns come and go with the width
+            self._render_table(self.app.language)
 
     # -- showing
 
@@ -315,12 +323,13 @@ class OffersScreen(Screen):
         table = self.query_one("#offers-table", DataTable)
         row = table.cursor_row
         table.clear(columns=True)
-        for key, width in OFFER_COLUMNS:
+        narrow = self.size.width < 100
+        for key, width in NARROW_OFFER_COLUMNS if narrow else OFFER_COLUMNS:
             table.add_column(label(key, language), width=width)
         zone = self.app.settings.zone
         for offer in self.offers.offers if self.offers else []:
             table.add_row(
-                room_kind(offer.room_kind, language),
+                *(() if narrow else (room_kind(offer.room_kind, language),)),
                 room_text(self.app.settings, offer.room_id, offer.room_name, language),
                 span(offer.start, offer.end, zone, language),
                 Text(label("offers.immediate", language), style="bold green") if offer.immediate

@@ -60,3 +60,18 @@ async def test_a_wardens_home_is_the_report(app):
         await press(pilot, "f4")
         await press(pilot, "f8")
         assert app.screen is report and len(app.screen_stack) == 2
+
+
+async def test_issue12_every_action_is_in_the_command_palette_at_80x24(app):
+    """The footer of an 80-column terminal cuts F6-F9 off; Ctrl+P lists every action of the
+    screen with its key, in the screen's language, and runs the one chosen."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await press(pilot, "ctrl+p")
+        await pilot.press(*"叫号")
+        await press(pilot, "enter")
+        assert isinstance(app.screen, BoardScreen)
+        commands = [command.title for command in app.get_system_commands(app.screen)]
+        assert "叫下一号  [n]" in commands and any(c.startswith("扫码签到") for c in commands)
+        await press(pilot, "f2")
+        assert "Call next  [n]" in [c.title for c in app.get_system_commands(app.screen)]

@@ -253,7 +253,7 @@ async def test_t3_board_shows_waiting_numbers_with_an_estimate_and_calls_the_nex
         assert rows(screen, "#board-waiting-table") == []
         await pilot.press("f2")
         await pilot.pause()
-        assert rows(screen, "#board-called-table")[0] == ["A003", "会见室1", "12:50"]
+        assert rows(screen, "#board-called-table")[0] == ["A003", "Meeting room 1", "12:50"]
         assert "Estimated wait" in str(screen.query_one("#board-waiting-table",
                                                        DataTable).columns)
     called = demo_db.execute("SELECT label, called_by FROM tickets ORDER BY number").fetchall()
