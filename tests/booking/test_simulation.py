@@ -233,3 +233,25 @@ def test_b2_holiday_and_makeup_sunday_duty_sessions(tmp_path, settings):
         assert "holiday duty sessions" in s.line()
     finally:
         db.conn.close()
+
+
+# --- pinned numbers (issue 13: the simulator moved out of booking/ keeps its behaviour) ------
+
+MONTH_LINE = (
+    "2026-03-02..2026-03-31: 1102 arrivals, 1036 requests, 910 met, 1 breached, 21 deferred,"
+    " 66 refused, 36 no-shows, 10 cancelled by the lawyer, 4 permission denied, 54 still open;"
+    " breaches by reason: in_transit 1; levers: interrogation rooms with consent 5, video"
+    " terminal 4, Sunday duty sessions 2, holiday duty sessions 0; 1041 bookings, 33 released"
+    " late (10 lapsed), 0 not booked")
+
+
+def test_r2_thirty_days_seed_7_give_the_pinned_summary(tmp_path, settings):
+    """R2/C4, pinned before the simulator left booking/ (issue 13): the default profile, 30
+    days with seed 7 from Monday 2026-03-02, gives these figures to the last request."""
+    db = open_database(tmp_path / "month.db")
+    try:
+        summary = simulate(db, settings, 7, 30, date(2026, 3, 2))
+    finally:
+        db.conn.close()
+    assert summary.line().split("; wall")[0] == MONTH_LINE
+    assert (summary.requests, summary.cancelled) == (1036, 10)

@@ -33,6 +33,30 @@ HISTORY_DAYS = 14
 FORECAST_FROM = HISTORY_FROM + timedelta(days=HISTORY_DAYS)  # Monday 2026-11-23
 
 
+def _counts(verified, met, breached, no_show, cancelled, open_, interrogation, video,
+            saturday, sunday) -> dict[str, int]:
+    return {"verified": verified, "met": met, "breached": breached, "deferred_by_lawyer": 0,
+            "no_show": no_show, "cancelled": cancelled, "open": open_,
+            "interrogation_room_meetings": interrogation, "video_meetings": video,
+            "saturday_meetings": saturday, "sunday_meetings": sunday}
+
+
+# The figures of the two what-ifs below, taken before the engine was sped up (issue 16) and
+# before the simulator left booking/ (issue 13): per scenario, per seed.
+PINNED_SUNDAY = [
+    [(1, 0.1204, _counts(321, 36, 263, 11, 4, 0, 72, 36, 36, 0), {"rooms_busy": 263}),
+     (2, 0.099, _counts(322, 30, 273, 4, 2, 0, 70, 35, 30, 0),
+      {"rooms_busy": 272, "outside_hours": 1})],
+    [(1, 0.1405, _counts(321, 42, 257, 11, 4, 0, 81, 42, 36, 37), {"rooms_busy": 257}),
+     (2, 0.1233, _counts(323, 37, 263, 5, 3, 0, 77, 40, 30, 32),
+      {"rooms_busy": 262, "outside_hours": 1})]]
+PINNED_PLUS_ROOM = [
+    [(1, 0.1429, _counts(89, 11, 66, 5, 0, 3, 24, 12, 0, 0), {"rooms_busy": 66},
+      {"video": 24, "lapsed": 15})],
+    [(1, 0.2857, _counts(89, 22, 55, 5, 0, 3, 15, 12, 0, 0), {"rooms_busy": 55},
+      {"lapsed": 16, "video": 19, "interrogation": 4})]]
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -118,6 +142,9 @@ def test_sunday_switch_beats_today_on_an_overloaded_centre_and_figures_reconcile
         rates = [run["compliance_rate"] for run in scenario["runs"]]
         assert scenario["spread"]["min"] == min(rates)
         assert scenario["spread"]["max"] == max(rates)
+    # Pinned before the what-if was sped up (issue 16): the same seeds, the same figures.
+    assert [[(r["seed"], r["compliance_rate"], r["counts"], r["breaches_by_reason"])
+             for r in s["runs"]] for s in out["scenarios"]] == PINNED_SUNDAY
     assert digest(overloaded) == before
 
 
@@ -134,6 +161,9 @@ def test_the_table_shows_today_first_and_the_lever_that_helps(overloaded):
     assert table.index("today") < table.index("plus-room")
     assert "expected compliance" in table and "✘" not in table
     assert "plus-room" in best_line(result)[1] or "no scenario" in best_line(result)[1]
+    # Pinned before the what-if was sped up (issue 16): the same seed, the same figures.
+    assert [[(r.seed, r.compliance_rate, r.counts, r.breaches_by_reason, r.levers)
+             for r in s.runs] for s in result.results] == PINNED_PLUS_ROOM
     assert digest(overloaded) == before
 
 
