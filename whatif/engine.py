@@ -8,6 +8,7 @@ and everything happens there. Seeds run in worker processes (one per core).
 from __future__ import annotations
 
 import os
+import random
 import re
 import sqlite3
 import statistics
@@ -26,20 +27,10 @@ from sqlite_utils import Database
 
 from booking.calendar import DayHours, OpeningCalendar, add_duty_session
 from booking.clock import FixedClock
-from booking.imports import import_file
 from booking.report import STATES, compliance_report
-from booking.rooms import sync_rooms
 from booking.settings import Settings
-from booking.simulation import (
-    SIM_ACTOR,
-    SIM_OFFICER,
-    Population,
-    Profile,
-    Simulator,
-    make_population,
-)
-from booking.staff import add_staff
 from booking.storage import one, open_database
+from simulation import SIM_ACTOR, Population, Simulator, make_population
 
 from .demand import Demand
 from .scenarios import Scenario
@@ -56,7 +47,7 @@ COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cance
           "sunday_meetings")
 
 
-# What the simulated officer and warden did, counted by the simulator (booking.simulation):
+# What the simulated officer and warden did, counted by the simulator (simulation/):
 # its levers, and requests that could not be booked or lapsed (B10/C7).
 LEVER_COUNTS = ("interrogation", "video", "sunday_duty", "holiday_duty", "not_booked", "lapsed")
 
@@ -99,56 +90,28 @@ def _population(seed: int) -> Population:
 
 # --- the simulator, fed with the estimated demand --------------------------------------------
 
-class WhatIfSimulator(Simulator):
-    """The simulator on a copy of a centre's database: arrivals by weekday and hour as
-    estimated from its history (not the profile's fixed shape), whichever day's hours the
-    scenario has; it continues from the database as it is, rather than from a database of
-    its own (booking.simulation.Simulator.prepare refuses other data)."""
+class HistoryArrivals:
+    """The simulator's arrivals model (simulation.arrivals.Arrivals) for a centre's copy:
+    arrivals by weekday and hour as estimated from its history, not the profile's fixed
+    shape. Whether lawyers come to a day as to an open one follows today's configuration
+    (`open_days`), whatever the scenario's hours: demand does not follow the hours."""
 
-    def __init__(self, db: Database, settings: Settings, seed: int, profile: Profile,
-                 population: Population, demand: Demand, demand_open: dict[date, bool],
-                 duty_on_demand: bool = False):
-        super().__init__(db, settings, seed, profile, population)
+    def __init__(self, demand: Demand, open_days: dict[date, bool], zone):
         self.demand = demand
-        self.demand_open = demand_open  # by today's configuration: demand does not follow hours
-        self.duty_on_demand = duty_on_demand
+        self.open_days = open_days
+        self.zone = zone
 
-    def _duty_day(self, deadline: datetime, length: int) -> bool:
-        """The warden's Sunday and holiday duty sessions on demand (B2) are a lever of their
-        own (a scenario's `duty_sessions_on_demand`): today's configuration is the hours as
-        configured, so the Sunday switch is not compared with a Sunday opened anyway."""
-        return self.duty_on_demand and super()._duty_day(deadline, length)
-
-    def prepare(self, first_day: date) -> None:
-        self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
-        sync_rooms(self.db, self.clock, SIM_ACTOR, self.settings.rooms)
-        lawyer = self.population.maker.lawyers[0]["cert_no"]
-        if not one(self.db, "SELECT 1 FROM lawyers WHERE cert_no = ?", (lawyer,)):
-            with tempfile.TemporaryDirectory() as folder:
-                paths = self.population.maker.write_csv(Path(folder), self.seed)
-                for kind in ("lawyers", "detainees", "aid-letters"):
-                    import_file(self.db, self.clock, SIM_ACTOR, kind, paths[kind], skip_bad=True)
-        if not one(self.db, "SELECT 1 FROM staff WHERE staff_no = ?", (self.officer,)):
-            staff_no, name, pin = SIM_OFFICER
-            add_staff(self.db, self.clock, SIM_ACTOR, staff_no, name, "officer", pin,
-                      self.settings.security.min_pin_length)
-
-    def _arrivals_today(self, day: date) -> int:
-        open_day = self.demand_open.get(day, True)
-        mean = self.demand.mean_arrivals(day.weekday()) if open_day else \
-            self.demand.mean_closed_day
-        return max(0, round(self._rng.gauss(mean, mean ** 0.5))) if mean else 0
-
-    def _schedule_arrivals(self, day: date) -> None:
+    def times(self, day: date, rng: random.Random, hours: DayHours) -> list[datetime]:
         weights = self.demand.hour_weights(day.weekday())
-        zone = self.settings.zone
+        mean = self.demand.mean_arrivals(day.weekday()) if self.open_days.get(day, True) \
+            else self.demand.mean_closed_day
+        count = max(0, round(rng.gauss(mean, mean ** 0.5))) if mean else 0
         times = []
-        for _ in range(self._arrivals_today(day)):
-            hour = self._rng.choices(range(24), weights)[0]
-            times.append(datetime.combine(day, time(hour), zone)
-                         + timedelta(seconds=self._rng.randrange(3600)))
-        for when in sorted(times):
-            self._at(when, self._arrive)
+        for _ in range(count):
+            hour = rng.choices(range(24), weights)[0]
+            times.append(datetime.combine(day, time(hour), self.zone)
+                         + timedelta(seconds=rng.randrange(3600)))
+        return times
 
 
 # --- one run and many -----------------------------------------------------------------------
@@ -268,10 +231,16 @@ def run_job(job: Job) -> Run:
             if scenario.levers.interrogation_consent_rate is not None:
                 profile = replace(profile, interrogation_consent_rate=scenario.levers
                                   .interrogation_consent_rate)
-            simulator = WhatIfSimulator(db, scenario.settings, job.seed, profile, population,
-                                        job.demand, _demand_open(job, db),
-                                        scenario.levers.duty_sessions_on_demand)
-            simulator.prepare(job.first)
+            arrivals = HistoryArrivals(job.demand, _demand_open(job, db),
+                                       scenario.settings.zone)
+            # The warden's Sunday and holiday duty sessions on demand (B2) are a lever of
+            # their own (a scenario's `duty_sessions_on_demand`): today's configuration is
+            # the hours as configured, so the Sunday switch is not compared with a Sunday
+            # opened anyway.
+            simulator = Simulator(db, scenario.settings, job.seed, profile, population,
+                                  arrivals=arrivals, duty_sessions_on_demand=scenario.levers
+                                  .duty_sessions_on_demand)
+            simulator.prepare_on_copy(job.first)
             levers: Counter[str] = Counter()
             if scenario.levers.holiday_duty_sessions:
                 levers["holiday_duty_sessions"] = _holiday_duty(

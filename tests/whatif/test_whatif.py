@@ -17,9 +17,9 @@ from booking.clock import SHANGHAI, FixedClock
 from booking.preflight import read_config
 from booking.report import compliance_report
 from booking.settings import load_settings
-from booking.simulation import Profile, simulate
 from booking.storage import open_database
 from kiosk.cli import main
+from simulation import Profile, simulate
 from whatif.backtest import compare, rewind
 from whatif.demand import estimate_demand
 from whatif.engine import SETTLE_DAYS, run_whatif

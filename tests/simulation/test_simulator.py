@@ -12,11 +12,11 @@ from support import ROOT
 from booking import audit
 from booking.clock import SystemClock
 from booking.integrity import overlapping_bookings
-from booking.simulation import Profile, SimulationError, simulate
 from booking.staff import add_staff
 from booking.storage import open_database
 from kiosk.cli import Context
 from kiosk.simulate_cli import simulate_command
+from simulation import Profile, SimulationError, simulate
 
 START = date(2026, 3, 5)  # Thursday, Friday, then the busy Saturday
 PROFILE = Profile(arrivals=60)  # overloaded: the levers and breaches show in three days
