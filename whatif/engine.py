@@ -22,7 +22,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -144,9 +143,17 @@ def register_seed(db: Database) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@lru_cache(maxsize=2)
-def _population(seed: int) -> Population:
-    return make_population(seed)
+def source_population(prepared: Path) -> Population:
+    """Who defends whom in the simulated runs: the simulated registers already in the copy
+    (a simulated history, made with some seed) or, for a centre's own registers, those of
+    POPULATION_SEED (added to each copy by Simulator.prepare_on_copy). Made once here and
+    handed to every run."""
+    conn = sqlite3.connect(f"file:{Path(prepared).resolve()}?mode=ro", uri=True)
+    try:
+        seed = register_seed(Database(conn))
+    finally:
+        conn.close()
+    return make_population(POPULATION_SEED if seed is None else seed)
 
 
 # --- the simulator, fed with the estimated demand --------------------------------------------
@@ -186,6 +193,7 @@ class Job:
     first: date
     days: int
     demand: Demand
+    population: Population  # made once per what-if (registers of the copy's seed)
 
 
 @dataclass(frozen=True)
@@ -278,8 +286,7 @@ def run_job(job: Job) -> Run:
     scenario = job.scenario
     db = scratch_copy(job.source)
     try:
-        seed = register_seed(db)
-        population = _population(POPULATION_SEED if seed is None else seed)
+        population = job.population
         profile = job.demand.profile(meeting_lengths=scenario.settings.meetings.lengths)
         if scenario.levers.interrogation_consent_rate is not None:
             profile = replace(profile, interrogation_consent_rate=scenario.levers
@@ -407,7 +414,8 @@ def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: d
         progress(0, total)
     with tempfile.TemporaryDirectory(prefix="kiosk-whatif-") as folder:
         prepared = prepare_source(Path(source), Path(folder), scenarios[0].settings, rewind_to)
-        jobs = [Job(prepared, s, scenarios[0], seed, first, days, demand)
+        population = source_population(prepared)
+        jobs = [Job(prepared, s, scenarios[0], seed, first, days, demand, population)
                 for s in scenarios for seed in seeds]
         if workers <= 1:
             for job in jobs:

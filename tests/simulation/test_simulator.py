@@ -255,3 +255,37 @@ def test_r2_thirty_days_seed_7_give_the_pinned_summary(tmp_path, settings):
         db.conn.close()
     assert summary.line().split("; wall")[0] == MONTH_LINE
     assert (summary.requests, summary.cancelled) == (1036, 10)
+
+
+def test_b2_the_public_hooks_arrivals_and_duty_sessions_on_demand(tmp_path, settings):
+    """Issue 13/16: an arrivals model passed in decides who comes (here: nobody on the
+    first day, one lawyer at 09:00 on the second), and duty_sessions_on_demand is the
+    warden's B2 lever, off here."""
+    from datetime import datetime, time
+
+    from simulation import Simulator
+
+    class OneLawyer:
+        def __init__(self):
+            self.days = []
+
+        def times(self, day, rng, hours):
+            self.days.append((day, hours.day))
+            if day == START:
+                return []
+            return [datetime.combine(day, time(9), settings.zone)]
+
+    arrivals = OneLawyer()
+    db = open_database(tmp_path / "hooks.db")
+    try:
+        simulator = Simulator(db, settings, 1, PROFILE, arrivals=arrivals,
+                              duty_sessions_on_demand=False)
+        assert not simulator.duty_sessions_on_demand
+        simulator.prepare(START)
+        simulator.run_day(START)
+        assert simulator.counts["arrivals"] == 0
+        simulator.run_day(date(2026, 3, 6))
+        assert simulator.counts["arrivals"] == 1
+        assert arrivals.days == [(START, START), (date(2026, 3, 6), date(2026, 3, 6))]
+    finally:
+        db.conn.close()

@@ -240,3 +240,33 @@ def test_compare_puts_each_figure_beside_the_actual():
     rows = {en.strip(): (f, a, e) for _, en, f, a, e in comparison.rows}
     assert rows["met within 48 h"] == ("85.0", "80", "+6%")
     assert rows["breach: all rooms are busy"] == ("15.0", "20", "-5.0")
+
+
+def test_worker_count_balances_equal_runs_on_the_cores():
+    """Issue 16 (speed): the fewest workers that finish soonest; 5 runs on 2 cores take
+    2.5 run-times with 3 workers (the cores shared) instead of 3 with 2."""
+    from whatif.engine import worker_count
+
+    assert worker_count(5, 2) == 3
+    assert worker_count(4, 2) == 2
+    assert worker_count(10, 2) == 2
+    assert worker_count(1, 2) == 1
+    assert worker_count(3, 1) == 1
+
+
+def test_the_what_if_uses_the_simulators_public_hooks_and_subclasses_nothing():
+    """Issue 13: whatif/ overrides no Simulator method; its demand comes in through the
+    public arrivals hook (simulation.arrivals.Arrivals)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import whatif
+    from simulation import Simulator
+    from whatif.engine import HistoryArrivals
+
+    for info in pkgutil.iter_modules(whatif.__path__):
+        module = importlib.import_module(f"whatif.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            assert not issubclass(cls, Simulator), cls
+    assert callable(HistoryArrivals.times)
