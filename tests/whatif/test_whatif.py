@@ -268,5 +268,5 @@ def test_the_what_if_uses_the_simulators_public_hooks_and_subclasses_nothing():
     for info in pkgutil.iter_modules(whatif.__path__):
         module = importlib.import_module(f"whatif.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            assert not issubclass(cls, Simulator), cls
+            assert cls is Simulator or not issubclass(cls, Simulator), cls
     assert callable(HistoryArrivals.times)
