@@ -67,7 +67,8 @@ def _history_path(args: argparse.Namespace) -> Path:
         "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"))
     db.conn.close()
     digest = hashlib.sha256(schema.encode())
-    digest.update((ROOT / "booking" / "simulation.py").read_bytes())
+    for source in sorted((ROOT / "simulation").glob("*.py")):
+        digest.update(source.read_bytes())
     digest.update(args.config.read_bytes())
     key = (f"history-{args.config.stem}-seed{args.seed}-days{args.days}"
            f"-arrivals{args.arrivals:g}-{digest.hexdigest()[:10]}.db")
@@ -78,8 +79,8 @@ def build_history(args: argparse.Namespace) -> tuple[Path, float | None]:
     """The cached history database, built with the simulator when missing. Returns its
     path and the build's wall time (None when it came from the cache)."""
     from booking.settings import load_settings
-    from booking.simulation import Profile, simulate
     from booking.storage import open_database
+    from simulation import Profile, simulate
 
     path = _history_path(args)
     if path.exists() and not args.rebuild:
@@ -119,9 +120,9 @@ def offer_latency(history: Path, args: argparse.Namespace) -> dict:
     from booking.clock import FixedClock
     from booking.meetings import offer_slots
     from booking.settings import load_settings
-    from booking.simulation import Simulator
     from booking.storage import open_database
     from booking.verification import verify_documents
+    from simulation import Simulator
 
     settings = load_settings(args.config)
     with tempfile.TemporaryDirectory() as folder:

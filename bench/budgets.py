@@ -147,10 +147,10 @@ def prepare_day(history: Path, args: argparse.Namespace, folder: Path, count: in
     from booking.meetings import book, cancel_request, offer_slots
     from booking.qr import code_for
     from booking.settings import load_settings
-    from booking.simulation import Simulator
     from booking.staff import add_staff
     from booking.storage import open_database
     from booking.verification import verify_documents
+    from simulation import Simulator
 
     settings = _with_folders(load_settings(args.config), folder)
     path = folder / "day.db"

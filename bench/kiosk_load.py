@@ -55,10 +55,10 @@ from booking.meetings import (
 from booking.queue import admit, mark_print_failed, mark_printed
 from booking.rooms import sync_rooms
 from booking.settings import Settings, load_settings
-from booking.simulation import Defence, RegistryMaker
 from booking.staff import add_staff
 from booking.storage import open_database
 from booking.verification import verify_documents
+from simulation import Defence, RegistryMaker
 
 LOAD_ACTOR = "load"
 LOAD_OFFICER = ("7001", "压力测试民警", "713579")

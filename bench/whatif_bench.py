@@ -20,7 +20,7 @@ def measure(history: Path, config: Path, scenarios: tuple[str, ...] = ()) -> dic
     """One run of the what-if of today's configuration (plus `scenarios`) over four weeks with
     five seeds, from the day after the history; the history file is only read."""
     from booking.settings import load_settings
-    from whatif.engine import run_whatif, seeds_for
+    from whatif.engine import run_whatif, seeds_for, worker_count
     from whatif.plan import plan, read_only
 
     settings = load_settings(config)
@@ -33,7 +33,7 @@ def measure(history: Path, config: Path, scenarios: tuple[str, ...] = ()) -> dic
     result = run_whatif(history, chosen, demand, first, 7 * WEEKS, seeds_for(SEEDS))
     seconds = time.perf_counter() - began
     return {"seconds": seconds, "runs": sum(len(r.runs) for r in result.results),
-            "workers": min(sum(len(r.runs) for r in result.results), os.cpu_count() or 1),
+            "workers": worker_count(sum(len(r.runs) for r in result.results), os.cpu_count() or 1),
             "first": result.first, "last": result.last,
             "rates": {r.scenario.name: r.mean_rate for r in result.results},
             "run_seconds": [run.seconds for r in result.results for run in r.runs],

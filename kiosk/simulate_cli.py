@@ -1,5 +1,5 @@
 """`kiosk simulate`: play simulated days of a busy centre through the real use cases into
-the configured database (history for reports and benchmarks; see booking.simulation)."""
+the configured database (history for reports and benchmarks; see simulation/)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from booking.simulation import Profile, SimulationError, simulate
 from booking.storage import open_database
 from kiosk.calendar_cli import DAY
+from simulation import Profile, SimulationError, simulate
 
 if TYPE_CHECKING:
     from kiosk.cli import Context

@@ -14,12 +14,12 @@ from support import ROOT
 
 from booking.clock import SHANGHAI, FixedClock
 from booking.settings import load_settings
-from booking.simulation import Profile, simulate
 from booking.storage import open_database
 from city.merge import CityReportError, centre_report, merge
 from kiosk.city_cli import city_report
 from kiosk.cli import Context
 from kiosk.report_cli import report
+from simulation import Profile, simulate
 
 CONFIG = ROOT / "config" / "kiosk.toml"
 NOW = datetime(2026, 3, 9, 8, 0, tzinfo=SHANGHAI)

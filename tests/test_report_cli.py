@@ -16,11 +16,11 @@ from support import ROOT
 from booking.clock import SHANGHAI, FixedClock
 from booking.report import Breach, compliance_report
 from booking.settings import load_settings
-from booking.simulation import Profile, simulate
 from booking.storage import open_database
 from kiosk.cli import Context, main
 from kiosk.report_cli import report
 from kiosk.report_export import neutralise, to_csv, to_html
+from simulation import Profile, simulate
 
 CONFIG = ROOT / "config" / "kiosk.toml"
 FIRST, LAST = "2026-03-02", "2026-03-05"

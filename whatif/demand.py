@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from booking.calendar import OpeningCalendar
 from booking.clock import iso
 from booking.settings import Settings
-from booking.simulation import Profile
+from simulation import Profile
 
 DEFAULT_WEEKS = 8
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")

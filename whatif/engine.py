@@ -1,13 +1,17 @@
 """The what-if engine: each scenario played forward by the simulator (the real use cases) on a
 copy of the database, several seeds each, and read back with booking's own report.
 
-The live file is only read: it is copied with SQLite's backup API into a temporary file,
-and everything happens there. Seeds run in worker processes (one per core).
+The live file is only read: it is copied once with SQLite's backup API into a temporary
+file (`prepare_source`: migrated, and rewound for a back-test, there), and each run starts
+from an in-memory copy of that file (`scratch_copy`, the backup API again) bound to the
+audit like booking's trial copies, so nothing is written anywhere else. Runs go to worker
+processes, as many as balance them best on the cores (`worker_count`).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import sqlite3
 import statistics
@@ -18,28 +22,18 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from booking import audit
 from booking.calendar import DayHours, OpeningCalendar, add_duty_session
 from booking.clock import FixedClock
-from booking.imports import import_file
 from booking.report import STATES, compliance_report
-from booking.rooms import sync_rooms
 from booking.settings import Settings
-from booking.simulation import (
-    SIM_ACTOR,
-    SIM_OFFICER,
-    Population,
-    Profile,
-    Simulator,
-    make_population,
-)
-from booking.staff import add_staff
 from booking.storage import one, open_database
+from simulation import SIM_ACTOR, Population, Simulator, make_population
 
 from .demand import Demand
 from .scenarios import Scenario
@@ -49,6 +43,26 @@ DEFAULT_SEEDS = 5
 # presented in them has reached its deadline (48 h) when the report is taken.
 SETTLE_DAYS = 3
 POPULATION_SEED = 0  # registers made for a database the simulator did not make
+# Indexes of the prepared copy only (prepare_source; the live file's schema belongs to
+# booking's migrations), for the two look-ups that scan every booking of the history and
+# so take most of a run on a year's history:
+# - the meetings in progress (B4: real_occupancy, start_refusal, several per simulated
+#   booking): indexed only where state = 'in_progress', in rowid order as a scan reads
+#   them, so those queries return the same rows in the same order;
+# - the room-overlap check of the bookings triggers (B4), run on every booking written:
+#   the schema's (room_id, start_ts) index reads every earlier booking of the room, this
+#   one (room_id, end_ts) only those that end after the new one starts. Its WHERE is the
+#   triggers' state list word for word, so only queries with that list can use it: the
+#   triggers' EXISTS, and booking's queries over OCCUPYING_STATES, which read the rows as
+#   sets (any overlap) or ORDER BY.
+# The tests pin a what-if's figures from before these indexes, per seed.
+_OCCUPYING = "('booked', 'arrived', 'in_progress', 'done')"
+SCRATCH_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS whatif_scratch_in_progress ON bookings(state)"
+    " WHERE state = 'in_progress'",
+    "CREATE INDEX IF NOT EXISTS whatif_scratch_room_end ON bookings(room_id, end_ts)"
+    f" WHERE state IN {_OCCUPYING}",
+)
 _REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
 # The report's counts shown per scenario (mean over seeds), in this order.
 COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cancelled", "open",
@@ -56,7 +70,7 @@ COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cance
           "sunday_meetings")
 
 
-# What the simulated officer and warden did, counted by the simulator (booking.simulation):
+# What the simulated officer and warden did, counted by the simulator (simulation/):
 # its levers, and requests that could not be booked or lapsed (B10/C7).
 LEVER_COUNTS = ("interrogation", "video", "sunday_duty", "holiday_duty", "not_booked", "lapsed")
 
@@ -83,6 +97,43 @@ def copy_database(source: Path, target: Path) -> None:
         src.close()
 
 
+def prepare_source(live: Path, folder: Path, settings: Settings,
+                   rewind_to: date | None = None) -> Path:
+    """The live file copied once into folder (the backup API, read-only), opened there so
+    its migrations run, taken back to `rewind_to` for a back-test, and its WAL folded in:
+    the file every run of a what-if starts from (see scratch_copy)."""
+    path = Path(folder) / "source.db"
+    copy_database(live, path)
+    db = open_database(path, anchor_every=0)
+    try:
+        if rewind_to is not None:
+            from .backtest import rewind
+            rewind(db, settings, rewind_to)
+        for sql in SCRATCH_INDEXES:
+            db.execute(sql)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.conn.close()
+    return path
+
+
+def scratch_copy(source: Path) -> Database:
+    """An in-memory copy of a prepared source file (SQLite's backup API) for one run,
+    bound to the audit like booking's trial copies (audit.bind_scratch_copy: the use cases
+    record their entries as on the file, no anchors); gone when it is closed."""
+    prepared = open_database(source, anchor_every=0)
+    try:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        prepared.conn.backup(conn)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA recursive_triggers = ON")  # as storage.open_database (S2)
+        copy = Database(conn)
+        audit.bind_scratch_copy(prepared, copy)
+    finally:
+        prepared.conn.close()
+    return copy
+
+
 def register_seed(db: Database) -> int | None:
     """The seed of the simulated registers already in the database, if the simulator made
     them (a simulated history); None for a centre's own registers."""
@@ -92,77 +143,57 @@ def register_seed(db: Database) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@lru_cache(maxsize=2)
-def _population(seed: int) -> Population:
-    return make_population(seed)
+def source_population(prepared: Path) -> Population:
+    """Who defends whom in the simulated runs: the simulated registers already in the copy
+    (a simulated history, made with some seed) or, for a centre's own registers, those of
+    POPULATION_SEED (added to each copy by Simulator.prepare_on_copy). Made once here and
+    handed to every run."""
+    conn = sqlite3.connect(f"file:{Path(prepared).resolve()}?mode=ro", uri=True)
+    try:
+        seed = register_seed(Database(conn))
+    finally:
+        conn.close()
+    return make_population(POPULATION_SEED if seed is None else seed)
 
 
 # --- the simulator, fed with the estimated demand --------------------------------------------
 
-class WhatIfSimulator(Simulator):
-    """The simulator on a copy of a centre's database: arrivals by weekday and hour as
-    estimated from its history (not the profile's fixed shape), whichever day's hours the
-    scenario has; it continues from the database as it is, rather than from a database of
-    its own (booking.simulation.Simulator.prepare refuses other data)."""
+class HistoryArrivals:
+    """The simulator's arrivals model (simulation.arrivals.Arrivals) for a centre's copy:
+    arrivals by weekday and hour as estimated from its history, not the profile's fixed
+    shape. Whether lawyers come to a day as to an open one follows today's configuration
+    (`open_days`), whatever the scenario's hours: demand does not follow the hours."""
 
-    def __init__(self, db: Database, settings: Settings, seed: int, profile: Profile,
-                 population: Population, demand: Demand, demand_open: dict[date, bool],
-                 duty_on_demand: bool = False):
-        super().__init__(db, settings, seed, profile, population)
+    def __init__(self, demand: Demand, open_days: dict[date, bool], zone):
         self.demand = demand
-        self.demand_open = demand_open  # by today's configuration: demand does not follow hours
-        self.duty_on_demand = duty_on_demand
+        self.open_days = open_days
+        self.zone = zone
 
-    def _duty_day(self, deadline: datetime, length: int) -> bool:
-        """The warden's Sunday and holiday duty sessions on demand (B2) are a lever of their
-        own (a scenario's `duty_sessions_on_demand`): today's configuration is the hours as
-        configured, so the Sunday switch is not compared with a Sunday opened anyway."""
-        return self.duty_on_demand and super()._duty_day(deadline, length)
-
-    def prepare(self, first_day: date) -> None:
-        self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
-        sync_rooms(self.db, self.clock, SIM_ACTOR, self.settings.rooms)
-        lawyer = self.population.maker.lawyers[0]["cert_no"]
-        if not one(self.db, "SELECT 1 FROM lawyers WHERE cert_no = ?", (lawyer,)):
-            with tempfile.TemporaryDirectory() as folder:
-                paths = self.population.maker.write_csv(Path(folder), self.seed)
-                for kind in ("lawyers", "detainees", "aid-letters"):
-                    import_file(self.db, self.clock, SIM_ACTOR, kind, paths[kind], skip_bad=True)
-        if not one(self.db, "SELECT 1 FROM staff WHERE staff_no = ?", (self.officer,)):
-            staff_no, name, pin = SIM_OFFICER
-            add_staff(self.db, self.clock, SIM_ACTOR, staff_no, name, "officer", pin,
-                      self.settings.security.min_pin_length)
-
-    def _arrivals_today(self, day: date) -> int:
-        open_day = self.demand_open.get(day, True)
-        mean = self.demand.mean_arrivals(day.weekday()) if open_day else \
-            self.demand.mean_closed_day
-        return max(0, round(self._rng.gauss(mean, mean ** 0.5))) if mean else 0
-
-    def _schedule_arrivals(self, day: date) -> None:
+    def times(self, day: date, rng: random.Random, hours: DayHours) -> list[datetime]:
         weights = self.demand.hour_weights(day.weekday())
-        zone = self.settings.zone
+        mean = self.demand.mean_arrivals(day.weekday()) if self.open_days.get(day, True) \
+            else self.demand.mean_closed_day
+        count = max(0, round(rng.gauss(mean, mean ** 0.5))) if mean else 0
         times = []
-        for _ in range(self._arrivals_today(day)):
-            hour = self._rng.choices(range(24), weights)[0]
-            times.append(datetime.combine(day, time(hour), zone)
-                         + timedelta(seconds=self._rng.randrange(3600)))
-        for when in sorted(times):
-            self._at(when, self._arrive)
+        for _ in range(count):
+            hour = rng.choices(range(24), weights)[0]
+            times.append(datetime.combine(day, time(hour), self.zone)
+                         + timedelta(seconds=rng.randrange(3600)))
+        return times
 
 
 # --- one run and many -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Job:
-    source: Path
+    source: Path  # the prepared copy (prepare_source), never the live file
     scenario: Scenario
     today: Scenario  # demand is judged open or closed by today's configuration
     seed: int
     first: date
     days: int
     demand: Demand
-    rewind_to: date | None = None  # back-test: the copy is taken back to this day first
+    population: Population  # made once per what-if (registers of the copy's seed)
 
 
 @dataclass(frozen=True)
@@ -250,41 +281,39 @@ def _holiday_duty(db: Database, clock: FixedClock, settings: Settings, first: da
 
 
 def run_job(job: Job) -> Run:
-    """Copy, (rewind,) simulate, report; the copy is deleted afterwards."""
+    """Copy into memory, simulate, report; the copy is gone afterwards."""
     began, cpu = wallclock.perf_counter(), wallclock.process_time()
     scenario = job.scenario
-    with tempfile.TemporaryDirectory(prefix="kiosk-whatif-") as folder:
-        path = Path(folder) / "copy.db"
-        copy_database(job.source, path)
-        db = open_database(path)
-        try:
-            db.execute("PRAGMA synchronous = OFF")  # a scratch copy: no need to be durable
-            if job.rewind_to is not None:
-                from .backtest import rewind
-                rewind(db, job.scenario.settings, job.rewind_to)
-            seed = register_seed(db)
-            population = _population(POPULATION_SEED if seed is None else seed)
-            profile = job.demand.profile(meeting_lengths=scenario.settings.meetings.lengths)
-            if scenario.levers.interrogation_consent_rate is not None:
-                profile = replace(profile, interrogation_consent_rate=scenario.levers
-                                  .interrogation_consent_rate)
-            simulator = WhatIfSimulator(db, scenario.settings, job.seed, profile, population,
-                                        job.demand, _demand_open(job, db),
-                                        scenario.levers.duty_sessions_on_demand)
-            simulator.prepare(job.first)
-            levers: Counter[str] = Counter()
-            if scenario.levers.holiday_duty_sessions:
-                levers["holiday_duty_sessions"] = _holiday_duty(
-                    db, simulator.clock, scenario.settings, job.first, job.days)
-            for n in range(job.days + SETTLE_DAYS):
-                simulator.run_day(job.first + timedelta(days=n))
-            last = job.first + timedelta(days=job.days - 1)
-            clock = FixedClock(datetime.combine(last + timedelta(days=1 + SETTLE_DAYS),
-                                                time(0), scenario.settings.zone))
-            summary = with_breach_reasons(
-                db, compliance_report(db, clock, job.first, last).summary())
-        finally:
-            db.conn.close()
+    db = scratch_copy(job.source)
+    try:
+        population = job.population
+        profile = job.demand.profile(meeting_lengths=scenario.settings.meetings.lengths)
+        if scenario.levers.interrogation_consent_rate is not None:
+            profile = replace(profile, interrogation_consent_rate=scenario.levers
+                              .interrogation_consent_rate)
+        arrivals = HistoryArrivals(job.demand, _demand_open(job, db),
+                                   scenario.settings.zone)
+        # The warden's Sunday and holiday duty sessions on demand (B2) are a lever of
+        # their own (a scenario's `duty_sessions_on_demand`): today's configuration is
+        # the hours as configured, so the Sunday switch is not compared with a Sunday
+        # opened anyway.
+        simulator = Simulator(db, scenario.settings, job.seed, profile, population,
+                              arrivals=arrivals, duty_sessions_on_demand=scenario.levers
+                              .duty_sessions_on_demand)
+        simulator.prepare_on_copy(job.first)
+        levers: Counter[str] = Counter()
+        if scenario.levers.holiday_duty_sessions:
+            levers["holiday_duty_sessions"] = _holiday_duty(
+                db, simulator.clock, scenario.settings, job.first, job.days)
+        for n in range(job.days + SETTLE_DAYS):
+            simulator.run_day(job.first + timedelta(days=n))
+        last = job.first + timedelta(days=job.days - 1)
+        clock = FixedClock(datetime.combine(last + timedelta(days=1 + SETTLE_DAYS),
+                                            time(0), scenario.settings.zone))
+        summary = with_breach_reasons(
+            db, compliance_report(db, clock, job.first, last).summary())
+    finally:
+        db.conn.close()
     reasons = _breaches_by_reason(summary)
     problems = reconcile(summary, reasons)
     levers.update({k: v for k, v in simulator.counts.items() if k in LEVER_COUNTS and v})
@@ -356,37 +385,54 @@ class WhatIf:
 Progress = Callable[[int, int], None]
 
 
+def worker_count(jobs: int, cores: int) -> int:
+    """Worker processes for `jobs` runs of about equal length on `cores` cores: the fewest
+    that finish soonest. The slowest worker does ceil(jobs / workers) runs, and all of
+    them together cannot go faster than jobs / cores runs' time, so 5 runs on 2 cores take
+    3 run-times with 2 workers (2 + 3) but 2.5 with 3 (the cores are shared while all three
+    run); 4 runs take 2 either way, and 2 workers are enough."""
+    cores = max(1, cores)
+    best = min(range(1, max(1, jobs) + 1),
+               key=lambda w: (max(jobs / cores, -(-jobs // w)), w))
+    return best
+
+
 def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: date,
                days: int, seeds: list[int], workers: int | None = None,
                progress: Progress | None = None, rewind_to: date | None = None,
                start_method: str = "spawn") -> WhatIf:
     """Every scenario (the first is today's configuration) with every seed. workers: worker
-    processes (default: one per core, at most one per run; 1 runs here, in this process).
-    start_method: "fork" from inside the Textual app, whose replaced stderr has no file
-    descriptor for spawn's resource tracker; the children only run run_job."""
+    processes (default: worker_count for the runs on this machine's cores; 1 runs here, in
+    this process). start_method: "fork" from inside the Textual app, whose replaced stderr
+    has no file descriptor for spawn's resource tracker; the children only run run_job."""
     began = wallclock.perf_counter()
-    jobs = [Job(Path(source), s, scenarios[0], seed, first, days, demand, rewind_to)
-            for s in scenarios for seed in seeds]
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
     results = {s.name: ScenarioResult(s) for s in scenarios}
+    total = len(scenarios) * len(seeds)
+    workers = workers or worker_count(total, os.cpu_count() or 1)
     done = 0
     if progress:
-        progress(0, len(jobs))
-    if workers <= 1:
-        for job in jobs:
-            results[job.scenario.name].runs.append(run_job(job))
-            done += 1
-            if progress:
-                progress(done, len(jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(start_method)) as pool:
-            futures = [pool.submit(run_job, job) for job in jobs]
-            for future in as_completed(futures):
-                run = future.result()
-                results[run.scenario].runs.append(run)
+        progress(0, total)
+    with tempfile.TemporaryDirectory(prefix="kiosk-whatif-") as folder:
+        prepared = prepare_source(Path(source), Path(folder), scenarios[0].settings, rewind_to)
+        population = source_population(prepared)
+        jobs = [Job(prepared, s, scenarios[0], seed, first, days, demand, population)
+                for s in scenarios for seed in seeds]
+        if workers <= 1:
+            for job in jobs:
+                results[job.scenario.name].runs.append(run_job(job))
                 done += 1
                 if progress:
                     progress(done, len(jobs))
+        else:
+            with ProcessPoolExecutor(max_workers=workers,
+                                     mp_context=get_context(start_method)) as pool:
+                futures = [pool.submit(run_job, job) for job in jobs]
+                for future in as_completed(futures):
+                    run = future.result()
+                    results[run.scenario].runs.append(run)
+                    done += 1
+                    if progress:
+                        progress(done, len(jobs))
     for result in results.values():
         result.runs.sort(key=lambda r: r.seed)
     return WhatIf(first=first, last=first + timedelta(days=days - 1), seeds=seeds,

@@ -1,7 +1,7 @@
 """R2 on simulated history: every figure of the report reconciles with its parts, with the
 other periods and with the database counted another way.
 
-The history is booking.simulation on the repository's small centre (4 meeting rooms for
+The history is the simulator (simulation/) on the repository's small centre (4 meeting rooms for
 100 lawyers a day): overloaded, so it has breaches, turned-away lawyers, deferrals,
 no-shows, permission cases and interrogation rooms. The report is read at the end of
 day 5 (requests still open, booked and awaiting permission) and again after day 10.
@@ -19,8 +19,8 @@ from booking.clock import SHANGHAI, FixedClock, iso
 from booking.meetings import BREACH_REASONS
 from booking.report import STATES, ComplianceReport, compliance_report
 from booking.settings import load_settings
-from booking.simulation import Profile, simulate
 from booking.storage import open_database
+from simulation import Profile, simulate
 
 START = date(2026, 3, 2)  # a Monday; the Saturdays 7 and 14 are open, the Sundays closed
 PROFILE = Profile(arrivals=100, permission_denied_rate=0.4)  # every outcome occurs in 10 days

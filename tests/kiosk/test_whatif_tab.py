@@ -11,12 +11,12 @@ from kiosk_steps import SIZE, sign_in
 from textual.widgets import DataTable, Input, ProgressBar, Static, TabbedContent
 
 from booking.clock import SHANGHAI, FixedClock
-from booking.simulation import Profile, simulate
 from booking.staff import add_staff
 from booking.storage import open_database
 from kiosk.app import KioskApp
 from kiosk.components.whatif_panel import WhatIfPanel
 from kiosk.screens.report import ReportScreen
+from simulation import Profile, simulate
 
 WARDEN, WARDEN_PIN = "9001", "135790"
 

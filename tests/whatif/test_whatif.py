@@ -17,9 +17,9 @@ from booking.clock import SHANGHAI, FixedClock
 from booking.preflight import read_config
 from booking.report import compliance_report
 from booking.settings import load_settings
-from booking.simulation import Profile, simulate
 from booking.storage import open_database
 from kiosk.cli import main
+from simulation import Profile, simulate
 from whatif.backtest import compare, rewind
 from whatif.demand import estimate_demand
 from whatif.engine import SETTLE_DAYS, run_whatif
@@ -31,6 +31,30 @@ CONFIG = ROOT / "config" / "kiosk.toml"
 HISTORY_FROM = date(2026, 11, 9)  # a Monday
 HISTORY_DAYS = 14
 FORECAST_FROM = HISTORY_FROM + timedelta(days=HISTORY_DAYS)  # Monday 2026-11-23
+
+
+def _counts(verified, met, breached, no_show, cancelled, open_, interrogation, video,
+            saturday, sunday) -> dict[str, int]:
+    return {"verified": verified, "met": met, "breached": breached, "deferred_by_lawyer": 0,
+            "no_show": no_show, "cancelled": cancelled, "open": open_,
+            "interrogation_room_meetings": interrogation, "video_meetings": video,
+            "saturday_meetings": saturday, "sunday_meetings": sunday}
+
+
+# The figures of the two what-ifs below, taken before the engine was sped up (issue 16) and
+# before the simulator left booking/ (issue 13): per scenario, per seed.
+PINNED_SUNDAY = [
+    [(1, 0.1204, _counts(321, 36, 263, 11, 4, 0, 72, 36, 36, 0), {"rooms_busy": 263}),
+     (2, 0.099, _counts(322, 30, 273, 4, 2, 0, 70, 35, 30, 0),
+      {"rooms_busy": 272, "outside_hours": 1})],
+    [(1, 0.1405, _counts(321, 42, 257, 11, 4, 0, 81, 42, 36, 37), {"rooms_busy": 257}),
+     (2, 0.1233, _counts(323, 37, 263, 5, 3, 0, 77, 40, 30, 32),
+      {"rooms_busy": 262, "outside_hours": 1})]]
+PINNED_PLUS_ROOM = [
+    [(1, 0.1429, _counts(89, 11, 66, 5, 0, 3, 24, 12, 0, 0), {"rooms_busy": 66},
+      {"video": 24, "lapsed": 15})],
+    [(1, 0.2857, _counts(89, 22, 55, 5, 0, 3, 15, 12, 0, 0), {"rooms_busy": 55},
+      {"lapsed": 16, "video": 19, "interrogation": 4})]]
 
 
 def digest(path: Path) -> str:
@@ -118,6 +142,9 @@ def test_sunday_switch_beats_today_on_an_overloaded_centre_and_figures_reconcile
         rates = [run["compliance_rate"] for run in scenario["runs"]]
         assert scenario["spread"]["min"] == min(rates)
         assert scenario["spread"]["max"] == max(rates)
+    # Pinned before the what-if was sped up (issue 16): the same seeds, the same figures.
+    assert [[(r["seed"], r["compliance_rate"], r["counts"], r["breaches_by_reason"])
+             for r in s["runs"]] for s in out["scenarios"]] == PINNED_SUNDAY
     assert digest(overloaded) == before
 
 
@@ -134,6 +161,9 @@ def test_the_table_shows_today_first_and_the_lever_that_helps(overloaded):
     assert table.index("today") < table.index("plus-room")
     assert "expected compliance" in table and "✘" not in table
     assert "plus-room" in best_line(result)[1] or "no scenario" in best_line(result)[1]
+    # Pinned before the what-if was sped up (issue 16): the same seed, the same figures.
+    assert [[(r.seed, r.compliance_rate, r.counts, r.breaches_by_reason, r.levers)
+             for r in s.runs] for s in result.results] == PINNED_PLUS_ROOM
     assert digest(overloaded) == before
 
 
@@ -210,3 +240,33 @@ def test_compare_puts_each_figure_beside_the_actual():
     rows = {en.strip(): (f, a, e) for _, en, f, a, e in comparison.rows}
     assert rows["met within 48 h"] == ("85.0", "80", "+6%")
     assert rows["breach: all rooms are busy"] == ("15.0", "20", "-5.0")
+
+
+def test_worker_count_balances_equal_runs_on_the_cores():
+    """Issue 16 (speed): the fewest workers that finish soonest; 5 runs on 2 cores take
+    2.5 run-times with 3 workers (the cores shared) instead of 3 with 2."""
+    from whatif.engine import worker_count
+
+    assert worker_count(5, 2) == 3
+    assert worker_count(4, 2) == 2
+    assert worker_count(10, 2) == 2
+    assert worker_count(1, 2) == 1
+    assert worker_count(3, 1) == 1
+
+
+def test_the_what_if_uses_the_simulators_public_hooks_and_subclasses_nothing():
+    """Issue 13: whatif/ overrides no Simulator method; its demand comes in through the
+    public arrivals hook (simulation.arrivals.Arrivals)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import whatif
+    from simulation import Simulator
+    from whatif.engine import HistoryArrivals
+
+    for info in pkgutil.iter_modules(whatif.__path__):
+        module = importlib.import_module(f"whatif.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            assert cls is Simulator or not issubclass(cls, Simulator), cls
+    assert callable(HistoryArrivals.times)

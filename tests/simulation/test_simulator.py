@@ -12,11 +12,11 @@ from support import ROOT
 from booking import audit
 from booking.clock import SystemClock
 from booking.integrity import overlapping_bookings
-from booking.simulation import Profile, SimulationError, simulate
 from booking.staff import add_staff
 from booking.storage import open_database
 from kiosk.cli import Context
 from kiosk.simulate_cli import simulate_command
+from simulation import Profile, SimulationError, simulate
 
 START = date(2026, 3, 5)  # Thursday, Friday, then the busy Saturday
 PROFILE = Profile(arrivals=60)  # overloaded: the levers and breaches show in three days
@@ -231,5 +231,61 @@ def test_b2_holiday_and_makeup_sunday_duty_sessions(tmp_path, settings):
         assert "none" not in s.breaches_by_reason
         assert s.cancelled <= 0.05 * s.requests
         assert "holiday duty sessions" in s.line()
+    finally:
+        db.conn.close()
+
+
+# --- pinned numbers (issue 13: the simulator moved out of booking/ keeps its behaviour) ------
+
+MONTH_LINE = (
+    "2026-03-02..2026-03-31: 1102 arrivals, 1036 requests, 910 met, 1 breached, 21 deferred,"
+    " 66 refused, 36 no-shows, 10 cancelled by the lawyer, 4 permission denied, 54 still open;"
+    " breaches by reason: in_transit 1; levers: interrogation rooms with consent 5, video"
+    " terminal 4, Sunday duty sessions 2, holiday duty sessions 0; 1041 bookings, 33 released"
+    " late (10 lapsed), 0 not booked")
+
+
+def test_r2_thirty_days_seed_7_give_the_pinned_summary(tmp_path, settings):
+    """R2/C4, pinned before the simulator left booking/ (issue 13): the default profile, 30
+    days with seed 7 from Monday 2026-03-02, gives these figures to the last request."""
+    db = open_database(tmp_path / "month.db")
+    try:
+        summary = simulate(db, settings, 7, 30, date(2026, 3, 2))
+    finally:
+        db.conn.close()
+    assert summary.line().split("; wall")[0] == MONTH_LINE
+    assert (summary.requests, summary.cancelled) == (1036, 10)
+
+
+def test_b2_the_public_hooks_arrivals_and_duty_sessions_on_demand(tmp_path, settings):
+    """Issue 13/16: an arrivals model passed in decides who comes (here: nobody on the
+    first day, one lawyer at 09:00 on the second), and duty_sessions_on_demand is the
+    warden's B2 lever, off here."""
+    from datetime import datetime, time
+
+    from simulation import Simulator
+
+    class OneLawyer:
+        def __init__(self):
+            self.days = []
+
+        def times(self, day, rng, hours):
+            self.days.append((day, hours.day))
+            if day == START:
+                return []
+            return [datetime.combine(day, time(9), settings.zone)]
+
+    arrivals = OneLawyer()
+    db = open_database(tmp_path / "hooks.db")
+    try:
+        simulator = Simulator(db, settings, 1, PROFILE, arrivals=arrivals,
+                              duty_sessions_on_demand=False)
+        assert not simulator.duty_sessions_on_demand
+        simulator.prepare(START)
+        simulator.run_day(START)
+        assert simulator.counts["arrivals"] == 0
+        simulator.run_day(date(2026, 3, 6))
+        assert simulator.counts["arrivals"] == 1
+        assert arrivals.days == [(START, START), (date(2026, 3, 6), date(2026, 3, 6))]
     finally:
         db.conn.close()

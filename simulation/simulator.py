@@ -1,43 +1,49 @@
 """A busy centre's days played through the real use cases with a fixed clock (`kiosk simulate`):
-history for reports and benchmarks, and a load test of the domain.
+history for reports and benchmarks, a load test of the domain, and the engine of the
+warden's what-if (whatif/).
 
 Nothing here writes to requests or bookings itself: lawyers present documents
 (verify_documents), get offers and are booked (offer_slots, book), come, are late or stay
 away (check_in, release_late, close_without_meeting), meet (start_meeting, end_meeting);
 the investigating authority decides (record_permission); assistants are added and
-confirmed. The registers are synthetic, made from the seed, and loaded with import_file.
+confirmed. The registers are synthetic, made from the seed (simulation.registry), and
+loaded with import_file. Only booking's public use cases and functions are called.
 
 Determinism: every random choice comes from a `random.Random` seeded with the seed and
 a date, booking or request id, and events run in time order, so the same seed and
 days give the same database, audit hashes included (the clock is fixed). Each day is
 rebuilt from the database at its start, so a run continued later gives the same result
 as one long run.
+
+Public extension points (used by the what-if, which subclasses nothing):
+- `arrivals`: who comes on each day (simulation.arrivals.Arrivals; default: the profile's);
+- `duty_sessions_on_demand`: whether the warden opens a Sunday or a holiday as a duty
+  session when a request is at risk (B2; default True);
+- `prepare(first_day)` for the simulator's own database, `prepare_on_copy(first_day)` to go
+  on from a copy of a centre's database.
 """
 
 from __future__ import annotations
 
-import csv
 import heapq
 import random
 import tempfile
 import time as wallclock
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
-from stdnum.cn import ric, uscc
 
-from . import audit
-from .assistants import add_assistant, confirm_assistant
-from .calendar import OpeningCalendar, add_duty_session
-from .clock import FixedClock, iso, parse_iso
-from .errors import DomainError
-from .identifiers import resident_id
-from .imports import import_file
-from .meetings import (
+from booking import audit
+from booking.assistants import add_assistant, confirm_assistant
+from booking.calendar import OpeningCalendar, add_duty_session
+from booking.clock import FixedClock, iso, parse_iso
+from booking.errors import DomainError
+from booking.imports import import_file
+from booking.meetings import (
     Booking,
     Offer,
     Offers,
@@ -51,269 +57,25 @@ from .meetings import (
     release_late,
     start_meeting,
 )
-from .models import Presentation
-from .permission import record_permission
-from .rooms import sync_rooms
-from .settings import Settings, parse_session
-from .staff import add_staff
-from .storage import one, transaction
-from .verification import verify_documents
+from booking.permission import record_permission
+from booking.rooms import sync_rooms
+from booking.settings import Settings, parse_session
+from booking.staff import add_staff
+from booking.storage import one, transaction
+from booking.verification import verify_documents
+
+from .arrivals import Arrivals, ProfileArrivals, local_time
+from .profiles import Profile
+from .registry import REGISTER_FILE, Defence, Population, make_population, person_name
 
 SIM_ACTOR = "simulate"
 SIM_OFFICER = ("8001", "模拟民警", "802468")  # staff_no, name, PIN: one account, hashed once
 DEFAULT_START = date(2026, 1, 1)
-REGISTER_FILE = "simulated-{kind}-seed{seed}.csv"  # the name shows up in the import's audit entry
 
 
 class SimulationError(Exception):
     """The simulator cannot run against this database (message in zh and en)."""
 
-
-@dataclass(frozen=True)
-class Profile:
-    """How busy the simulated centre is and how its visitors behave (rates per arrival
-    unless said otherwise)."""
-
-    # A busy city centre with the rooms of config/kiosk.toml (4 meeting rooms, 2
-    # interrogation rooms, a video terminal: about 26 meetings a weekday in the meeting
-    # rooms): 36 lawyers on an ordinary weekday fill the meeting rooms, the queue spills
-    # into the next day, the interrogation rooms and the video terminal are used, the
-    # warden opens a Sunday now and then and duty sessions over long holidays, and the
-    # days around a long holiday bring breaches (rooms busy). From about 40 a day that
-    # centre is overloaded: most requests breach.
-    arrivals: float = 36.0  # mean arrivals on an ordinary open weekday
-    monday_factor: float = 1.1
-    saturday_factor: float = 1.3  # Saturday is the busiest day
-    closed_day_factor: float = 0.03  # walk-ins on Sundays and holidays
-    refusal_rate: float = 0.05  # documents that fail (suspended, terminated aid letter, ...)
-    national_security_rate: float = 0.02
-    permission_denied_rate: float = 0.1  # per national-security request
-    interrogation_consent_rate: float = 0.85  # lawyers who sign for an earlier interrogation room
-    later_choice_rate: float = 0.04  # lawyers who choose a later day than offered
-    detainee_away_rate: float = 0.03  # detainee in court, questioned, ... at the offered time
-    no_show_rate: float = 0.03  # per booking
-    late_rate: float = 0.04  # per booking: more than the late limit late
-    assistant_rate: float = 0.08  # per meeting
-    video_rate: float = 0.02  # lawyers who ask for a video meeting
-    video_accept_rate: float = 0.5  # lawyers who take the video terminal when no room is in time
-    cancel_rate: float = 0.01  # lawyers who withdraw a request of their own accord
-    priority_rate: float = 0.02
-    lengths: tuple[tuple[int, float], ...] = ((45, 0.25), (60, 0.5), (90, 0.25))
-
-
-# --- a synthetic registry -------------------------------------------------------------------
-
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国志红亮宁浩文斌波宇晨欣怡然"
-FIRM_WORDS = "申正明律浦江华政天衡金诚锦天城通力君合中伦大成汇业建纬协力海华永嘉瑞恒德信"
-DISTRICTS = (("310101", "黄浦"), ("310104", "徐汇"), ("310105", "长宁"), ("310106", "静安"),
-             ("310107", "普陀"), ("310109", "虹口"), ("310110", "杨浦"), ("310112", "闵行"),
-             ("310113", "宝山"), ("310114", "嘉定"), ("310115", "浦东新区"), ("310117", "松江"))
-CHARGES = (("fraud", 0.22), ("theft", 0.2), ("drug_trafficking", 0.12), ("assault", 0.1),
-           ("robbery", 0.06), ("illegal_fundraising", 0.1), ("dangerous_driving", 0.1),
-           ("bribery", 0.1))
-STAGES = (("investigation", 0.45), ("prosecution", 0.3), ("trial", 0.25))
-RELATIVES = ("spouse", "parent", "child", "sibling")
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015 (V3)
-FLAWS = ("suspended_lawyer", "inactive_aid_letter", "wrong_firm", "detainee_gone")
-
-
-def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
-
-
-def _person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-@dataclass(frozen=True)
-class Defence:
-    """What a lawyer presents for one detainee; `flaw` names what will make it fail."""
-
-    cert_no: str
-    lawyer_name: str
-    firm_code: str
-    roster_no: str
-    detainee_name: str
-    basis: str
-    signed_by: str = ""
-    relation: str = ""
-    letter_no: str = ""
-    flaw: str = ""
-
-    def presentation(self) -> Presentation:
-        return Presentation(
-            cert_no=self.cert_no, letter_firm_code=self.firm_code,
-            letter_lawyer_name=self.lawyer_name, letter_detainee_name=self.detainee_name,
-            roster_no=self.roster_no, basis=self.basis, poa_signed_by=self.signed_by,
-            poa_relation=self.relation, aid_letter_no=self.letter_no)
-
-    @property
-    def pair(self) -> tuple[str, str]:
-        return self.cert_no, self.roster_no
-
-
-class RegistryMaker:
-    """Valid-looking register rows (V2 certificate numbers, V3 credit codes and ID numbers),
-    made in a fixed order from one random generator."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.firms: list[dict] = []
-        self.lawyers: list[dict] = []
-        self.detainees: list[dict] = []
-        self.aid_letters: list[dict] = []
-
-    def firm(self) -> dict:
-        rng = self.rng
-        district, district_name = rng.choice(DISTRICTS)
-        body = "31" + district + "".join(rng.choice(CREDIT_CODE_CHARS) for _ in range(9))
-        firm = {"code": body + uscc.calc_check_digit(body),
-                "name": f"上海{rng.choice(FIRM_WORDS)}{rng.choice(FIRM_WORDS)}律师事务所"
-                        f"（{district_name}）{len(self.firms) + 1}所"}
-        self.firms.append(firm)
-        return firm
-
-    def lawyer(self, firm: dict, status: str = "active") -> dict:
-        rng = self.rng
-        serial = len(self.lawyers) + 1
-        cert_no = f"131{rng.choice(('01', '04', '05', '15'))}{rng.randint(1995, 2024)}1{serial:07d}"
-        lawyer = {"cert_no": cert_no, "name": _person_name(rng), "firm_name": firm["name"],
-                  "firm_code": firm["code"], "status": status,
-                  "assessed_year": rng.choice((2024, 2025))}
-        self.lawyers.append(lawyer)
-        return lawyer
-
-    def _id_no(self) -> str:
-        rng = self.rng
-        while True:
-            born = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 38))
-            body = f"{rng.choice(DISTRICTS)[0]}{born:%Y%m%d}{rng.randrange(1000):03d}"
-            number = body + ric.calc_check_digit(body + "0")  # it wants a check digit slot
-            if resident_id(number).ok:
-                return number
-
-    def detainee(self, charge: str | None = None, stage: str | None = None,
-                 status: str = "in_custody") -> dict:
-        rng = self.rng
-        serial = len(self.detainees) + 1
-        district = rng.choice(DISTRICTS)[1]
-        charge = charge or _pick(rng, CHARGES)
-        stage = stage or _pick(rng, STAGES)
-        unit = {"investigation": f"上海市公安局{district}分局",
-                "prosecution": f"上海市{district}人民检察院",
-                "trial": f"上海市{district}人民法院"}[stage]
-        if charge in ("national_security", "terrorism") and stage == "investigation":
-            unit = "上海市国家安全局"
-        detainee = {"roster_no": f"{3100000 + serial}", "name": _person_name(rng),
-                    "id_no": self._id_no(), "case_no": f"沪公({district[:2]})刑侦字〔2025〕{serial}号",
-                    "charge_category": charge, "stage": stage, "case_unit": unit,
-                    "status": status}
-        self.detainees.append(detainee)
-        return detainee
-
-    def aid_letter(self, lawyer: dict, detainee: dict, status: str = "active") -> dict:
-        rng = self.rng
-        district = rng.choice(DISTRICTS)[1]
-        letter = {"letter_no": f"SHFY2025-{len(self.aid_letters) + 1:05d}",
-                  "centre": f"上海市{district}法律援助中心", "cert_no": lawyer["cert_no"],
-                  "roster_no": detainee["roster_no"], "stage": detainee["stage"],
-                  "issued_on": (date(2025, 6, 1) + timedelta(days=rng.randrange(200))).isoformat(),
-                  "status": status}
-        self.aid_letters.append(letter)
-        return letter
-
-    def defence(self, lawyer: dict, detainee: dict, aid: bool, flaw: str = "") -> Defence:
-        """A defence by power of attorney (signed by the detainee or a relative) or by an
-        aid letter, which is made here too."""
-        common = dict(cert_no=lawyer["cert_no"], lawyer_name=lawyer["name"],
-                      firm_code=lawyer["firm_code"], roster_no=detainee["roster_no"],
-                      detainee_name=detainee["name"], flaw=flaw)
-        if aid:
-            status = self.rng.choice(("terminated", "reassigned")) if flaw else "active"
-            letter = self.aid_letter(lawyer, detainee, status)
-            return Defence(basis="aid_letter", letter_no=letter["letter_no"], **common)
-        if self.rng.random() < 0.6:
-            return Defence(basis="power_of_attorney", signed_by=detainee["name"],
-                           relation="self", **common)
-        return Defence(basis="power_of_attorney", signed_by=_person_name(self.rng),
-                       relation=self.rng.choice(RELATIVES), **common)
-
-    def write_csv(self, folder: Path, seed: int) -> dict[str, Path]:
-        """The registers as the justice bureau, the roster and the aid centre would send
-        them; file names carry the seed (it is kept in the imports' audit entries). Empty
-        registers are left out."""
-        paths = {}
-        for kind, rows in (("lawyers", self.lawyers), ("detainees", self.detainees),
-                           ("aid-letters", self.aid_letters)):
-            if not rows:
-                continue
-            path = folder / REGISTER_FILE.format(kind=kind, seed=seed)
-            with path.open("w", encoding="utf-8", newline="") as out:
-                writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(rows)
-            paths[kind] = path
-        return paths
-
-
-@dataclass
-class Population:
-    """The registers and who may (or will try to) meet whom."""
-
-    maker: RegistryMaker
-    defences: list[Defence]  # ordinary cases
-    national_security: list[Defence]  # P1: permission needed
-    flawed: list[Defence]  # presentations that are refused
-
-
-def make_population(seed: int, lawyers: int = 400, firms: int = 40,
-                    detainees: int = 1500) -> Population:
-    """A deterministic registry: lawyers in firms (3% suspended or revoked), detainees with
-    one or two defence lawyers each, aid letters, national-security cases, and flawed
-    presentations of each kind."""
-    maker = RegistryMaker(random.Random(f"{seed}:registry"))
-    rng = maker.rng
-    firm_rows = [maker.firm() for _ in range(firms)]
-    active, barred = [], []
-    for n in range(lawyers):
-        status = "active" if n % 33 else rng.choice(("suspended", "revoked"))
-        lawyer = maker.lawyer(firm_rows[n % firms], status)
-        (active if status == "active" else barred).append(lawyer)
-    national_count = max(1, detainees // 40)
-    gone_count = max(1, detainees // 60)
-    defences, national, flawed = [], [], []
-    for n in range(detainees):
-        if n < national_count:
-            detainee = maker.detainee(rng.choice(("national_security", "terrorism")),
-                                      "investigation")
-            national.append(maker.defence(rng.choice(active), detainee, aid=False))
-            continue
-        if n < national_count + gone_count:
-            detainee = maker.detainee(status=rng.choice(("released", "transferred")))
-            flawed.append(maker.defence(rng.choice(active), detainee, aid=False,
-                                        flaw="detainee_gone"))
-            continue
-        detainee = maker.detainee()
-        counsel = rng.sample(active, 2 if rng.random() < 0.3 else 1)
-        for lawyer in counsel:
-            defences.append(maker.defence(lawyer, detainee, aid=rng.random() < 0.2))
-    # Flawed presentations of the other kinds, against ordinary detainees.
-    for n in range(max(4, detainees // 30)):
-        victim = defences[rng.randrange(len(defences))]
-        detainee = next(d for d in maker.detainees if d["roster_no"] == victim.roster_no)
-        kind = FLAWS[n % 3]
-        if kind == "suspended_lawyer":
-            flawed.append(maker.defence(rng.choice(barred), detainee, aid=False, flaw=kind))
-        elif kind == "inactive_aid_letter":
-            flawed.append(maker.defence(rng.choice(active), detainee, aid=True, flaw=kind))
-        else:
-            other = rng.choice([f for f in firm_rows if f["code"] != victim.firm_code])
-            flawed.append(replace(victim, firm_code=other["code"], flaw=kind))
-    return Population(maker, defences, national, flawed)
-
-
-# --- the run --------------------------------------------------------------------------------
 
 @dataclass
 class Summary:
@@ -364,21 +126,28 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {n}" for key, n in counts.items()) or "none"
 
 
-def _local(day: date, hours: float, zone) -> datetime:
-    minutes = round(hours * 60)
-    return datetime.combine(day, time(0), zone) + timedelta(minutes=minutes)
-
-
 class Simulator:
-    """Runs simulated days against one database. Use `prepare()` once, then `run_day`."""
+    """Runs simulated days against one database. Use `prepare()` (or `prepare_on_copy()`)
+    once, then `run_day` for each day in turn.
+
+    profile: the visitors' rates (default Profile()); population: the registers and who
+    defends whom (default: made from the seed); arrivals: who comes each day (default:
+    the profile's shape, simulation.arrivals.ProfileArrivals); duty_sessions_on_demand:
+    the warden opens the coming Sunday or holiday as a duty session when a request is at
+    risk (B2), the last lever before a breach. Read after a run: `counts` (arrivals,
+    levers used, lapsed and not booked requests), `unexpected` (book() refusals by rule),
+    `summary()`, `breaches_by_reason()`; `clock` is the simulated time."""
 
     def __init__(self, db: Database, settings: Settings, seed: int,
-                 profile: Profile | None = None, population: Population | None = None):
+                 profile: Profile | None = None, population: Population | None = None,
+                 arrivals: Arrivals | None = None, duty_sessions_on_demand: bool = True):
         self.db = db
         self.settings = settings
         self.seed = seed
         self.profile = profile or Profile()
         self.population = population or make_population(seed)
+        self.arrivals = arrivals or ProfileArrivals(self.profile, settings.zone)
+        self.duty_sessions_on_demand = duty_sessions_on_demand
         self.officer = SIM_OFFICER[0]
         self.clock = FixedClock(datetime.combine(DEFAULT_START, time(0), settings.zone))
         self._events: list = []
@@ -439,6 +208,25 @@ class Simulator:
         add_staff(self.db, self.clock, SIM_ACTOR, staff_no, name, "officer", pin,
                   self.settings.security.min_pin_length)
 
+    def prepare_on_copy(self, first_day: date) -> None:
+        """Go on from a copy of a centre's database (the what-if), which `prepare` refuses as
+        not the simulator's own: at the start of first_day the rooms are synced with the
+        settings, and the simulated registers (rows the centre's registers already hold
+        are skipped) and the simulated officer added when they are not there yet. Never
+        run it on a live database: the simulated registers would mix with the real ones."""
+        self.clock.set(datetime.combine(first_day, time(0), self.settings.zone))
+        sync_rooms(self.db, self.clock, SIM_ACTOR, self.settings.rooms)
+        lawyer = self.population.maker.lawyers[0]["cert_no"]
+        if not one(self.db, "SELECT 1 FROM lawyers WHERE cert_no = ?", (lawyer,)):
+            with tempfile.TemporaryDirectory() as folder:
+                paths = self.population.maker.write_csv(Path(folder), self.seed)
+                for kind in ("lawyers", "detainees", "aid-letters"):
+                    import_file(self.db, self.clock, SIM_ACTOR, kind, paths[kind], skip_bad=True)
+        if not one(self.db, "SELECT 1 FROM staff WHERE staff_no = ?", (self.officer,)):
+            staff_no, name, pin = SIM_OFFICER
+            add_staff(self.db, self.clock, SIM_ACTOR, staff_no, name, "officer", pin,
+                      self.settings.security.min_pin_length)
+
     # --- events ---------------------------------------------------------------------------
 
     def _at(self, when: datetime, action: Callable, *args) -> None:
@@ -487,7 +275,7 @@ class Simulator:
             rng = random.Random(f"{self.seed}:permission:{row['id']}")
             presented = parse_iso(row["presented_at"], self.settings.zone)
             if presented.date() + timedelta(days=rng.choice((1, 2, 2, 3))) <= day:
-                self._at(_local(day, rng.uniform(9, 16), self.settings.zone),
+                self._at(local_time(day, rng.uniform(9, 16), self.settings.zone),
                          self._authority_decides, row["id"], rng)
 
     def _schedule_returns(self, day: date) -> None:
@@ -498,28 +286,12 @@ class Simulator:
                 " (SELECT 1 FROM bookings b WHERE b.request_id = r.id"
                 " AND b.state IN ('booked', 'arrived', 'in_progress', 'released_late'))"
                 " ORDER BY r.id"):
-            self._at(_local(day, self._rng.uniform(8.5, 11), self.settings.zone),
+            self._at(local_time(day, self._rng.uniform(8.5, 11), self.settings.zone),
                      self._serve, row["id"])
 
-    def _arrivals_today(self, day: date) -> int:
-        p = self.profile
-        hours = self._calendar().day(day)
-        factor = (p.closed_day_factor if not hours.is_open
-                  else p.saturday_factor if day.weekday() == 5
-                  else p.monday_factor if day.weekday() == 0 else 1.0)
-        mean = p.arrivals * factor
-        return max(0, round(self._rng.gauss(mean, mean ** 0.5)))
-
     def _schedule_arrivals(self, day: date) -> None:
-        zone = self.settings.zone
-        times = []
-        for _ in range(self._arrivals_today(day)):
-            if self._rng.random() < 0.65:  # the morning rush
-                hours = self._rng.triangular(7.75, 11.5, 8.75)
-            else:
-                hours = self._rng.triangular(12.5, 16.75, 13.5)
-            times.append(_local(day, hours, zone))
-        for when in sorted(times):
+        """The arrivals model's times for the day (see simulation.arrivals)."""
+        for when in sorted(self.arrivals.times(day, self._rng, self._calendar().day(day))):
             self._at(when, self._arrive)
 
     # --- people -----------------------------------------------------------------------------
@@ -668,7 +440,8 @@ class Simulator:
             if video and video.before_deadline:
                 self.counts["video"] += 1
                 return video, self._reason_now(), False
-        if levers_left and self._duty_day(offers.deadline, length):
+        if levers_left and self.duty_sessions_on_demand and \
+                self._duty_day(offers.deadline, length):
             return self._choose_offer(request_id, length, wants_video, levers_left - 1)
         after = [o for o in (meeting, interrogation if consents else None) if o is not None]
         if not after:
@@ -733,7 +506,7 @@ class Simulator:
         request = one(self.db, "SELECT firm_code FROM meeting_requests WHERE id = ?",
                       (booking.request_id,))
         assistant_id = add_assistant(self.db, self.clock, self.officer, booking.id,
-                                     _person_name(rng), request["firm_code"], "trainee", trainee)
+                                     person_name(rng), request["firm_code"], "trainee", trainee)
         if rng.random() < 0.85:  # the case unit confirms; otherwise the lawyer meets alone
             confirm_assistant(self.db, self.clock, self.officer, assistant_id,
                               f"核实〔{self.clock.now().year}〕{assistant_id}号")
