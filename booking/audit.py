@@ -638,3 +638,41 @@ def baseline(db: Database, clock: Clock, actor: str, reason: str) -> int:
     if found.counts.get("rows"):
         detail |= {"unaudited": found.counts["rows"], "first": found.problems[0].text}
     return record(db, clock, actor, "audit_baseline", "audit_log", detail)
+
+
+def start_check(db: Database) -> Problem | None:
+    """E4/S2 at every start, in a few queries (the full `check` reads every row and is left
+    to `kiosk audit verify`): the newest entry is signed with this centre's key, no entry
+    was deleted from the end, and the newest anchor of this database in the anchor file
+    names an entry the chain still has, with the same signature. The first problem found,
+    or None."""
+    binding = binding_of(db)
+    top = db.execute("SELECT id, at, actor, action, subject, detail, prev_hash, hash,"
+                     " row_digests FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    seq = db.execute("SELECT seq FROM main.sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    last_id = top[0] if top else 0
+    if seq and seq[0] > last_id:
+        return Problem("sequence", last_id + 1, f"entries {last_id + 1}..{seq[0]} are missing"
+                       " (deleted from the end)")
+    ident = identity(db)
+    if top is not None:
+        entry_id, at, actor, action, subject, detail, prev, stored, rows = top
+        if not hmac.compare_digest(_mac(binding.key, prev, entry_id, at, actor, action,
+                                        subject, detail, rows, ident), stored):
+            return Problem("key", entry_id, f"entry {entry_id} is not signed with this"
+                           " centre's audit key (edited, forged, or the key was replaced)")
+    newest = None
+    for line in read_anchor_lines(binding.anchor_path):
+        found = parse_anchor(line)
+        if found is not None and found.identity == ident and found.signed_by(binding.key):
+            newest = found
+    if newest is None:
+        return None
+    row = db.execute("SELECT hash FROM audit_log WHERE id = ?", (newest.entry_id,)).fetchone()
+    if row is None:
+        return Problem("anchor", newest.entry_id, f"the chain ends at entry {last_id} but the"
+                       f" anchor file names entry {newest.entry_id} (entries removed)")
+    if row[0] != newest.hash:
+        return Problem("anchor", newest.entry_id, f"entry {newest.entry_id} differs from its"
+                       " anchor: the log was rewritten")
+    return None

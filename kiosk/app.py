@@ -112,6 +112,11 @@ class KioskApp(App):
         if isinstance(outcome, StartupFailure):
             self.startup_failure = outcome  # the command prints it after the screen is gone
             self.started.set()
+            if outcome.damaged:  # E4: told on the screen; the database is never handed over
+                from kiosk.screens.damaged import DamagedScreen
+
+                self.push_screen(DamagedScreen(*outcome.damaged))
+                return
             self.exit(return_code=outcome.code)
             return
         self.settings, self.db, self.clock = outcome.settings, outcome.db, outcome.clock
@@ -212,6 +217,9 @@ class KioskApp(App):
     async def action_quit(self) -> None:
         """Ctrl+Q: a desk nobody is signed in to closes at once; a signed-in desk asks first
         (B11: one stray key never ends a shift), Enter closes it, Esc stays."""
+        if self.startup_failure is not None:  # the damaged-database screen (E4)
+            self.exit(return_code=self.startup_failure.code)
+            return
         if self.officer is None:
             self.exit()
             return

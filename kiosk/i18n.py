@@ -23,6 +23,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "sign_in.staff_no": {"zh": "警号", "en": "Staff number"},
     "sign_in.pin": {"zh": "PIN", "en": "PIN"},
     "sign_in.submit": {"zh": "登录", "en": "Sign in"},
+    "damaged.title": {"zh": "数据库已损坏", "en": "Database damaged"},
     # verify screen
     "verify.title": {"zh": "核验律师会见材料", "en": "Check the lawyer's documents"},
     "verify.certificate": {"zh": "律师执业证书", "en": "Practice certificate"},
