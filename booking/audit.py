@@ -33,7 +33,7 @@ from sqlite_utils import Database
 
 from .clock import Clock, iso
 from .errors import DomainError
-from .preflight import readable_by_others
+from .preflight import untrusted_key, untrusted_key_folder
 
 GENESIS = "0" * 64
 KEY_FILE = "audit-chain.secret"  # in the QR key folder; not *.key, which are QR signing keys
@@ -77,10 +77,9 @@ def load_key(folder: Path, *, create: bool = True) -> bytes | None:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             os.close(lock)
-    if readable_by_others(path):
-        raise DomainError("S2", f"审计密钥文件{path}可被其他用户读取，已拒绝使用。请执行：chmod 600 {path}",
-                          f"the audit key file {path} is readable by group or others and is"
-                          f" refused. Fix: chmod 600 {path}")
+    refusal = untrusted_key_folder(Path(folder)) or untrusted_key(path)
+    if refusal:  # readable by others, or planted by another user: never signs anything
+        raise DomainError("S2", *refusal)
     try:
         secret = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
     except (ValueError, UnicodeDecodeError):

@@ -127,6 +127,7 @@ class Startup:
     def _load(self) -> Loaded:
         from booking import audit
         from booking.errors import DomainError
+        from booking.files import file_printer_folders, tighten_install
         from booking.health import key_findings
         from booking.notices import forget_lawyer_phones
         from booking.rooms import sync_rooms
@@ -145,6 +146,7 @@ class Startup:
         damage = quick_check(path) if path.is_file() else None
         if damage:  # E4: a damaged database is reported before anything is written to it
             raise damaged_database(path, f"PRAGMA quick_check: {damage}")
+        tighten_install(path, file_printer_folders(settings), clock)  # S2 files, an older install
         try:
             db = open_database(path, handed_over=True, key_folder=settings.qr.key_folder,
                                anchor_every=settings.audit.anchor_every)
