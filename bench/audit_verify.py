@@ -35,7 +35,8 @@ def build(path: Path, years: int, per_day: int) -> dict:
         db.execute("INSERT INTO lawyers (cert_no, name, firm_name, firm_code, status) VALUES"
                    " ('13101200910123456', '王建国', '上海申正律师事务所', '31310000MD0123456X',"
                    " 'active')")
-        db.execute("INSERT INTO detainees VALUES ('2026001', '李四', '310101198503120428',"
+        db.execute("INSERT INTO detainees (roster_no, name, id_no, case_no, charge_category,"
+                   " stage, case_unit, status) VALUES ('2026001', '李四', '310101198503120428',"
                    " 'X', 'fraud', 'trial', 'unit', 'in_custody')")
         audit.record(db, clock, "bench", "setup", "bench")
     day = date(2021, 1, 4)
