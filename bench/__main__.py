@@ -251,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
                          f" (medians of {cold['runs']}; peak RSS"
                          f" {cold['kiosk_rss_kib'] / 1024:.0f} / {cold['bare_rss_kib'] / 1024:.0f}"
                          " MB)"),
-        (f"audit verify, {verify_years} y", f"{verify_seconds:.1f} s for"
+        (f"audit verify, {verify_years} y", f"{verify_seconds:.1f} s wall,"
+                                           f" {audit_verify.measure.cpu:.1f} s CPU for"
                                            f" {verify_result.entries} entries and every row"
+                                           f" of {audit_verify.measure.rows['bookings']}"
+                                           " bookings, requests and tickets"
                                            f" ({'intact' if verify_result.ok else 'PROBLEMS'};"
                                            f" budget {audit_verify.BUDGET_S:.0f} s)"),
     ]
@@ -263,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nSpeed budgets (load average {os.getloadavg()[0]:.1f}):\n")
     print(budgets.table(budgets.budgets(cold, scans, offers, report, memory, args.days,
                                         city)
-                        + [whatif_bench.budget(whatif)]))
+                        + [whatif_bench.budget(whatif),
+                           audit_verify.budget(verify_years, verify_seconds, verify_result)]))
     return 0
 
 

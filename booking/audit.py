@@ -23,9 +23,11 @@ import fcntl
 import hashlib
 import hmac
 import json
+import json.scanner
 import os
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +35,7 @@ from sqlite_utils import Database
 
 from .clock import Clock, iso
 from .errors import DomainError
-from .preflight import readable_by_others
+from .preflight import untrusted_key, untrusted_key_folder
 
 GENESIS = "0" * 64
 KEY_FILE = "audit-chain.secret"  # in the QR key folder; not *.key, which are QR signing keys
@@ -77,10 +79,9 @@ def load_key(folder: Path, *, create: bool = True) -> bytes | None:
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
             os.close(lock)
-    if readable_by_others(path):
-        raise DomainError("S2", f"审计密钥文件{path}可被其他用户读取，已拒绝使用。请执行：chmod 600 {path}",
-                          f"the audit key file {path} is readable by group or others and is"
-                          f" refused. Fix: chmod 600 {path}")
+    refusal = untrusted_key_folder(Path(folder)) or untrusted_key(path)
+    if refusal:  # readable by others, or planted by another user: never signs anything
+        raise DomainError("S2", *refusal)
     try:
         secret = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
     except (ValueError, UnicodeDecodeError):
@@ -176,9 +177,21 @@ def row_digest(names: list[str], values: tuple) -> str:
     """A row's contents; NULL columns are left out, so a column added later (NULL in the
     old rows) does not change the old rows' digests. Python's repr of str, int, float and
     bytes is exact and stable, and cheaper than JSON (verify digests every row)."""
-    body = "\x1f".join(f"{n}\x1e{v!r}" for n, v in zip(names, values, strict=True)
-                       if v is not None)
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:ROW_DIGEST_CHARS]
+    return row_digester(names)(values)
+
+
+def row_digester(names: list[str]) -> Callable[[tuple], str]:
+    """row_digest for the rows of one table (verify digests a million rows: the column
+    prefixes are made once, not per row)."""
+    prefixes = [f"{n}\x1e" for n in names]
+    sha256 = hashlib.sha256
+
+    def digest(values: tuple) -> str:
+        body = "\x1f".join([p + repr(v) for p, v in zip(prefixes, values, strict=True)
+                            if v is not None])
+        return sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:ROW_DIGEST_CHARS]
+
+    return digest
 
 
 def _current_digest(db: Database, table: str, row_id: int) -> str:
@@ -271,11 +284,37 @@ def _digest(prev_hash: str, entry_id: int, at: str, actor: str, action: str, sub
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+_JSON_STR = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) quotes with
+
+
+def _json_list(values: list) -> str:
+    """json.dumps(values, ensure_ascii=False, separators=(",", ":")), byte for byte, for a
+    list of str, int and None, without building an encoder per call (verify signs every
+    entry again); anything else goes to json.dumps."""
+    parts = []
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            parts.append(_JSON_STR(value))
+        elif kind is int:
+            parts.append(int.__repr__(value))
+        elif value is None:
+            parts.append("null")
+        else:
+            return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return "[" + ",".join(parts) + "]"
+
+
 def _mac(key: bytes, prev_hash: str, entry_id: int, at: str, actor: str, action: str,
          subject: str, detail: str, rows: str | None, ident: str) -> str:
-    body = json.dumps([prev_hash, entry_id, at, actor, action, subject, detail, rows, ident],
-                      ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
+    q = _JSON_STR
+    try:  # the usual types, quoted directly: the same bytes as _json_list
+        body = (f"[{q(prev_hash)},{int.__repr__(entry_id)},{q(at)},{q(actor)},{q(action)},"
+                f"{q(subject)},{q(detail)},{'null' if rows is None else q(rows)},{q(ident)}]")
+    except TypeError:  # a value of another type (never written by record): the general way
+        body = _json_list([prev_hash, entry_id, at, actor, action, subject, detail, rows,
+                           ident])
+    return hmac.digest(key, body.encode("utf-8"), "sha256").hex()
 
 
 def record(db: Database, clock: Clock, actor: str, action: str, subject: str,
@@ -454,13 +493,20 @@ class AuditCheck:
         return min(self.problems, key=lambda p: (p.entry is None, p.entry or 0), default=None)
 
 
-def _walk(db: Database, key: bytes, result: AuditCheck,
-          expected: dict[tuple[str, int], str] | None) -> None:
+Expected = dict[str, dict[str, str]]
+"""The last audited digest of each row: table -> rowid (as text, as the entries store it)
+-> digest, or DELETED."""
+_SCAN_JSON = json.scanner.make_scanner(json.JSONDecoder())  # json.loads without its wrappers
+
+
+def _walk(db: Database, key: bytes, result: AuditCheck, expected: Expected | None) -> None:
     """The chain: sequence, links and signatures; the row digests of the signed entries."""
     ident = identity(db)
     prev_hash, expected_id, keyed = GENESIS, 1, False
     cursor = db.execute("SELECT id, at, actor, action, subject, detail, prev_hash, hash,"
                         " row_digests FROM audit_log ORDER BY id")
+    tables: Expected = expected if expected is not None else {}
+    entries = 0
     for entry_id, at, actor, action, subject, detail, stored_prev, stored, rows in cursor:
         if entry_id != expected_id:
             result.add("sequence", expected_id,
@@ -473,9 +519,12 @@ def _walk(db: Database, key: bytes, result: AuditCheck,
         if hmac.compare_digest(mac, stored):
             keyed = True
             if expected is not None and rows:
-                for table, written in json.loads(rows).items():
-                    for row_id, digest in written.items():
-                        expected[(table, int(row_id))] = digest
+                for table, written in _SCAN_JSON(rows, 0)[0].items():
+                    known = tables.get(table)
+                    if known is None:
+                        tables[table] = dict(written)
+                    else:
+                        known.update(written)
             if action == "audit_baseline" and json.loads(detail).get("unaudited"):
                 found = json.loads(detail)
                 result.add("rows", entry_id, f"the baseline at entry {entry_id} found"
@@ -488,8 +537,10 @@ def _walk(db: Database, key: bytes, result: AuditCheck,
             result.add("key", entry_id, f"entry {entry_id} is not signed with this centre's"
                        " audit key (edited, forged, or the key was replaced)")
         prev_hash, expected_id = stored, entry_id + 1
-        result.entries += 1
-        result.head = (entry_id, stored)
+        entries += 1
+    if entries:
+        result.entries += entries
+        result.head = (expected_id - 1, prev_hash)
     seq = db.execute("SELECT seq FROM main.sqlite_sequence WHERE name = 'audit_log'").fetchone()
     if seq and seq[0] >= expected_id:
         result.add("sequence", expected_id, f"entries {expected_id}..{seq[0]} are missing"
@@ -535,15 +586,19 @@ def _name_row(db: Database, table: str, row_id: int, values: dict | None = None)
     return f"{table} row {row_id} ({shown})"
 
 
-def _rows(db: Database, expected: dict[tuple[str, int], str], result: AuditCheck) -> None:
-    """Every current row against its last audited digest."""
+def _rows(db: Database, expected: Expected, result: AuditCheck) -> None:
+    """Every current row against its last audited digest (expected is emptied of the rows
+    found; what is left was deleted)."""
     for table in audited_tables(db):
         cursor = db.execute(f'SELECT rowid, * FROM "{table}"')
         names = [d[0] for d in cursor.description][1:]
+        row_digest = row_digester(names)
+        last = expected.get(table, {})
+        pop = last.pop
         for row in cursor:
             row_id, values = row[0], row[1:]
-            digest = expected.pop((table, row_id), None)
-            if digest == row_digest(names, values):
+            digest = pop(str(row_id), None)
+            if digest == row_digest(values):
                 continue
             named = _name_row(db, table, row_id, dict(zip(names, values, strict=True)))
             if digest is None or digest == DELETED:
@@ -551,10 +606,11 @@ def _rows(db: Database, expected: dict[tuple[str, int], str], result: AuditCheck
                            " kiosk)")
             else:
                 result.add("rows", None, f"{named} was changed without an audit entry")
-    for (table, row_id), digest in sorted(expected.items()):
-        if digest != DELETED:
-            result.add("rows", None, f"{_name_row(db, table, row_id)} was deleted without an"
-                       " audit entry")
+    gone = sorted((table, int(row_id)) for table, rows in expected.items()
+                  for row_id, digest in rows.items() if digest != DELETED)
+    for table, row_id in gone:
+        result.add("rows", None, f"{_name_row(db, table, row_id)} was deleted without an"
+                   " audit entry")
 
 
 def check_anchors(db: Database, key: bytes, lines: list[str], where: str,
@@ -601,7 +657,7 @@ def check(db: Database, key: bytes, anchor_lines: list[str] | None = None,
     """S2 in full: signatures, sequence, anchors (the given lines and those stored in the
     file), and every current row against its last audited digest."""
     result = AuditCheck()
-    expected: dict[tuple[str, int], str] = {}
+    expected: Expected = {}
     _walk(db, key, result, expected)
     if anchor_lines:
         check_anchors(db, key, anchor_lines, where, result)
@@ -612,9 +668,9 @@ def check(db: Database, key: bytes, anchor_lines: list[str] | None = None,
     return result
 
 
-def expected_digests(db: Database, key: bytes) -> dict[tuple[str, int], str]:
+def expected_digests(db: Database, key: bytes) -> Expected:
     result = AuditCheck()
-    expected: dict[tuple[str, int], str] = {}
+    expected: Expected = {}
     _walk(db, key, result, expected)
     return expected
 
@@ -629,12 +685,51 @@ def baseline(db: Database, clock: Clock, actor: str, reason: str) -> int:
     expected = expected_digests(db, binding.key)
     found = AuditCheck()
     if expected:
-        _rows(db, dict(expected), found)
+        _rows(db, {table: dict(rows) for table, rows in expected.items()}, found)
     db.execute("DELETE FROM temp.audit_pending")
     queue_all_rows(db)
-    gone = [(table, row_id) for (table, row_id), digest in expected.items() if digest != DELETED]
+    gone = [(table, int(row_id)) for table, rows in expected.items()
+            for row_id, digest in rows.items() if digest != DELETED]
     db.conn.executemany("INSERT INTO temp.audit_pending (tbl, row_id) VALUES (?, ?)", gone)
     detail = {"reason": reason, "identity": identity(db)}
     if found.counts.get("rows"):
         detail |= {"unaudited": found.counts["rows"], "first": found.problems[0].text}
     return record(db, clock, actor, "audit_baseline", "audit_log", detail)
+
+
+def start_check(db: Database) -> Problem | None:
+    """E4/S2 at every start, in a few queries (the full `check` reads every row and is left
+    to `kiosk audit verify`): the newest entry is signed with this centre's key, no entry
+    was deleted from the end, and the newest anchor of this database in the anchor file
+    names an entry the chain still has, with the same signature. The first problem found,
+    or None."""
+    binding = binding_of(db)
+    top = db.execute("SELECT id, at, actor, action, subject, detail, prev_hash, hash,"
+                     " row_digests FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    seq = db.execute("SELECT seq FROM main.sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    last_id = top[0] if top else 0
+    if seq and seq[0] > last_id:
+        return Problem("sequence", last_id + 1, f"entries {last_id + 1}..{seq[0]} are missing"
+                       " (deleted from the end)")
+    ident = identity(db)
+    if top is not None:
+        entry_id, at, actor, action, subject, detail, prev, stored, rows = top
+        if not hmac.compare_digest(_mac(binding.key, prev, entry_id, at, actor, action,
+                                        subject, detail, rows, ident), stored):
+            return Problem("key", entry_id, f"entry {entry_id} is not signed with this"
+                           " centre's audit key (edited, forged, or the key was replaced)")
+    newest = None
+    for line in read_anchor_lines(binding.anchor_path):
+        found = parse_anchor(line)
+        if found is not None and found.identity == ident and found.signed_by(binding.key):
+            newest = found
+    if newest is None:
+        return None
+    row = db.execute("SELECT hash FROM audit_log WHERE id = ?", (newest.entry_id,)).fetchone()
+    if row is None:
+        return Problem("anchor", newest.entry_id, f"the chain ends at entry {last_id} but the"
+                       f" anchor file names entry {newest.entry_id} (entries removed)")
+    if row[0] != newest.hash:
+        return Problem("anchor", newest.entry_id, f"entry {newest.entry_id} differs from its"
+                       " anchor: the log was rewritten")
+    return None

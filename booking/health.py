@@ -63,18 +63,26 @@ def migration_finding(pending: list[str], unknown: list[str]) -> Finding:
     return Finding("migrations", "ok", "数据库结构为最新", "schema up to date")
 
 
-def file_mode_findings(paths: list) -> list[Finding]:
-    """The database and its backups hold names and ID numbers: owner-only (0600). The kiosk
-    creates them so, but never changes the mode of a file it finds: this says how."""
+def file_mode_findings(paths: list, folders: list = ()) -> list[Finding]:
+    """S2 files: the database, its anchors and logs, backups and printer output hold names,
+    ID numbers or codes: owner-only files (0600) in owner-only folders (0700). The kiosk
+    tightens its own at start (booking.files); what is still loose is named with the fix."""
     loose = [p for p in paths if p.is_file() and p.stat().st_mode & 0o077]
-    if not loose:
-        return [Finding("file_modes", "ok", "数据库及备份文件仅所有者可读",
-                        "database and backup files are owner-only")]
-    names = " ".join(str(p) for p in loose)
+    open_folders = [f for f in folders if f.is_dir() and f.stat().st_mode & 0o077]
+    if not loose and not open_folders:
+        return [Finding("file_modes", "ok", "数据库、备份及打印文件仅所有者可读写（文件600，文件夹700）",
+                        "database, backup and printer files are owner-only (files 600,"
+                        " folders 700)")]
+    fixes = []
+    if loose:
+        fixes.append(f"chmod 600 {' '.join(str(p) for p in loose)}")
+    if open_folders:
+        fixes.append(f"chmod 700 {' '.join(str(f) for f in open_folders)}")
+    fix = " && ".join(fixes)
     return [Finding("file_modes", "warning",
-                    f"以下文件其他用户可读（含身份证号）：请执行：chmod 600 {names}",
-                    f"files readable by group or others (they hold ID numbers); fix: chmod 600"
-                    f" {names}")]
+                    f"以下文件或文件夹其他用户可访问（含身份证号或签到码）：请以终端用户执行：{fix}",
+                    f"files or folders group or others can reach (they hold ID numbers or"
+                    f" codes); fix, as the kiosk's user: {fix}")]
 
 
 def roster_finding(db: Database) -> Finding:

@@ -55,22 +55,32 @@ def readable_by_others(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
+def _kind(path: Path) -> tuple[str, str]:
+    """What the key file is, Chinese and English: the audit key (S2) or a QR key (Q1)."""
+    if path.suffix == ".secret":
+        return "审计密钥文件", "audit key file"
+    return "二维码签名密钥文件", "QR signing key file"
+
+
 def exposed_key_refusal(path: Path) -> tuple[str, str]:
     """The refusal of a key file others can read, with the fix (Chinese, English)."""
-    return (f"二维码签名密钥文件{path}可被其他用户读取，已拒绝使用。请执行：chmod 600 {path}",
-            f"the QR signing key file {path} is readable by group or others and is refused."
+    zh, en = _kind(path)
+    return (f"{zh}{path}可被其他用户读取，已拒绝使用。请执行：chmod 600 {path}",
+            f"the {en} {path} is readable by group or others and is refused."
             f" Fix: chmod 600 {path}")
 
 
 def untrusted_key(path: Path) -> tuple[str, str] | None:
-    """Q1/S3: the refusal of a key file others can read, or one another user owns (a key
-    planted by someone else signs codes the kiosk would accept), with the fix; or None."""
+    """Q1/S2/S3: the refusal of a key file others can read, or one another user owns (a key
+    planted by someone else signs codes, or audit entries, the kiosk would accept), with the
+    fix; or None."""
     if readable_by_others(path):
         return exposed_key_refusal(path)
     if path.stat().st_uid != os.geteuid():
-        return (f"二维码签名密钥文件{path}不属于终端用户，已拒绝使用。请确认该文件可信后执行："
+        zh, en = _kind(path)
+        return (f"{zh}{path}不属于终端用户，已拒绝使用。请确认该文件可信后执行："
                 f"chown {getpass.getuser()} {path}",
-                f"the QR signing key file {path} is owned by another user and is refused."
+                f"the {en} {path} is owned by another user and is refused."
                 f" If it is genuine: chown {getpass.getuser()} {path}")
     return None
 
@@ -98,6 +108,6 @@ def exposed_key(folder: Path) -> tuple[str, str] | None:
     if not folder.is_dir():
         return None
     refusal = untrusted_key_folder(folder)
-    for path in sorted(folder.glob("*.key")):
+    for path in sorted([*folder.glob("*.key"), *folder.glob("*.secret")]):
         refusal = refusal or untrusted_key(path)
     return refusal

@@ -18,6 +18,7 @@ from sqlite_utils.migrations import Migrations
 from . import audit
 from .clock import SystemClock
 from .errors import DomainError
+from .files import private_folder
 
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -30,8 +31,7 @@ def new_private_file(path: Path) -> None:
     kiosk has to make for it is owner-only (0700). The database, backups and exports hold
     names and ID numbers; SQLite gives a database's -wal and -shm its mode."""
     path = Path(path)
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)
+    private_folder(path.parent)  # each folder it makes is 0700
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
@@ -164,7 +164,7 @@ def open_database(path: Path | str, *, handed_over: bool = False, key_folder: Pa
         return _connect(path, handed_over, key_folder, anchor_every)
     check_database_file(path)
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(path.parent)
     except OSError as exc:
         raise DatabaseRefused(path, f"无法创建所在文件夹（{exc.strerror}）",
                               f"its folder cannot be made ({exc.strerror})") from None

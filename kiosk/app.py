@@ -45,6 +45,7 @@ class KioskApp(App):
         Binding("f7", "open_desk('scan')", "扫码签到", id="key.scan"),
         Binding("f8", "open_desk('report')", "报表", id="key.report"),
         Binding("f9", "reprint", "重打", id="key.reprint"),
+        Binding("f10", "unlock_staff", "解锁", id="key.staff"),  # S1: a warden's desk only
     ]
 
     language: reactive[Language] = reactive("zh")
@@ -131,6 +132,11 @@ class KioskApp(App):
         if isinstance(outcome, StartupFailure):
             self.startup_failure = outcome  # the command prints it after the screen is gone
             self.started.set()
+            if outcome.damaged:  # E4: told on the screen; the database is never handed over
+                from kiosk.screens.damaged import DamagedScreen
+
+                self.push_screen(DamagedScreen(*outcome.damaged))
+                return
             self.exit(return_code=outcome.code)
             return
         self.settings, self.db, self.clock = outcome.settings, outcome.db, outcome.clock
@@ -223,14 +229,33 @@ class KioskApp(App):
 
         reprint_last_failure(self)
 
+    def action_unlock_staff(self) -> None:
+        """S1: F10, a warden unlocks a staff account locked by wrong PINs (audited, as
+        `kiosk staff unlock`); shown in the footer of a warden's desk screens."""
+        from kiosk.i18n import label
+        from kiosk.screens.staff_dialog import StaffDialog
+
+        def unlocked(staff_no: str | None) -> None:
+            if staff_no:
+                self.notify(" / ".join(label("staff.unlocked", language).format(
+                    staff_no=staff_no) for language in ("zh", "en")), timeout=10)
+
+        if not isinstance(self.screen, StaffDialog):
+            self.push_screen(StaffDialog(), unlocked)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sign_out", "open_desk", "reprint"):  # the desk's screens need a sign-in
             return self.officer is not None
+        if action == "unlock_staff":  # a warden only (the use case checks the role too)
+            return self.officer is not None and self.officer_role == "warden"
         return True
 
     async def action_quit(self) -> None:
         """Ctrl+Q: a desk nobody is signed in to closes at once; a signed-in desk asks first
         (B11: one stray key never ends a shift), Enter closes it, Esc stays."""
+        if self.startup_failure is not None:  # the damaged-database screen (E4)
+            self.exit(return_code=self.startup_failure.code)
+            return
         if self.officer is None:
             self.exit()
             return
@@ -251,6 +276,7 @@ class KioskApp(App):
         """Back to the sign-in screen; the desk's screens and what was typed on them go."""
         self.officer = None
         self.officer_name = ""
+        self.officer_role = ""
         while len(self.screen_stack) > 1:
             self.pop_screen()
         sign_in = self.screen_stack[0]

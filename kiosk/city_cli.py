@@ -35,7 +35,9 @@ def city_report(files: tuple[Path, ...], fmt: str, out: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         try:
-            out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+            from booking.files import write_private_text
+
+            write_private_text(out, text, "utf-8-sig" if fmt == "csv" else "utf-8")
         except OSError as exc:
             click.echo(f"无法写入 {out}：{exc.strerror}\ncannot write {out}: {exc.strerror}",
                        err=True)

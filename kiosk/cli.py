@@ -48,9 +48,11 @@ class Context:
     def open(self) -> Database:
         """The database, opened once (DomainError when it cannot be used, see db)."""
         if self._db is None:
+            from booking.files import file_printer_folders, tighten_install
             from booking.rooms import sync_rooms
             from booking.storage import open_database
 
+            tighten_install(self.db_path, file_printer_folders(self.settings), self.clock)
             db = open_database(self.db_path, key_folder=self.settings.qr.key_folder,
                                anchor_every=self.settings.audit.anchor_every)
             try:

@@ -23,6 +23,19 @@ LABELS: dict[str, dict[Language, str]] = {
     "sign_in.staff_no": {"zh": "警号", "en": "Staff number"},
     "sign_in.pin": {"zh": "PIN", "en": "PIN"},
     "sign_in.submit": {"zh": "登录", "en": "Sign in"},
+    "damaged.title": {"zh": "数据库已损坏", "en": "Database damaged"},
+    # S1: a warden unlocks a staff account (report screen, F10)
+    "key.staff": {"zh": "解锁", "en": "Unlock"},
+    "staff.title": {"zh": "解锁民警账户", "en": "Unlock a staff account"},
+    "staff.explain": {"zh": "以下账户因PIN连续错误被锁定。选中后回车或 Ctrl+S 解锁（记入审计）",
+                      "en": "These accounts are locked after wrong PINs. Pick one, then Enter"
+                            " or Ctrl+S unlocks it (audited)"},
+    "staff.none_locked": {"zh": "没有被锁定的账户", "en": "no account is locked"},
+    "staff.choose": {"zh": "请选择要解锁的账户", "en": "choose the account to unlock"},
+    "staff.unlocked": {"zh": "已解锁账户{staff_no}，可重新登录",
+                       "en": "account {staff_no} unlocked: it can sign in again"},
+    "staff.officer": {"zh": "民警", "en": "officer"},
+    "staff.warden": {"zh": "所领导", "en": "warden"},
     # verify screen
     "verify.title": {"zh": "核验律师会见材料", "en": "Check the lawyer's documents"},
     "verify.certificate": {"zh": "律师执业证书", "en": "Practice certificate"},

@@ -13,6 +13,7 @@ import click
 from booking import audit
 from booking.backup import apply_restore, backup, discard, plan_restore
 from booking.errors import DomainError
+from booking.files import file_printer_folders, install_paths
 from booking.health import (
     Finding,
     calendar_findings,
@@ -42,6 +43,11 @@ def backup_command(c, dest: Path) -> None:
                    f"cannot write the backup {dest} ({exc.strerror}): choose a writable place",
                    err=True)
         sys.exit(1)
+    from booking.files import LOG_NAME, note, tighten
+
+    changes = tighten([Path(result.path).parent], [])  # S2 files: an older backup folder
+    if changes:
+        note(c.db_path.parent / LOG_NAME, changes, c.clock)
     click.echo(f"已备份 backed up to {result.path}: {result.pages} pages,"
                f" audit chain intact ({result.audit_entries} entries)")
 
@@ -168,11 +174,9 @@ def doctor_command(c, backup_folder: Path | None) -> None:
                 f"migrating the database failed ({', '.join(pending)}): {exc}; restore the"
                 " backup taken before the upgrade (kiosk restore)")
                 if pending else _unreadable(c.db_path, exc))
-    files = [c.db_path, *(Path(f"{c.db_path}{s}") for s in ("-wal", "-shm")),
-             *sorted(c.db_path.parent.glob(f"{c.db_path.name}.before-restore*"))]
-    if backup_folder is not None:
-        files += sorted(p for p in backup_folder.glob("*") if p.is_file())
-    findings += file_mode_findings(files)
+    extra = [backup_folder] if backup_folder is not None else []
+    folders, files = install_paths(c.db_path, file_printer_folders(c.settings), extra)
+    findings += file_mode_findings(sorted(files), folders)
     findings += key_findings(c.settings, c.clock)
     if usable:
         findings += calendar_findings(c.db, c.settings, c.clock)

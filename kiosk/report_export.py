@@ -354,8 +354,9 @@ def write_report(report: ComplianceReport, fmt: Format, centre: str, path: Path,
     """Write the report to path (made first into a neighbour file, so a half-written report
     never has the final name). CSV gets a BOM so spreadsheet programs read it as UTF-8."""
     text = render(report, fmt, centre, code, whatif)
-    if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True)  # a folder made for it: owner-only
+    from booking.files import private_folder
+
+    private_folder(path.parent)  # each folder made for it: owner-only (0700)
     partial = path.with_name(path.name + ".part")
     partial.unlink(missing_ok=True)
     # Owner-only (0600) from the start: the report holds names and ID numbers.

@@ -10,8 +10,10 @@ them, the database opened and upgraded, the rooms synchronised, and the modules 
 and an officer's desk need imported. A sign-in submitted before that waits for it. When it
 fails, the kiosk ends and prints why, Chinese and English, with a non-zero exit code: 2 for
 the settings and the keys, as before the first screen, 3 for a database that is damaged
-(PRAGMA quick_check, run here before anything is written), not the kiosk's, read-only or
-newer (E4), 1 for anything else.
+(PRAGMA quick_check and the audit's start check, run here before anything is written), not
+the kiosk's, read-only or newer (E4), 1 for anything else. A damaged database is also shown
+to the officer on the screen, which stays until Ctrl+Q (kiosk/screens/damaged.py): the
+kiosk never got the database, so no use case can write to it.
 
 This module itself imports only the standard library and the two light modules below.
 """
@@ -70,12 +72,31 @@ class Loaded:
 
 
 class StartupFailure(Exception):
-    """The kiosk cannot start: `text` says why and what to do (Chinese, then English)."""
+    """The kiosk cannot start: `text` says why and what to do (Chinese, then English).
+    `damaged`: the database failed its checks (E4); the officer is told on the screen
+    (kiosk/screens/damaged.py), not only in the terminal after the kiosk has gone."""
 
-    def __init__(self, text: str, code: int) -> None:
+    def __init__(self, text: str, code: int, *, damaged: tuple[str, str] | None = None
+                 ) -> None:
         super().__init__(text)
         self.text = text
         self.code = code
+        self.damaged = damaged
+        """What is damaged, in Chinese and English, when the database failed its checks."""
+
+
+def damaged_database(path: Path, finding: str) -> StartupFailure:
+    """E4: the database failed PRAGMA quick_check or the audit's start check; nothing has
+    been written to it, and nothing will be: what to do, with the commands."""
+    return StartupFailure(
+        f"数据库{path}已损坏或被改动（{finding}），终端未写入任何数据，也不会办理任何业务。请管理员："
+        f"1. 运行 kiosk doctor 逐项检查；2. 从最近一次备份恢复：kiosk restore 备份文件；"
+        f"3. 恢复后再运行 kiosk audit verify 核对审计记录\n"
+        f"the database {path} is damaged or was altered ({finding}); nothing was written to"
+        " it and no business can be done on it. Administrator: 1. run kiosk doctor;"
+        " 2. restore the last backup: kiosk restore BACKUP-FILE; 3. then run kiosk audit"
+        " verify", 3, damaged=(f"数据库{path}已损坏或被改动：{finding}",
+                               f"the database {path} is damaged or was altered: {finding}"))
 
 
 @dataclass(frozen=True)
@@ -104,7 +125,9 @@ class Startup:
                 " kiosk doctor checks each part", 1) from exc
 
     def _load(self) -> Loaded:
+        from booking import audit
         from booking.errors import DomainError
+        from booking.files import file_printer_folders, tighten_install
         from booking.health import key_findings
         from booking.notices import forget_lawyer_phones
         from booking.rooms import sync_rooms
@@ -122,16 +145,17 @@ class Startup:
         path = Path(self.db_path or settings.database.path)
         damage = quick_check(path) if path.is_file() else None
         if damage:  # E4: a damaged database is reported before anything is written to it
-            raise StartupFailure(
-                f"数据库{path}已损坏（快速检查：{damage}），终端未写入任何数据：请从备份恢复（kiosk"
-                f" restore），并用 kiosk doctor 检查\nthe database {path} is damaged (quick check:"
-                f" {damage}); nothing was written: restore a backup (kiosk restore) and run"
-                " kiosk doctor", 3)
+            raise damaged_database(path, f"PRAGMA quick_check: {damage}")
+        tighten_install(path, file_printer_folders(settings), clock)  # S2 files, an older install
         try:
             db = open_database(path, handed_over=True, key_folder=settings.qr.key_folder,
                                anchor_every=settings.audit.anchor_every)
         except DomainError as exc:  # E4: not the kiosk's, read-only, newer
             raise StartupFailure(f"{exc.zh}\n{exc.en}", 3) from None
+        problem = audit.start_check(db)
+        if problem is not None:  # S2: a truncated or rewritten log, before the first write
+            db.conn.close()
+            raise damaged_database(path, f"audit: {problem.text}")
         sync_rooms(db, clock, ACTOR, settings.rooms)
         forget_lawyer_phones(db, clock, settings)  # P2: kept no longer than config says
         import booking.staff  # noqa: F401  the sign-in (argon2)

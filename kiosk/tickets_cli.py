@@ -124,13 +124,17 @@ def _write_codes(c: Context, imported: list, folder: Path) -> None:
     """Q1: one PNG per live booking, named by the platform's reference, to send to the lawyer."""
     import qrcode
 
+    from booking.files import LOG_NAME, note, private_folder, tighten
     from booking.qr import code_for
     from booking.states import LIVE_STATES
     from booking.storage import new_private_file
 
     written = 0
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(folder)  # bearer codes: a 0700 folder, an older one tightened
+        changes = tighten([folder], [])
+        if changes:
+            note(c.db_path.parent / LOG_NAME, changes, c.clock)
         for item in imported:
             if item.booking.state not in LIVE_STATES:
                 continue

@@ -162,5 +162,7 @@ def write_html(c: Context, result, path: Path, comparison=None) -> None:
                                         c.settings.zone), c.settings.zone)
     with closing(read_only(c.db_path).conn) as conn:
         report = compliance_report(Database(conn), clock, demand.first, demand.last)
-    path.write_text(to_html(report, c.settings.centre.name, whatif=result,
-                            comparison=comparison), encoding="utf-8")
+    from booking.files import write_private_text
+
+    write_private_text(path, to_html(report, c.settings.centre.name, whatif=result,
+                                     comparison=comparison))  # S2 files: owner-only

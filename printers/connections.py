@@ -13,6 +13,7 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 from PIL import Image
 
 from booking.clock import Clock
+from booking.files import private_folder
 from booking.settings import Printer
 from booking.storage import new_private_file
 
@@ -74,7 +75,7 @@ class TicketPrinter:
         picture = self.preview(documents)  # before writing, so a font fault leaves no files
         folder = self.config.folder
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_folder(folder)  # S2 files: each folder it makes is 0700
             stem = self._free_stem(folder, name)
             # A ticket carries a name and a bearer code: owner-only files (0600).
             new_private_file(folder / f"{stem}.bin")

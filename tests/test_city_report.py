@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 from datetime import date, datetime
 
 import pytest
@@ -184,3 +185,11 @@ def test_r2_a_centre_file_that_does_not_add_up_is_named():
 def test_merging_nothing_is_refused():
     with pytest.raises(CityReportError):
         merge([])
+
+
+def test_s2_a_city_export_is_0600_in_a_0700_folder(reports, tmp_path):
+    out = tmp_path / "exports" / "city.csv"
+    result = run(*reports, "--format", "csv", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700

@@ -248,22 +248,32 @@ def test_s3_database_backups_and_restores_are_owner_only(tmp_path, loose_umask):
     assert mode(live) == 0o600
 
 
-def test_s3_an_existing_database_keeps_its_mode_and_doctor_says_how_to_fix_it(
+def test_s2_s3_an_older_installs_loose_database_is_tightened_at_start_and_said_in_the_log(
         tmp_path, monkeypatch):
+    """S2 files: the kiosk's own files an older install left 0644 are made 0600 when a
+    command starts (a line in kiosk.log says so); a backup folder the kiosk does not know
+    at start is named by doctor with the chmod that fixes it."""
     monkeypatch.chdir(tmp_path)
     live = tmp_path / "live.db"
     assert run(live, "demo").exit_code == 0
     assert run(live, "doctor").exit_code == 0
     live.chmod(0o644)
     backups = tmp_path / "backups"
-    backups.mkdir()
+    backups.mkdir(mode=0o755)
+    backups.chmod(0o755)
     (backups / "old.db").write_bytes(live.read_bytes())
     (backups / "old.db").chmod(0o640)
     open_database(live).conn.close()
-    assert mode(live) == 0o644  # not changed behind the installer's back
+    assert mode(live) == 0o644  # opening the file alone (the domain) changes no mode
     result = run(live, "doctor", "--backups", str(backups))
     assert result.exit_code == 0, result.output  # a warning, not a fault
-    assert f"chmod 600 {live}" in result.output and str(backups / "old.db") in result.output
+    assert mode(live) == 0o600
+    logged = (tmp_path / "kiosk.log").read_text(encoding="utf-8")
+    assert f"{live} was 644, now 600" in logged
+    assert mode(tmp_path / "kiosk.log") == 0o600
+    assert f"chmod 600 {backups / 'old.db'}" in result.output
+    assert f"chmod 700 {backups}" in result.output
+    assert f"chmod 600 {live}" not in result.output
 
 
 # --- doctor sees the schema before opening the file applies migrations ---

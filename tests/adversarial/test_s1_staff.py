@@ -72,3 +72,23 @@ def test_s1_cli_staff_add_and_unlock_are_audited_with_the_os_user(tmp_path):
     assert [(r["actor"], r["action"]) for r in rows] == [
         (f"cli:{user}", "add_staff"), (f"cli:{user}", "add_staff"), ("9001", "unlock_staff")]
     assert json.loads(rows[2]["detail"]) == {"os_user": user}
+
+
+def test_s1_an_unknown_number_is_hashed_against_a_dummy_as_a_wrong_pin_is_against_its_own(
+        db, clock, monkeypatch):
+    """S1: the time is the same because the work is the same: one argon2 verify each, the
+    unknown number's against the dummy hash (the words are compared above)."""
+    import booking.staff as staff
+
+    add_staff(db, clock, "test", "1001", "陈警官", "officer", "246810")
+    checked: list[str] = []
+    real = staff._pin_matches
+    monkeypatch.setattr(staff, "_pin_matches",
+                        lambda pin_hash, pin: checked.append(pin_hash) or real(pin_hash, pin))
+    wrong = refusal(db, clock, "1001", "000000")
+    unknown = refusal(db, clock, "7777", "000000")
+    assert wrong[:2] == unknown[:2] == staff.WRONG
+    own = db.execute("SELECT pin_hash FROM staff WHERE staff_no = '1001'").fetchone()[0]
+    assert checked == [own, staff._DUMMY_HASH]
+    assert staff._DUMMY_HASH.startswith("$argon2") and own.split("$")[:4] == \
+        staff._DUMMY_HASH.split("$")[:4]  # the same algorithm and cost parameters

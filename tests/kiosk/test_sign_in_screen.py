@@ -103,3 +103,73 @@ async def test_s1_a_mistyped_staff_number_is_typed_again_over_the_old_one(app):
         await pilot.press(*"1001", "enter", *"246810", "enter")
         await pilot.pause()
         assert isinstance(app.screen, VerifyScreen) and app.officer == OFFICER
+
+
+async def test_s1_a_warden_unlocks_a_locked_officer_on_screen_and_the_officer_signs_in(
+        app, demo_db):
+    """S1: five wrong PINs lock the officer; the warden, signed in, opens the unlock dialog
+    from the report screen (F10, shown in the footer), picks the officer and confirms; the
+    unlock is audited like `kiosk staff unlock`; the officer then signs in."""
+    import json
+
+    from kiosk.screens.report import ReportScreen
+    from kiosk.screens.staff_dialog import StaffDialog
+
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, pin="000000")
+        for _ in range(4):
+            await pilot.press("enter", *"000000", "enter")
+            await pilot.pause()
+        assert "账户已锁定" in app.screen.query_one(Notice).text
+        await sign_in(pilot, "9001", "135790")
+        assert isinstance(app.screen, ReportScreen) and app.officer == "9001"
+        assert "f10" in app.screen.active_bindings
+        footer = " ".join(str(w.render()) for w in app.screen.query("FooterKey"))
+        assert "解锁" in footer
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffDialog)
+        listed = app.screen.query_one("#locked-staff")
+        assert [listed.get_option_at_index(i).id for i in range(listed.option_count)] == [
+            OFFICER]
+        await pilot.press("enter")  # the highlighted (only) locked account
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await sign_in(pilot)
+        assert isinstance(app.screen, VerifyScreen) and app.officer == OFFICER
+    entry = demo_db.execute("SELECT actor, detail FROM audit_log WHERE action = 'unlock_staff'"
+                            " AND subject = ?", (f"staff:{OFFICER}",)).fetchone()
+    assert entry is not None and entry[0] == "9001" and json.loads(entry[1]) == {}
+    row = demo_db.execute("SELECT failed_attempts, locked_at FROM staff WHERE staff_no = ?",
+                          (OFFICER,)).fetchone()
+    assert tuple(row) == (0, None)
+
+
+async def test_s1_an_officer_has_no_unlock_key_and_no_account_locked_says_so(app, demo_db):
+    from kiosk.screens.report import ReportScreen
+    from kiosk.screens.staff_dialog import StaffDialog
+
+    before = count(demo_db, "audit_log")
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+        assert "f10" not in app.screen.active_bindings
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)  # nothing opens for an officer
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await sign_in(pilot, "9001", "135790")
+        await pilot.press("f10", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffDialog)
+        assert "没有被锁定的账户" in app.screen.notice.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)
+    # the officer's and the warden's sign-ins, nothing else
+    assert count(demo_db, "audit_log") == before + 2
