@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, RadioButton, Static
 
-from booking.settings import Settings
 from kiosk.i18n import LABELS, Language, label
+
+if TYPE_CHECKING:  # the first screen shows before pydantic and the domain are imported
+    from booking.settings import Settings
 
 W = TypeVar("W", bound=Widget)
 
