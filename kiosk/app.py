@@ -180,8 +180,8 @@ class KioskApp(App):
     def start_shift(self, member: StaffMember) -> None:
         """After a sign-in: remember who, open the desk (a warden's desk is the report)."""
         self.officer_name = member.name
+        self.officer_role = member.role  # before officer: the header reads it on that change
         self.officer = member.staff_no
-        self.officer_role = member.role
         if member.role == "warden":
             self.action_open_desk("report")
         else:

@@ -15,6 +15,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "key.clear": {"zh": "清空", "en": "Clear"},
     # header
     "header.officer": {"zh": "当班民警", "en": "Officer"},
+    "header.warden": {"zh": "所领导", "en": "Warden"},
     "header.not_signed_in": {"zh": "未登录", "en": "not signed in"},
     # sign-in screen
     "sign_in.title": {"zh": "民警登录", "en": "Staff sign-in"},

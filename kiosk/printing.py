@@ -213,6 +213,7 @@ def _printed(app: KioskApp, screen, job: _Job, printed: PrintedJob) -> None:
     failed = _last_failure.get(app)
     if failed is not None and failed.what == job.what:
         del _last_failure[app]
+        app.clear_notifications()  # issue 12: the fault's toast goes with the fault
     zh, en = job.what
     if printed.warning:
         app.notify(_both(app, (f"已打印{zh}", f"printed {en}")) + f"\n{printed.warning}",

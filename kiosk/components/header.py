@@ -46,7 +46,9 @@ class KioskHeader(Horizontal):
         app = self.app
         language = app.language
         now = app.clock.now().astimezone(app.zone)
-        officer = (f"{label('header.officer', language)} {app.officer} {app.officer_name}"
+        role = "header.warden" if getattr(app, "officer_role", "") == "warden" else \
+            "header.officer"  # issue 12: the warden is labelled as warden
+        officer = (f"{label(role, language)} {app.officer} {app.officer_name}"
                    if app.officer else label("header.not_signed_in", language))
         self._title.update(label(self.title_key, language))
         # Below 100 columns the year goes, so the time is never the part cut off (issue 12).

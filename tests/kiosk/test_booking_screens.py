@@ -625,7 +625,7 @@ async def test_offers_and_dialogs_follow_the_language_switch(app, demo_db, clock
         await press(pilot, "f2")
         assert text(app, "#offers-deadline") == (
             "48-hour deadline 2026-11-29 Sun 20:00 · left 48:00")
-        assert offer_rows(app)[0] == ["Meeting room", "会见室1 (M1)",
+        assert offer_rows(app)[0] == ["Meeting room", "Meeting room 1 (M1)",
                                       "2026-11-28 Sat 08:30–09:30", "later", "✔ in time"]
         await press(pilot, "enter")
         assert "Not now" in str(app.screen.query_one(".dialog-title", Static).render())

@@ -89,10 +89,11 @@ def changed(code: str, part: int) -> str:
     return ".".join(parts)
 
 
-async def look(pilot, where: str, *shown: str, labels: tuple[str, ...] = ()) -> None:
-    """The screen shows `shown` and the `labels` in its language (so it is this state that is
-    read) and nothing private (S3): first with any toasts, then without them (what they
-    covered), then in the other language (F2)."""
+async def look(pilot, where: str, *shown: str | tuple[str, str],
+               labels: tuple[str, ...] = ()) -> None:
+    """The screen shows `shown` (a (zh, en) pair: the one of its language) and the `labels`
+    in its language (so it is this state that is read) and nothing private (S3): first with
+    any toasts, then without them (what they covered), then in the other language (F2)."""
     app = pilot.app
     for step in ("toasts", "no toasts", "language"):
         if step == "no toasts":
@@ -103,7 +104,9 @@ async def look(pilot, where: str, *shown: str, labels: tuple[str, ...] = ()) -> 
             await pilot.pause()
         text = screen_text(app)
         assert_nothing_private(text, app.db, f"the {where} ({app.language}, {step})")
-        for expected in (*shown, *(label(key, app.language) for key in labels)):
+        for expected in (*(item if isinstance(item, str) else item[app.language == "en"]
+                           for item in shown),
+                         *(label(key, app.language) for key in labels)):
             assert expected in text, \
                 f"the {where} ({app.language}) should show {expected!r}:\n{text}"
 
@@ -195,7 +198,8 @@ async def test_s3_the_board_with_several_waiting_shows_no_id_number_and_no_full_
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_board(pilot)
         assert isinstance(screen, BoardScreen)
-        await look(pilot, "board with four waiting", "A001", "A002", "A003", "A004", "会见室3",
+        await look(pilot, "board with four waiting", "A001", "A002", "A003", "A004",
+                   ("会见室3", "Meeting room 3"),
                    labels=("board.title", "board.waiting"))
         await pilot.press("n")
         await pilot.pause()

@@ -133,6 +133,8 @@ async def test_t4_a_booking_slip_fault_names_the_slip_and_keeps_the_booking(
         await printed(pilot)
         assert f"已打印预约{booking.id}的预约单\nprinted the slip of booking {booking.id}" \
             in messages(app)
+        # issue 12: the reprint worked, so the fault's toast is gone
+        assert [n for n in app._notifications if n.severity == "error"] == []
     assert demo_db.table("bookings").get(booking.id)["state"] == "booked"
 
 

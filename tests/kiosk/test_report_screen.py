@@ -144,6 +144,8 @@ async def test_r3_warden_lands_on_the_report_with_its_figures(report_app, week):
             == ("1 (50.0%)", "1", "1")
         assert figure(screen, "compliance_rate") == "50.0%"
         assert screen.query_one("#report-breaches", DataTable).row_count == 1
+        # issue 12: the header names a warden as warden, an officer as officer
+        assert "所领导 9001" in screen_text(pilot.app) and "当班民警" not in screen_text(pilot.app)
 
 
 async def test_r1_enter_on_a_breach_shows_its_history(report_app, week):

@@ -38,7 +38,7 @@ async def test_v1_to_v8_demo_lawyer_with_power_of_attorney_opens_a_request(app, 
         rows = result_rows(app)
         assert [row[1] for row in rows] == ["V1", "V2", "V4", "V3", "V5", "V8", "V6"]
         assert all(row[0] == "✔" for row in rows)
-        assert rows[-1][2] == "委托书\npower of attorney"
+        assert rows[-1][2] == "委托书"
         assert rows[-1][3] == "委托书由本人李四签署"
         assert app.screen.query_one(Notice).text == ""
     request = demo_db.execute(
@@ -60,7 +60,7 @@ async def test_v7_aid_letter_basis_asks_for_the_letter_only(app, demo_db):
         await pilot.press("enter")  # Enter on the last field submits
         await pilot.pause()
         assert screen.query_one(ResultPanel).verification.passed
-        assert result_rows(app)[-1][1:3] == ["V7", "法律援助公函\nlegal-aid letter"]
+        assert result_rows(app)[-1][1:3] == ["V7", "法律援助公函"]
     assert demo_db.execute("SELECT basis, document_no FROM meeting_requests").fetchall() == [
         ("aid_letter", "SHFY2026-0001")]
 
@@ -74,7 +74,7 @@ async def test_v4_suspended_lawyer_is_refused_naming_the_rule_and_recorded(app, 
         panel = app.screen.query_one(ResultPanel)
         assert panel.summary_text == "✘ 核验未通过 — 已记录（拒绝记录 #1；未通过规则：V4）"
         failed = [row for row in result_rows(app) if row[0] == "✘"]
-        assert failed == [["✘", "V4", "律师执业证书\npractice certificate",
+        assert failed == [["✘", "V4", "律师执业证书",
                            "律师赵敏已被停止执业，不能会见；请向司法行政机关核实"]]
     assert demo_db.execute("SELECT officer, rule, document FROM refusals").fetchall() == [
         (OFFICER, "V4", "certificate")]
