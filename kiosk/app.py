@@ -17,7 +17,7 @@ from textual.screen import Screen
 
 from booking.clock import SystemClock
 from kiosk.components.bilingual import relabel_bindings
-from kiosk.i18n import Language, label, other
+from kiosk.i18n import LABELS, Language, label, other
 from kiosk.screens.sign_in import SignInScreen
 from kiosk.startup import Loaded, Startup, StartupFailure
 
@@ -62,8 +62,8 @@ class KioskApp(App):
         seen: set[str] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not active.enabled or not binding.description or binding.action in seen \
-                    or binding.action == "command_palette":
+            # the kiosk's own labelled keys only (not the table's cursor keys, in English)
+            if not active.enabled or binding.id not in LABELS or binding.action in seen:
                 continue
             seen.add(binding.action)
             shown = self.get_key_display(binding)
@@ -71,6 +71,14 @@ class KioskApp(App):
                                 label("palette.help", self.language).format(key=shown),
                                 lambda active=active: self.call_later(
                                     self.run_action, active.binding.action, active.node))
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette, asking in the screen's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=label("palette.search", self.language)))
 
     def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
         self._begin(settings.centre.name, settings.zone, clock, None)

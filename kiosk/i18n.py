@@ -181,6 +181,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "verify.book": {"zh": "安排会见 (F3)", "en": "Book meeting (F3)"},
     # booking: rooms and states
     "key.palette": {"zh": "全部操作", "en": "all actions"},
+    "palette.search": {"zh": "输入操作名称…", "en": "Type an action…"},
     "palette.help": {"zh": "也可直接按 {key}", "en": "or press {key}"},
     "room.meeting": {"zh": "会见室", "en": "Meeting room"},
     "room.video": {"zh": "视频会见", "en": "Video terminal"},
