@@ -67,7 +67,7 @@ class KioskApp(App):
                 continue
             seen.add(binding.action)
             shown = self.get_key_display(binding)
-            yield SystemCommand(f"{binding.description}  [{shown}]",
+            yield SystemCommand(f"{binding.description} · {shown}",  # "[f6]" would be markup
                                 label("palette.help", self.language).format(key=shown),
                                 lambda active=active: self.call_later(
                                     self.run_action, active.binding.action, active.node))

@@ -72,8 +72,8 @@ async def test_issue12_every_action_is_in_the_command_palette_at_80x24(app):
         await press(pilot, "enter")
         assert isinstance(app.screen, BoardScreen)
         commands = [command.title for command in app.get_system_commands(app.screen)]
-        assert "叫下一号  [n]" in commands and any(c.startswith("扫码签到") for c in commands)
+        assert "叫下一号 · n" in commands and any(c.startswith("扫码签到") for c in commands)
         # one language, and only the kiosk's own actions (no cursor keys of the table)
         assert not any(c.isascii() and not c.startswith("English") for c in commands), commands
         await press(pilot, "f2")
-        assert "Call next  [n]" in [c.title for c in app.get_system_commands(app.screen)]
+        assert "Call next · n" in [c.title for c in app.get_system_commands(app.screen)]
