@@ -48,18 +48,14 @@ def clock():
 # data -- for each clock time and settings it meets, and each test gets its own copy of
 # the files (database, audit key folder, anchors) in its tmp_path: the same rows, the same
 # audit chain, the same schema as if the test had built them itself.
-_TEMPLATE_LEVELS = ("empty", "registers", "centre", "demo")
+# The starting states a test's fixtures ask for, fullest first, with the fixture of each.
+_TEMPLATE_FIXTURES = (("demo", "demo_db"), ("centre", "centre"), ("registers", "registers"))
 
 
 def _template_level(request) -> str:
     names = set(request.fixturenames)
-    if "demo_db" in names and _is_ours(request, "demo_db"):
-        return "demo"
-    if "centre" in names and _is_ours(request, "centre"):
-        return "centre"
-    if "registers" in names and _is_ours(request, "registers"):
-        return "registers"
-    return "empty"
+    return next((level for level, fixture in _TEMPLATE_FIXTURES
+                 if fixture in names and _is_ours(request, fixture)), "empty")
 
 
 def _is_ours(request, name: str) -> bool:
@@ -74,7 +70,7 @@ def _template_key(level: str, clock, settings) -> str:
         return level
     parts = [level, type(clock).__name__, clock.now().isoformat()]
     if level in ("centre", "demo"):
-        parts += [settings.rooms and str([room.model_dump() for room in settings.rooms]),
+        parts += [str([room.model_dump() for room in settings.rooms]),
                   str(settings.security.min_pin_length)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
