@@ -1,6 +1,7 @@
 """Steps of the `kiosk serve` tests: a served centre on 127.0.0.1 (its own folder, demo data,
-a config open round the clock so "now" is always bookable), desks spoken to over the
-server's websocket as a browser does, and the screen read as a terminal shows it (pyte)."""
+a config open round the clock and a clock that reads mid-morning, so "now" is always
+bookable), desks spoken to over the server's websocket as a browser does, and the screen read
+as a terminal shows it (pyte)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -54,6 +56,47 @@ def round_the_clock(config: str) -> str:
     return re.sub(r"^holidays_closed = .*$", "holidays_closed = false", config, flags=re.M)
 
 
+# Imported by every Python process the test starts (PYTHONPATH): the kiosk's one clock reads
+# the real time shifted by KIOSK_TEST_SHIFT seconds, the same shift in the server, its desks
+# and the demo loader. The kiosk itself has no such switch: a clock an officer could set
+# from the environment would let the record be backdated.
+SHIFTED_CLOCK = """\
+import os
+from datetime import datetime, timedelta
+
+import booking.clock
+
+_shift = timedelta(seconds=float(os.environ["KIOSK_TEST_SHIFT"]))
+
+
+def _now(self):
+    return datetime.now(self.zone) + _shift
+
+
+booking.clock.SystemClock.now = _now
+"""
+
+
+def mid_morning_shift(now: datetime | None = None) -> float:
+    """Seconds from now to 10:00 of today in Shanghai (the served desks then book "now"
+    whatever hour the suite runs: a meeting at once must end before the session's 23:59)."""
+    from booking.clock import SHANGHAI
+
+    now = now or datetime.now(SHANGHAI)
+    return (now.replace(hour=10, minute=0, second=0, microsecond=0) - now).total_seconds()
+
+
+def shifted_environment(folder: Path) -> dict[str, str]:
+    """This process's environment without Textual's test settings, with the shifted clock."""
+    shim = folder / "clock-shim"
+    shim.mkdir(exist_ok=True)
+    (shim / "sitecustomize.py").write_text(SHIFTED_CLOCK)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(shim), env.get("PYTHONPATH")]))
+    env["KIOSK_TEST_SHIFT"] = str(mid_morning_shift())
+    return env
+
+
 @dataclass
 class Served:
     folder: Path
@@ -61,10 +104,12 @@ class Served:
     db: Path
     url: str
     process: subprocess.Popen
+    env: dict[str, str]
+    """The environment of every kiosk process of the test: the shifted clock."""
 
     def kiosk(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(self.config),
-                               "--db", str(self.db), *args], cwd=self.folder,
+                               "--db", str(self.db), *args], cwd=self.folder, env=self.env,
                               capture_output=True, text=True, timeout=60, check=False)
 
     def database(self):
@@ -99,7 +144,7 @@ def served_centre(folder: Path) -> Iterator[Served]:
     config.write_text(round_the_clock((ROOT / "config" / "kiosk.toml").read_text()))
     db = folder / "kiosk.db"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    env = shifted_environment(folder)
     demo = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "--db",
                            str(db), "demo"], cwd=folder, capture_output=True, text=True,
                           env=env, timeout=120, check=False)
@@ -108,7 +153,7 @@ def served_centre(folder: Path) -> Iterator[Served]:
     process = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(config), "--db",
                                 str(db), "serve", "--port", str(port)], cwd=folder, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
-    served = Served(folder, config, db, f"http://127.0.0.1:{port}", process)
+    served = Served(folder, config, db, f"http://127.0.0.1:{port}", process, env)
     try:
         deadline = time.monotonic() + 30
         while True:
