@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # loaded after the first screen (kiosk/startup.py)
     from booking.settings import Settings
 
 
+HUNG_UP = 129  # 128 + SIGHUP: the terminal closed under the kiosk
+
+
 class KioskApp(App):
     """Front desk: an officer signs in, then checks the documents lawyers present."""
 
@@ -158,6 +161,50 @@ class KioskApp(App):
 
     def on_mount(self) -> None:
         self.set_interval(15, self.lock_if_idle)
+        self._watch_terminal()
+
+    # --- a closed terminal ends the kiosk (tmux killed, ssh dropped) --------------------------
+
+    def _watch_terminal(self) -> None:
+        """When the desk's terminal goes away, end as Ctrl+Q does: what was saved stays saved,
+        the audit head is anchored (kiosk/cli.py). A hung-up terminal reads as endless end of
+        input, and Textual's input thread would spin on it at full CPU; the kernel's SIGHUP
+        does not always come (`make run` in a tmux that is killed: the kiosk is not the
+        session leader), so the terminal is also checked every two seconds."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if not isinstance(self._driver, LinuxDriver):  # tests, the browser (kiosk serve)
+            return
+        import signal
+
+        fileno = self._driver.fileno
+        self.set_interval(2, lambda: self._terminal_gone(fileno) and self._hang_up())
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+
+    @staticmethod
+    def _terminal_gone(fileno: int) -> bool:
+        import termios
+
+        try:
+            termios.tcgetattr(fileno)
+        except (termios.error, OSError):
+            return True
+        return False
+
+    def _hang_up(self) -> None:
+        import logging
+
+        line = "terminal closed: the kiosk ended as by Ctrl+Q (终端已关闭，终端程序已退出)"
+        logging.getLogger(__name__).warning(line)
+        if self.ready:  # said in kiosk.log beside the database, as the start's file checks are
+            from pathlib import Path
+
+            from booking.files import LOG_NAME, note
+
+            path = self.db.execute("PRAGMA database_list").fetchone()[2]
+            if path:
+                note(Path(path).parent / LOG_NAME, [line], self.clock)
+        self.exit(return_code=HUNG_UP)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
