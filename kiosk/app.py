@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # loaded after the first screen (kiosk/startup.py)
     from sqlite_utils import Database
 
     from booking.clock import Clock
+    from booking.desk import Desk
     from booking.models import StaffMember
     from booking.settings import Settings
 
@@ -218,6 +219,14 @@ class KioskApp(App):
             self.action_sign_out()
             self.notify("无操作已自动退出，请重新登录 / signed out after inactivity: sign in again",
                         timeout=30)
+
+    @property
+    def desk(self) -> Desk:
+        """The use cases bound to this desk's database, clock, settings and the officer
+        signed in (issue 13): screens call `app.desk.book(...)`."""
+        from booking.desk import Desk
+
+        return Desk(self.db, self.clock, self.settings, self.officer)
 
     def get_default_screen(self) -> Screen:
         return SignInScreen()

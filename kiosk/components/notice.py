@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TypeVar
 
 from textual.widgets import Static
 
 from booking.errors import DomainError
 from kiosk.i18n import Language, label, other
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +37,10 @@ class Notice(Static):
         self.remove_class("-error", "-info")
         self._render_text()
 
+    def refusals(self) -> Refusals:
+        """Run use cases inside `with notice.refusals():`: what refuses is shown here."""
+        return Refusals(self)
+
     @property
     def text(self) -> str:
         """What is shown, both languages (empty when nothing is): for tests and logs."""
@@ -59,26 +60,36 @@ class Notice(Static):
         self.display = bool(self._shown)
 
 
-def attempt(notice: Notice, use_case: Callable[..., T], *args) -> T | None:
-    """Run a use case; on any error show it on the notice and return None.
+class Refusals:
+    """`with notice.refusals() as outcome:` around use-case calls. A refusal (the domain's
+    DomainError, with its own bilingual text) or invalid input is shown on the notice; any
+    other error is a fault of ours, logged with its traceback, and the officer sees that
+    nothing was saved (use cases write in one transaction, so that is true). Either way the
+    rest of the block is skipped and `outcome.refused` is True afterwards, so a use case that
+    returns None means only "nothing" (nobody waiting, no ticket), never "failed"."""
 
-    The domain's errors carry their own bilingual text; anything else is a fault of ours,
-    logged with its traceback, and the officer sees that nothing was saved (use cases
-    write in one transaction, so that is true).
-    """
-    try:
-        return use_case(*args)
-    except DomainError as exc:
-        notice.show(exc.zh, exc.en)
-    except Exception as exc:
+    def __init__(self, notice: Notice) -> None:
+        self.notice = notice
+        self.refused = False
+
+    def __enter__(self) -> Refusals:
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False  # nothing to say, or a cancellation / exit: let it go
+        self.refused = True
+        if isinstance(exc, DomainError):
+            self.notice.show(exc.zh, exc.en)
+            return True
         from pydantic import ValidationError  # loaded by then; not before the first screen
 
         if not isinstance(exc, ValidationError):
-            log.exception("use case %s failed", getattr(use_case, "__name__", use_case))
-            notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
-            return None
+            log.error("use case failed", exc_info=(kind, exc, traceback))
+            self.notice.show(label("error.unexpected", "zh"), label("error.unexpected", "en"))
+            return True
         fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                            for e in exc.errors())
-        notice.show(label("error.invalid_input", "zh") + fields,
-                    label("error.invalid_input", "en") + fields)
-    return None
+        self.notice.show(label("error.invalid_input", "zh") + fields,
+                         label("error.invalid_input", "en") + fields)
+        return True

@@ -3,19 +3,18 @@ order with an estimated wait; N calls the next number. Numbers and rooms only (S
 
 from __future__ import annotations
 
-from functools import partial
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Footer, Static
+from textual.widgets import DataTable, Digits, Static
 
-from booking.queue import Board, BoardEntry, board, call_next
+from booking.queue import Board, BoardEntry
 from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 
 REFRESH_SECONDS = 5  # other kiosks call numbers and meetings end: read the queue this often
@@ -48,7 +47,7 @@ class BoardScreen(Screen):
                 yield DataTable(id="board-waiting-table", cursor_type="none", zebra_stripes=True)
         yield Notice(id="board-message")
         yield Static(id="board-hint", classes="hint", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         for table in self.query(DataTable):
@@ -76,21 +75,18 @@ class BoardScreen(Screen):
         self.app.go_home()
 
     def refresh_board(self) -> None:
-        app = self.app
-        latest = attempt(self.notice, partial(board, default_minutes=self._typical), app.db,
-                         app.clock)
-        if latest is not None:
-            self.board = latest
-        self._show(app.language)
+        with self.notice.refusals():
+            self.board = self.app.desk.board(default_minutes=self._typical)
+        self._show(self.app.language)
 
     def action_call_next(self) -> None:
         """T3/B8: call the next number (deadlines at risk first, then priority, then arrival)."""
-        app = self.app
         self.notice.clear()
-        called = attempt(self.notice, partial(call_next, default_minutes=self._typical), app.db,
-                         app.clock, app.officer)
+        called = None
+        with self.notice.refusals() as outcome:
+            called = self.app.desk.call_next(default_minutes=self._typical)
         if called is None:
-            if not self.notice.text:  # no error: nobody is waiting
+            if not outcome.refused:  # nobody is waiting
                 self.notice.show(label("board.nobody", "zh"), label("board.nobody", "en"), "info")
             self.refresh_board()
             return

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice
 
@@ -41,7 +42,7 @@ class DamagedScreen(Screen):
             yield Static(TITLE, id="damaged-title", markup=False)
             yield Notice(id="damaged-what")
             yield Static(STEPS, id="damaged-steps", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#damaged-what", Notice).show(self.zh, self.en)

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
-from booking.calendar import REASONS, DayHours, OpeningCalendar
-from booking.desk_queries import DayBooking, Room, day_bookings, rooms
+from booking.calendar import REASONS, DayHours
+from booking.desk_queries import DayBooking, Room
 from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import WEEKDAYS, KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import DutySessionDialog, regular_hours
 from kiosk.screens.offers import state_name
@@ -58,7 +59,7 @@ class DayViewScreen(Screen):
             yield DataTable(id="day-grid", cursor_type="cell", zebra_stripes=False)
             yield labelled(Static(classes="hint"), "day.hint")
             yield Notice(id="day-message")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._set_language)
@@ -110,14 +111,14 @@ class DayViewScreen(Screen):
     # -- the grid
 
     def _show(self, language: Language) -> None:
-        app = self.app
-        hours = attempt(self.notice, OpeningCalendar.from_settings(app.db, app.settings).day,
-                        self.day)
-        bookings = attempt(self.notice, day_bookings, app.db, app.clock, self.day) or []
-        if hours is None:
+        desk = self.app.desk
+        with self.notice.refusals() as outcome:
+            hours = desk.hours(self.day)
+            bookings = desk.day_bookings(self.day)
+        if outcome.refused:
             return
         self.query_one("#day-summary", Static).update(self._summary(hours, language))
-        self._render_grid(hours, rooms(app.db), bookings, language)
+        self._render_grid(hours, desk.rooms(), bookings, language)
 
     def _summary(self, hours: DayHours, language: Language) -> str:
         """'2026-10-01 周四 · 法定节假日 国庆节 · 不开放': why the day is as it is, when it

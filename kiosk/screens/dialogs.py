@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from functools import partial
 from typing import TypeVar
 
 from textual import on
@@ -25,17 +24,15 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from booking.assistants import add_assistant, confirm_assistant
-from booking.calendar import CalendarEntry, add_duty_session, parse_day
-from booking.defences import END_REASONS, Defence, end_defence, live_defences
+from booking.calendar import CalendarEntry, parse_day
+from booking.defences import END_REASONS, Defence
 from booking.desk_queries import RequestCard
 from booking.meetings import DELAY_REASONS
-from booking.permission import record_permission
 from booking.settings import Hours
 from booking.watch import format_left
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import local_time
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 
 # C3: what the officer picks from; "the lawyer chose a later time" is recorded by book().
@@ -288,11 +285,9 @@ class PermissionDialog(Dialog[dict]):
             self.notice.show(label("present.choose", "zh"), label("present.choose", "en"))
             self.query_one("#lawyer-presence", RadioSet).focus()
             return
-        app = self.app
-        decided = attempt(self.notice, partial(record_permission, lawyer_present=here),
-                          app.db, app.clock, app.officer, self.card.id, granted, reference)
-        if decided is not None:
-            self.dismiss(decided)
+        with self.notice.refusals():
+            self.dismiss(self.app.desk.record_permission(self.card.id, granted, reference,
+                                                         lawyer_present=here))
 
 
 def split_sessions(text: str) -> list[str]:
@@ -345,11 +340,8 @@ class DutySessionDialog(Dialog[CalendarEntry]):
             self.query_one("#duty-day", Input).focus()
             return
         sessions = split_sessions(self.query_one("#duty-sessions", Input).value)
-        app = self.app
-        entry = attempt(self.notice, add_duty_session, app.db, app.clock, app.officer, day,
-                        sessions)
-        if entry is not None:
-            self.dismiss(entry)
+        with self.notice.refusals():
+            self.dismiss(self.app.desk.add_duty_session(day, sessions))
 
 
 class AssistantDialog(Dialog[int]):
@@ -389,15 +381,12 @@ class AssistantDialog(Dialog[int]):
 
     def confirm(self) -> None:
         kind = "practice" if self.query_one("#practice", RadioButton).value else "trainee"
-        app = self.app
-        assistant_id = attempt(
-            self.notice, add_assistant, app.db, app.clock, app.officer, self.booking_id,
-            self.query_one("#assistant-name", Input).value,
-            self.query_one("#assistant-firm", Input).value.strip().upper(), kind,
-            self.query_one("#assistant-cert", Input).value.strip(),
-            self.query_one("#assistant-inspected", Checkbox).value)
-        if assistant_id is not None:
-            self.dismiss(assistant_id)
+        with self.notice.refusals():
+            self.dismiss(self.app.desk.add_assistant(
+                self.booking_id, self.query_one("#assistant-name", Input).value,
+                self.query_one("#assistant-firm", Input).value.strip().upper(), kind,
+                self.query_one("#assistant-cert", Input).value.strip(),
+                self.query_one("#assistant-inspected", Checkbox).value))
 
 
 class AssistantConfirmationDialog(Dialog[str]):
@@ -428,15 +417,9 @@ class AssistantConfirmationDialog(Dialog[str]):
 
     def confirm(self) -> None:
         reference = self.query_one("#assistant-ref", Input).value
-        app = self.app
-        done = attempt(self.notice, _confirmed, app, self.assistant_id, reference)
-        if done is not None:
-            self.dismiss(done)
-
-
-def _confirmed(app, assistant_id: int, reference: str) -> str:
-    confirm_assistant(app.db, app.clock, app.officer, assistant_id, reference)
-    return reference.strip()
+        with self.notice.refusals():
+            self.app.desk.confirm_assistant(self.assistant_id, reference)
+            self.dismiss(reference.strip())
 
 
 def show_value_error(notice: Notice, exc: ValueError) -> None:
@@ -468,7 +451,7 @@ class EndDefenceDialog(Dialog[Defence]):
 
     def body(self) -> ComposeResult:
         yield labelled(Static(classes="dialog-details"), "defence.explain")
-        defences = live_defences(self.app.db, self.app.clock, self.roster_no)
+        defences = self.app.desk.live_defences(self.roster_no)
         yield OptionList(*(Option(f"{d.lawyer_name}  {d.cert_no}", id=d.cert_no)
                            for d in defences), id="defences", markup=False, compact=True)
         yield field_row("defence.reason", RadioSet(
@@ -503,8 +486,6 @@ class EndDefenceDialog(Dialog[Defence]):
             show_value_error(self.notice, exc)
             self.query_one("#defence-on", Input).focus()
             return
-        app = self.app
-        ended = attempt(self.notice, end_defence, app.db, app.clock, app.officer, self.roster_no,
-                        cert_no, pressed.id if pressed else "", on_day)
-        if ended is not None:
-            self.dismiss(ended)
+        with self.notice.refusals():
+            self.dismiss(self.app.desk.end_defence(self.roster_no, cert_no,
+                                                   pressed.id if pressed else "", on_day))

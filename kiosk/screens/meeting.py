@@ -14,28 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
-from booking.desk_queries import assistant_of, request_card
-from booking.meetings import (
-    DESK_ACTIONS,
-    NEEDS_DEVICES_OFF,
-    Booking,
-    PushedBooking,
-    allowed_actions,
-    close_without_meeting,
-    end_meeting,
-    get_booking,
-    move_booking,
-    pushed_booking,
-    release_late,
-    slot_lost,
-    start_meeting,
-)
-from booking.queue import admit
+from booking.meetings import DESK_ACTIONS, NEEDS_DEVICES_OFF, Booking, PushedBooking, slot_lost
 from kiosk.components.bilingual import room_name, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import AssistantConfirmationDialog, AssistantDialog, ConfirmDialog
 from kiosk.screens.offers import OffersScreen, booking_lines
@@ -70,6 +55,9 @@ class MeetingScreen(Screen):
     def __init__(self, booking_id: int) -> None:
         super().__init__()
         self.booking_id = booking_id
+        self._actions = None
+        """booking's judgement of the desk's actions, read once per render (issue 13: the
+        footer asks check_action for every key; the use cases judge again when one runs)."""
         self.booking: Booking | None = None
 
     def compose(self) -> ComposeResult:
@@ -83,7 +71,7 @@ class MeetingScreen(Screen):
                 for _key, action, _label in ACTIONS:
                     yield Button(id=action, compact=True)
             yield Notice(id="meeting-message")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -94,9 +82,8 @@ class MeetingScreen(Screen):
         return self.query_one("#meeting-message", Notice)
 
     def reload(self) -> None:
-        booking = attempt(self.notice, get_booking, self.app.db, self.app.clock, self.booking_id)
-        if booking is not None:
-            self.booking = booking
+        with self.notice.refusals():
+            self.booking = self.app.desk.booking(self.booking_id)
         self._show(self.app.language)
 
     def _set_language(self, language: Language) -> None:
@@ -111,6 +98,7 @@ class MeetingScreen(Screen):
         booking = self.booking
         if booking is None:
             return
+        self._actions = None  # judged again for this render (the booking, the time moved)
         app = self.app
         zone = app.settings.zone
         people = self._people(language)
@@ -130,7 +118,7 @@ class MeetingScreen(Screen):
         if self._late():
             times.append(label("meeting.late", language).format(
                 minutes=app.settings.meetings.late_minutes))
-        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        pushed = app.desk.pushed_booking(self.booking_id)
         if pushed is not None:  # B4: the room is still held by a meeting running over
             times.append(self._pushed_line(pushed, language))
         self.query_one("#meeting-times", Static).update(" · ".join(times))
@@ -146,8 +134,9 @@ class MeetingScreen(Screen):
         booking, app = self.booking, self.app
         if booking is None:
             return None
-        card = attempt(self.notice, request_card, app.db, app.clock, booking.request_id)
-        if card is None:
+        with self.notice.refusals() as outcome:
+            card = app.desk.request_card(booking.request_id)
+        if outcome.refused:
             return None
         return (f"{label('offers.request', language)} #{card.id} · "
                 f"{label('offers.lawyer', language)} {card.lawyer} {card.cert_no}"
@@ -155,7 +144,7 @@ class MeetingScreen(Screen):
                 f" {card.roster_no}")
 
     def _assistant_line(self, language: Language) -> str:
-        assistant = assistant_of(self.app.db, self.booking_id)
+        assistant = self.app.desk.assistant(self.booking_id)
         head = f"{label('meeting.assistant', language)}{'：' if language == 'zh' else ': '}"
         if assistant is None:
             return head + label("meeting.assistant_none", language)
@@ -176,8 +165,10 @@ class MeetingScreen(Screen):
             return self._desk_actions().offered(action)
         return True
 
-    def _desk_actions(self):
-        return allowed_actions(self.app.db, self.app.clock, self.app.settings, self.booking_id)
+    def _desk_actions(self, fresh: bool = False):
+        if fresh or self._actions is None:
+            self._actions = self.app.desk.allowed_actions(self.booking_id)
+        return self._actions
 
     # -- the actions
 
@@ -186,13 +177,13 @@ class MeetingScreen(Screen):
         if event.button.id and self.check_action(event.button.id, ()):
             self.run_action(event.button.id)
 
-    def _use(self, use_case: Callable[..., Booking], *args, done_key: str) -> None:
-        app = self.app
-        booking = attempt(self.notice, use_case, app.db, app.clock, *args)
-        if booking is not None:
-            self.booking = booking
+    def _use(self, use_case: Callable[[], Booking], *, done_key: str) -> None:
+        """Record through a use case of the desk (app.desk); a refusal shows on the notice."""
+        with self.notice.refusals() as outcome:
+            self.booking = use_case()
+        if not outcome.refused:
             self.notice.show(label(done_key, "zh"), label(done_key, "en"), kind="info")
-        self._show(app.language)
+        self._show(self.app.language)
 
     def _confirm(self, action: str, then: Callable[[], None]) -> None:
         """B11: one stray key never changes the record. Show what `action` will record for
@@ -221,10 +212,10 @@ class MeetingScreen(Screen):
         arrival and the day's next queue number in one step, and the queue ticket prints;
         faults keep the ticket (T4: F9, or 8, prints it again)."""
         app = self.app
-        admission = attempt(self.notice, admit, app.db, app.clock, app.settings, app.officer,
-                            self.booking_id)
-        if admission is not None:
-            self.booking = get_booking(app.db, app.clock, self.booking_id)
+        with self.notice.refusals() as outcome:
+            admission = app.desk.admit(self.booking_id)
+        if not outcome.refused:
+            self.booking = app.desk.booking(self.booking_id)
             key = "meeting.already_queued" if admission.repeat else "meeting.admitted"
             self.notice.show(label(key, "zh").format(label=admission.ticket.label),
                              label(key, "en").format(label=admission.ticket.label), kind="info")
@@ -247,7 +238,7 @@ class MeetingScreen(Screen):
         booking, app = self.booking, self.app
         if booking is None:
             return
-        refusal = self._desk_actions().refused.get("start")
+        refusal = self._desk_actions(fresh=True).refused.get("start")
         if refusal is not None and refusal.rule == "B11":  # B11: shown, nothing recorded
             self.notice.show(refusal.zh, refusal.en)
             return
@@ -257,7 +248,7 @@ class MeetingScreen(Screen):
 
         def confirmed(devices_off: bool | None) -> None:
             if devices_off:
-                self._use(start_meeting, app.settings, app.officer, self.booking_id, True,
+                self._use(lambda: app.desk.start_meeting(self.booking_id, True),
                           done_key="meeting.started_note")
             else:
                 self.notice.show(label("meeting.not_started", "zh"),
@@ -282,15 +273,16 @@ class MeetingScreen(Screen):
     def action_move(self) -> None:
         """B4: move a booking pushed by a meeting running over to the next free room."""
         app = self.app
-        pushed = pushed_booking(app.db, app.clock, app.settings, self.booking_id)
+        pushed = app.desk.pushed_booking(self.booking_id)
         if pushed is None or pushed.next_free is None:
             return
         free = pushed.next_free
 
         def confirmed(sure: bool | None) -> None:
             if sure:
-                self._use(move_booking, app.settings, app.officer, self.booking_id,
-                          free.room_id, free.start, done_key="meeting.moved_note")
+                self._use(lambda: app.desk.move_booking(self.booking_id, free.room_id,
+                                                        free.start),
+                          done_key="meeting.moved_note")
 
         app.push_screen(ConfirmDialog("key.move_pushed", "key.move_pushed",
                                       lambda language: self._pushed_line(pushed, language)),
@@ -299,18 +291,18 @@ class MeetingScreen(Screen):
     def _start(self) -> None:
         app = self.app
         # B10: a lawyer never checked in and past the limit is refused, as by 1
-        self._use(start_meeting, app.settings, app.officer, self.booking_id,
+        self._use(lambda: app.desk.start_meeting(self.booking_id),
                   done_key="meeting.started_note")
         if self._late():
             self._release(lawyer_present=True)  # the slot is lost; release, book again
 
     def action_end(self) -> None:
-        self._confirm("end", lambda: self._use(end_meeting, self.app.officer, self.booking_id,
+        self._confirm("end", lambda: self._use(lambda: self.app.desk.end_meeting(self.booking_id),
                                                done_key="meeting.ended_note"))
 
     def _close(self, outcome: str) -> None:
         self._confirm(outcome, lambda: self._use(
-            close_without_meeting, self.app.officer, self.booking_id, outcome,
+            lambda: self.app.desk.close_without_meeting(self.booking_id, outcome),
             done_key=f"meeting.{outcome}_note"))
 
     def action_no_show(self) -> None:
@@ -331,14 +323,15 @@ class MeetingScreen(Screen):
             return
 
         def release() -> None:
-            released = attempt(self.notice, _released, app, self.booking_id)
-            if released:
+            with self.notice.refusals() as outcome:
+                app.desk.release_late(self.booking_id)
+            if not outcome.refused:
                 app.switch_screen(OffersScreen(booking.request_id, lawyer_present=lawyer_present))
 
         self._confirm("release", release)
 
     def action_assistant(self) -> None:
-        assistant = assistant_of(self.app.db, self.booking_id)
+        assistant = self.app.desk.assistant(self.booking_id)
         if assistant is None:
             self.app.push_screen(AssistantDialog(self.booking_id), self._assistant_recorded)
         elif not assistant.confirmed:
@@ -373,8 +366,3 @@ class MeetingScreen(Screen):
     def _details(self, language: Language) -> str:
         booking = self.booking
         return "\n".join(booking_lines(self.app, booking, language)[:1]) if booking else ""
-
-
-def _released(app, booking_id: int) -> bool:
-    release_late(app.db, app.clock, app.settings, app.officer, booking_id)
-    return True

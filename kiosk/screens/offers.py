@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -19,31 +18,20 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Input,
     RadioButton,
     RadioSet,
     Static,
 )
 
-from booking.calendar import OpeningCalendar, parse_day
-from booking.desk_queries import request_card, rooms
-from booking.meetings import (
-    DELAY_REASONS,
-    Booking,
-    Offer,
-    Offers,
-    book,
-    free_room,
-    offer_slots,
-    suggested_delay_reason,
-)
-from booking.queue import book_at_desk, ticket_of
+from booking.calendar import parse_day
+from booking.meetings import DELAY_REASONS, Booking, Offer, Offers
 from booking.settings import Settings
 from booking.watch import RED_UNDER, format_left
 from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import (
     ConfirmDialog,
@@ -92,12 +80,12 @@ def delay_reason_text(booking: Booking, language: Language) -> str:
 def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
     """What the desk says about a booking: room and time, why not now, the deadline."""
     zone = app.settings.zone
-    names = {room.id: room.name for room in rooms(app.db)}
+    names = {room.id: room.name for room in app.desk.rooms()}
     lines = [f"{label('booking.number', language)} #{booking.id} · "
              f"{room_text(app.settings, booking.room_id, names.get(booking.room_id, ''), language)}"
              f" · {span(booking.start, booking.end, zone, language)}"
              f" · {state_name(booking.state, language)}"]
-    ticket = ticket_of(app.db, app.clock, booking.id)
+    ticket = app.desk.ticket(booking.id)
     if ticket is not None:  # T1: queued (at once for a meeting now, C2; else by a scan)
         printed = (f" · ✔ {label('booking.ticket_printed', language)}" if ticket.printed_at
                    and not ticket.print_error else
@@ -132,8 +120,9 @@ def open_request(app: App, notice: Notice, request_id: int, *,
     """A request's next step: the permission (P2), its booking's meeting desk, or offers.
     lawyer_present: opened from the verify screen, the lawyer standing at the desk; from
     anywhere else (the watch list, a permission just recorded) a "now" booking first asks."""
-    card = attempt(notice, request_card, app.db, app.clock, request_id)
-    if card is None:
+    with notice.refusals() as outcome:
+        card = app.desk.request_card(request_id)
+    if outcome.refused:
         return
     if card.state == "awaiting_permission":
         def decided(row: dict | None) -> None:
@@ -233,13 +222,13 @@ class OffersScreen(Screen):
                 yield Static(id="offers-booked-text", markup=False)
                 yield labelled(Button(variant="primary", id="open-meeting", compact=True),
                                "offers.open_meeting")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#offers-booked").display = False
-        card = attempt(self.notice, request_card, self.app.db, self.app.clock, self.request_id)
-        if card is not None and card.fast_track:  # B12: priority by default
-            self.query_one("#priority", Checkbox).value = True
+        with self.notice.refusals():
+            if self.app.desk.request_card(self.request_id).fast_track:  # B12: priority
+                self.query_one("#priority", Checkbox).value = True
         self.load_offers()
         self.watch(self.app, "language", self._set_language)
         self.set_interval(1, self._tick)
@@ -263,10 +252,10 @@ class OffersScreen(Screen):
 
     def load_offers(self) -> None:
         """Ask the domain again (after a change of length, video, or a duty session)."""
-        app = self.app
-        self.offers = attempt(self.notice, offer_slots, app.db, app.clock, app.settings,
-                              self.request_id, self.length,
-                              self.query_one("#video", Checkbox).value)
+        self.offers = None
+        with self.notice.refusals():
+            self.offers = self.app.desk.offers(self.request_id, self.length,
+                                               self.query_one("#video", Checkbox).value)
         self._show()
 
     def _set_language(self, language: Language) -> None:
@@ -285,7 +274,9 @@ class OffersScreen(Screen):
 
     def _show(self) -> None:
         language = self.app.language
-        card = attempt(self.notice, request_card, self.app.db, self.app.clock, self.request_id)
+        card = None
+        with self.notice.refusals():
+            card = self.app.desk.request_card(self.request_id)
         if card is not None:
             self.query_one("#offers-request", Static).update(
                 f"{label('offers.request', language)} #{card.id} · "
@@ -460,9 +451,7 @@ class OffersScreen(Screen):
 
     def _suggested_reason(self) -> str:
         """C3: booking's suggestion for the delay reason (the officer picks)."""
-        app = self.app
-        return suggested_delay_reason(OpeningCalendar.from_settings(app.db, app.settings),
-                                      app.clock.now(), self.length)
+        return self.app.desk.suggested_delay_reason(self.length)
 
     def _book(self, room_id: str, start: datetime, *, at_desk: bool = True, **choices) -> None:
         """Book with the lawyer at the desk: a meeting now also checks the lawyer in and
@@ -470,16 +459,14 @@ class OffersScreen(Screen):
         情况说明 (C3). at_desk=False (the officer said the lawyer is not here): only booked,
         a meeting now included; the lawyer checks in on coming (key 1 or a scan, B10)."""
         app = self.app
-        if at_desk:
-            made = attempt(self.notice, partial(book_at_desk, priority=self.priority, **choices),
-                           app.db, app.clock, app.settings, app.officer, self.request_id,
-                           room_id, start, self.length)
-            booking = made.booking if made is not None else None
-        else:
-            booking = attempt(self.notice, partial(book, priority=self.priority, **choices),
-                              app.db, app.clock, app.settings, app.officer, self.request_id,
-                              room_id, start, self.length)
-        if booking is None:
+        with self.notice.refusals() as outcome:
+            if at_desk:
+                booking = app.desk.book_at_desk(self.request_id, room_id, start, self.length,
+                                                priority=self.priority, **choices).booking
+            else:
+                booking = app.desk.book(self.request_id, room_id, start, self.length,
+                                        priority=self.priority, **choices)
+        if outcome.refused:
             return
         self.booking = booking
         self.notice.clear()
@@ -539,8 +526,7 @@ class OffersScreen(Screen):
             show_value_error(self.notice, exc)
             return
         kind = "video" if self.query_one("#video", Checkbox).value else "meeting"
-        room = free_room(app.db, kind, start, start + timedelta(minutes=self.length),
-                         app.clock.now())
+        room = app.desk.free_room(kind, start, start + timedelta(minutes=self.length))
         if room is None:
             self.notice.show(label("offers.no_room_then", "zh"), label("offers.no_room_then", "en"))
             return
@@ -577,7 +563,7 @@ class OffersScreen(Screen):
             pass
         today = app.clock.now().astimezone(app.settings.zone).date()
         last = self.offers.deadline.astimezone(app.settings.zone).date() if self.offers else today
-        calendar = OpeningCalendar.from_settings(app.db, app.settings)
+        calendar = app.desk.calendar()
         days = (today + timedelta(days=n) for n in range((last - today).days + 1))
         return next((day for day in days if not calendar.day(day).is_open), today)
 

@@ -20,7 +20,6 @@ from textual.widgets import (
     Button,
     DataTable,
     Digits,
-    Footer,
     Input,
     Sparkline,
     Static,
@@ -35,12 +34,11 @@ from booking.report import (
     FIGURES,
     Breach,
     ComplianceReport,
-    compliance_report,
-    request_history,
 )
 from kiosk.components.bilingual import labelled, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.components.whatif_panel import WhatIfPanel
 from kiosk.i18n import Language, label
 from kiosk.report_export import (
@@ -156,7 +154,7 @@ class ReportScreen(Screen):
                     yield labelled(Button(id="report-print", compact=True), "report.print")
                 yield labelled(Static(classes="hint"), "report.hint")
         yield Notice(id="report-message")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self._set_period(DEFAULT_DAYS)
@@ -211,8 +209,9 @@ class ReportScreen(Screen):
             return
         app = self.app
         notice = self.query_one(Notice)
-        report = attempt(notice, compliance_report, app.db, app.clock, *period)
-        if report is None:
+        with notice.refusals() as outcome:
+            report = app.desk.compliance_report(*period)
+        if outcome.refused:
             return
         notice.clear()
         self.report = report
@@ -363,10 +362,11 @@ class ReportScreen(Screen):
     @on(DataTable.RowSelected, "#report-breaches")
     def _open_history(self, event: DataTable.RowSelected) -> None:
         request_id = int(event.row_key.value)
-        entries = attempt(self.query_one(Notice), request_history, self.app.db, request_id)
         breach = next((b for b in self.report.breaches if b.request_id == request_id), None) \
             if self.report is not None else None
-        if entries is not None:
+        with self.query_one(Notice).refusals() as outcome:
+            entries = self.app.desk.request_history(request_id)
+        if not outcome.refused:
             self.app.push_screen(BreachHistory(request_id, entries, breach))
 
     # --- exports, written in worker threads -------------------------------------------------

@@ -16,14 +16,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, Digits, Footer, Input, Static
+from textual.widgets import Button, Digits, Input, Static
 
-from booking.qr import CheckInResult, check_in_by_code
+from booking.qr import CheckInResult
 from booking.queue import Ticket
-from booking.tickets import TicketData, ticket_for
+from booking.tickets import TicketData
 from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.printing import REPRINT_KEY, PrintFinished, print_queue_ticket
 from printers import PrintFault
@@ -63,7 +64,7 @@ class ScanScreen(Screen):
             reprint_button = labelled(Button(id="scan-reprint", compact=True), "scan.reprint")
             reprint_button.can_focus = False  # a click must not take the focus from the input
             yield reprint_button
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._set_language)
@@ -97,15 +98,16 @@ class ScanScreen(Screen):
             return
         self.clear_result()
         app = self.app
-        result = attempt(self.notice, check_in_by_code, app.db, app.clock, app.settings,
-                         app.officer, code)
+        with self.notice.refusals() as outcome:
+            result = app.desk.check_in_by_code(code)
         self._restart_clear_timer()
-        if result is None:  # Q2: refused, the notice says why; nothing was written
+        if outcome.refused:  # Q2: refused, the notice says why; nothing was written
             return
         self.result = result
         self.ticket = result.ticket
-        self.details = attempt(self.notice, ticket_for, app.db, app.clock, app.settings,
-                               result.booking.id)
+        self.details = None
+        with self.notice.refusals():
+            self.details = app.desk.ticket_data(result.booking.id)
         if result.repeat:  # Q4: the same ticket; the officer may print it again
             self.notice.show(label("scan.repeat", "zh"), label("scan.repeat", "en"), "info")
             self._show(app.language)

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from kiosk.components.bilingual import labelled, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 
 
 class SignInScreen(Screen):
@@ -29,7 +30,7 @@ class SignInScreen(Screen):
             yield Input(id="pin", password=True, restrict=r"[0-9]*", max_length=32)
             yield labelled(Button(variant="primary", id="sign-in"), "sign_in.submit")
             yield Notice(id="sign-in-message")
-        yield Footer()
+        yield KioskFooter()
 
     waiting = False
     """A sign-in was submitted before the kiosk had started: checked once it has."""
@@ -66,11 +67,9 @@ class SignInScreen(Screen):
             notice.show("正在启动，请稍候…", "starting…, one moment", "info")
             return
         self.waiting = False
-        from booking.staff import sign_in
-
-        member = attempt(
-            notice, sign_in, app.db, app.clock, staff_no, pin,
-            app.settings.security.max_pin_attempts)
+        member = None
+        with notice.refusals():
+            member = app.desk.sign_in(staff_no, pin)
         pin_input.clear()
         if member is None:
             # the staff number may be what was wrong: start again there (Enter keeps it)

@@ -9,16 +9,9 @@ from textual.app import ComposeResult
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from booking.staff import list_staff, unlock
 from kiosk.components.bilingual import labelled
-from kiosk.components.notice import attempt
 from kiosk.i18n import label
 from kiosk.screens.dialogs import Dialog
-
-
-def _unlock(db, clock, warden: str, staff_no: str) -> str:
-    unlock(db, clock, warden, staff_no)
-    return staff_no
 
 
 class StaffDialog(Dialog[str]):
@@ -28,7 +21,7 @@ class StaffDialog(Dialog[str]):
     TITLE_KEY = "staff.title"
 
     def body(self) -> ComposeResult:
-        locked = [m for m in list_staff(self.app.db) if m.locked]
+        locked = [m for m in self.app.desk.staff() if m.locked]
         yield labelled(Static(classes="dialog-details", id="staff-explain"),
                        "staff.explain" if locked else "staff.none_locked")
         yield OptionList(*(Option(f"{m.staff_no}  {m.name}  ({label('staff.' + m.role, 'zh')}"
@@ -49,7 +42,6 @@ class StaffDialog(Dialog[str]):
             self.notice.show(label(key, "zh"), label(key, "en"))
             return
         staff_no = accounts.get_option_at_index(accounts.highlighted).id
-        app = self.app
-        done = attempt(self.notice, _unlock, app.db, app.clock, app.officer, staff_no)
-        if done is not None:
-            self.dismiss(done)
+        with self.notice.refusals():
+            self.app.desk.unlock(staff_no)
+            self.dismiss(staff_no)

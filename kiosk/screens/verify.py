@@ -11,15 +11,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Select, Static
 
 from booking.complaints import complaint_line
-from booking.defences import live_defences
 from booking.models import POA_RELATIONS, Basis, Presentation
-from booking.verification import MAX_DEFENDERS, verify_documents
+from booking.verification import MAX_DEFENDERS
 from kiosk.components.bilingual import labelled, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.components.result import ResultPanel
 from kiosk.i18n import Language, label
 
@@ -101,7 +101,7 @@ class VerifyScreen(Screen):
             yield labelled(Button(variant="success", id="book", compact=True), "verify.book")
             yield labelled(Button(variant="warning", id="end-defence", compact=True),
                            "verify.end_defence")
-        yield Footer()
+        yield KioskFooter()
 
     @staticmethod
     def _row(label_key: str | None, *fields: Widget, group: bool = False) -> Horizontal:
@@ -188,15 +188,15 @@ class VerifyScreen(Screen):
         presentation = self._presentation(notice)
         if presentation is None:
             return
-        app = self.app
-        verification = attempt(notice, verify_documents, app.db, app.clock, app.officer,
-                               presentation)
-        if verification is not None:
-            notice.clear()
-            self.query_one(ResultPanel).show(verification)
-            self._offer_booking(verification)
-            self._offer_end_defence(verification)
-            self._show_complaint(verification.refusal_id)
+        with notice.refusals() as outcome:
+            verification = self.app.desk.verify(presentation)
+        if outcome.refused:
+            return
+        notice.clear()
+        self.query_one(ResultPanel).show(verification)
+        self._offer_booking(verification)
+        self._offer_end_defence(verification)
+        self._show_complaint(verification.refusal_id)
 
     # -- C6: a refusal tells the lawyer where to complain
 
@@ -261,7 +261,9 @@ class VerifyScreen(Screen):
         if self.hand_entered:
             values.update(hand_entered=True, document_issuer=self._value("document-issuer"),
                           document_issued_on=self._value("document-issued-on"))
-        return attempt(notice, Presentation.model_validate, values)
+        with notice.refusals():
+            return Presentation.model_validate(values)
+        return None
 
     # -- starting again
 
@@ -286,7 +288,7 @@ class VerifyScreen(Screen):
         roster_no = self._value("roster-no")
         self.two_defenders = (
             verification is not None and any(c.rule == "V6" for c in verification.failures)
-            and len(live_defences(self.app.db, self.app.clock, roster_no)) >= MAX_DEFENDERS)
+            and len(self.app.desk.live_defences(roster_no)) >= MAX_DEFENDERS)
         self.query_one("#end-defence", Button).display = self.two_defenders
         self.refresh_bindings()
 

@@ -12,14 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
-from booking.permission import record_lawyer_told
-from booking.roster_changes import record_notified
-from booking.watch import RED_UNDER, WatchItem, format_left, watch_list
+from booking.watch import RED_UNDER, WatchItem, format_left
 from kiosk.components.bilingual import labelled, translate
+from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
-from kiosk.components.notice import Notice, attempt
+from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.offers import open_request
@@ -52,7 +51,7 @@ class WatchScreen(Screen):
             yield DataTable(id="watch-table", cursor_type="row", zebra_stripes=True)
             yield labelled(Static(classes="hint"), "watch.hint")
             yield Notice(id="watch-message")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._set_language)
@@ -69,11 +68,9 @@ class WatchScreen(Screen):
         return self.query_one("#watch-message", Notice)
 
     def action_reload(self) -> None:
-        app = self.app
-        items = attempt(self.notice, watch_list, app.db, app.clock)
-        if items is not None:
-            self.items = items
-        self._show(app.language)
+        with self.notice.refusals():
+            self.items = self.app.desk.watch_list()
+        self._show(self.app.language)
 
     def action_back(self) -> None:
         self.app.go_home()
@@ -86,8 +83,9 @@ class WatchScreen(Screen):
             self.notice.show(label("watch.not_to_notify", "zh"), label("watch.not_to_notify", "en"))
             return
         app = self.app
-        if attempt(self.notice, record_lawyer_told, app.db, app.clock, app.officer,
-                   item.request_id) is not None:
+        with self.notice.refusals() as outcome:
+            app.desk.record_lawyer_told(item.request_id)
+        if not outcome.refused:
             app.notify(f"{label('watch.told', 'zh')} #{item.request_id}\n"
                        f"{label('watch.told', 'en')} #{item.request_id}")
             self.action_reload()
@@ -220,9 +218,11 @@ class WatchScreen(Screen):
         app = self.app
 
         def told(sure: bool | None) -> None:
-            if sure and attempt(self.notice, record_notified, app.db, app.clock, app.officer,
-                                item.request_id):
-                self.action_reload()
+            if not sure:
+                return
+            with self.notice.refusals():
+                if app.desk.record_notified(item.request_id):
+                    self.action_reload()
 
         app.push_screen(ConfirmDialog("watch.to_notify_closed", "watch.notified_statement",
                                       lambda language: f"#{item.request_id} {item.lawyer}"

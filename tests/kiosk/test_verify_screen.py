@@ -105,12 +105,12 @@ async def test_e1_empty_form_names_the_missing_fields_and_writes_nothing(app, de
 
 async def test_e1_unexpected_error_is_shown_not_raised(app, demo_db, monkeypatch):
     """Whatever a use case raises, the officer gets a message and the kiosk keeps running."""
-    import kiosk.screens.verify as verify_screen
+    from booking.desk import Desk
 
     def broken(*args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(verify_screen, "verify_documents", broken)
+    monkeypatch.setattr(Desk, "verify", broken)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
         await fill(pilot, GOOD_POA)
