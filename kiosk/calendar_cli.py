@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +20,7 @@ from booking.calendar import (
 )
 from booking.errors import DomainError
 from booking.storage import one
+from kiosk.cli import fail, refuse
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -49,17 +50,6 @@ DAY = _Day()
 
 # kiosk.cli imports this module to register the group, so what this module needs from
 # kiosk.cli is imported when a command runs: either module may be imported first.
-def _fail(message: str) -> NoReturn:
-    from kiosk.cli import fail
-
-    fail(message)
-    raise SystemExit(1)  # not reached: fail() exits
-
-
-def _refuse(exc: DomainError) -> NoReturn:
-    _fail(f"{exc.zh}\n{exc.en}")
-
-
 def _actor() -> str:
     from kiosk.cli import CLI_ACTOR
 
@@ -80,11 +70,11 @@ def import_schedule(c: Context, file: Path) -> None:
     try:
         result = import_official_schedule(c.db, c.clock, _actor(), file)
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     if result.errors:
         for error in result.errors:
             click.echo(f"line {error.line}: {error.field}: {error.reason}", err=True)
-        _fail(f"{len(result.errors)} 行有误，未导入任何数据 / {len(result.errors)} bad rows:"
+        fail(f"{len(result.errors)} 行有误，未导入任何数据 / {len(result.errors)} bad rows:"
              " nothing imported (fix them and import again)")
     years = ", ".join(str(y) for y in result.years)
     click.echo(f"已导入 imported {years}: {result.holidays} holidays, {result.workdays}"
@@ -101,7 +91,7 @@ def duty(c: Context, day: date, sessions: tuple[str, ...]) -> None:
     try:
         add_duty_session(c.db, c.clock, _actor(), day, list(sessions))
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     click.echo(describe(OpeningCalendar.from_settings(c.db, c.settings).day(day)))
 
 
@@ -115,7 +105,7 @@ def close(c: Context, day: date, reason: str) -> None:
     try:
         add_closure(c.db, c.clock, _actor(), day, reason)
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     click.echo(describe(OpeningCalendar.from_settings(c.db, c.settings).day(day)))
 
 
@@ -133,11 +123,11 @@ def move(c: Context, day: date, reason: str, officer: str, no_print: bool) -> No
     from booking.closures import close_and_move
 
     if not one(c.db, "SELECT 1 FROM staff WHERE staff_no = ?", (officer,)):
-        _refuse(DomainError("B2", f"无此民警警号{officer}", f"no staff number {officer}"))
+        refuse(DomainError("B2", f"无此民警警号{officer}", f"no staff number {officer}"))
     try:
         moved = close_and_move(c.db, c.clock, c.settings, officer, day, reason)
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     for m in moved:
         click.echo(f"#{m.before.booking_id} {m.before.lawyer_name} {m.before.start:%m-%d %H:%M}"
                    f" {m.before.room_id} -> #{m.new_booking_id} {m.start:%m-%d %H:%M}"
@@ -172,7 +162,7 @@ def remove(c: Context, day: date) -> None:
     try:
         remove_entry(c.db, c.clock, _actor(), day)
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     click.echo(describe(OpeningCalendar.from_settings(c.db, c.settings).day(day)))
 
 
@@ -185,9 +175,9 @@ def show(c: Context, first: date | None, last: date | None) -> None:
     first = first or c.clock.now().date()
     last = last or first + timedelta(days=13)
     if last < first:
-        _refuse(DomainError("B2", "结束日期早于起始日期", "--to is before --from"))
+        refuse(DomainError("B2", "结束日期早于起始日期", "--to is before --from"))
     if (last - first).days >= MAX_SHOWN_DAYS:
-        _refuse(DomainError("B2", f"一次最多显示{MAX_SHOWN_DAYS}天",
+        refuse(DomainError("B2", f"一次最多显示{MAX_SHOWN_DAYS}天",
                             f"show at most {MAX_SHOWN_DAYS} days at a time"))
     opening = OpeningCalendar.from_settings(c.db, c.settings)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -133,9 +133,15 @@ def _log_unforeseen(ctx: click.Context, exc: Exception) -> str:
     return str(path)
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
+    """The command ends: the message on stderr, the exit code (1 unless said)."""
     click.echo(message, err=True)
     sys.exit(code)
+
+
+def refuse(exc: DomainError, code: int = 1) -> NoReturn:
+    """The command ends on a rule's refusal: its Chinese and English words, exit 1."""
+    fail(f"{exc.zh}\n{exc.en}", code)
 
 
 @click.group(invoke_without_command=True, cls=_KioskGroup, lazy={

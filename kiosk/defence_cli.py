@@ -9,7 +9,8 @@ import click
 
 from booking.defences import END_REASONS, end_defence, live_defences
 from booking.errors import DomainError
-from kiosk.calendar_cli import DAY, _refuse
+from kiosk.calendar_cli import DAY
+from kiosk.cli import refuse
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -44,7 +45,7 @@ def end_command(c: Context, roster_no: str, cert_no: str, reason: str, on: date,
     try:
         ended = end_defence(c.db, c.clock, officer, roster_no, cert_no, reason, on)
     except DomainError as exc:
-        _refuse(exc)
+        refuse(exc)
     zh, en = END_REASONS[reason]
     click.echo(f"已终止 ended: {ended.lawyer_name} ({ended.cert_no}) for {ended.roster_no},"
                f" {zh} {en}, {on}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,17 +14,11 @@ from booking.errors import DomainError
 from booking.report import compliance_report
 from booking.storage import open_database
 from kiosk.calendar_cli import DAY
+from kiosk.cli import EXIT_DATABASE, fail, refuse
 from kiosk.report_export import DEFAULT_DAYS, FORMATS, render, write_report
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
-
-
-def _fail(message: str) -> NoReturn:
-    from kiosk.cli import fail
-
-    fail(message)
-    raise SystemExit(1)  # not reached: fail() exits
 
 
 @click.command("report")
@@ -49,7 +43,7 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
     last = last or (moment or c.clock.now()).date()
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     if not Path(c.db_path).exists():  # a folder or a bad file: open_database says (E4)
-        _fail(f"数据库文件不存在：{c.db_path}（请用 --db 指定）\n"
+        fail(f"数据库文件不存在：{c.db_path}（请用 --db 指定）\n"
               f"no database at {c.db_path} (give it with --db)")
     # Opened directly, not through c.db: a report reads and must not record the rooms of
     # this config into someone else's database.
@@ -57,15 +51,13 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
         db = open_database(c.db_path, key_folder=c.settings.qr.key_folder,
                            anchor_every=c.settings.audit.anchor_every)
     except DomainError as exc:  # E4: not the kiosk's, read-only, damaged or newer
-        from kiosk.cli import EXIT_DATABASE, fail
-
-        fail(f"{exc.zh}\n{exc.en}", EXIT_DATABASE)
+        refuse(exc, EXIT_DATABASE)
     try:
         result = compliance_report(db, c.clock, first, last, moment)
         top = audit.head(db)
         anchor_text = audit.short_head(top[0], top[1]) if top else ""
     except DomainError as exc:
-        _fail(f"{exc.zh}\n{exc.en}")
+        refuse(exc)
     finally:
         db.conn.close()
     centre, code = c.settings.centre.name, c.settings.centre.code
@@ -73,7 +65,7 @@ def report(c: Context, first: date | None, last: date | None, fmt: str, out: Pat
         try:
             write_report(result, fmt, centre, out, code)
         except OSError as exc:
-            _fail(f"无法写入 {out}：{exc.strerror}\ncannot write {out}: {exc.strerror}")
+            fail(f"无法写入 {out}：{exc.strerror}\ncannot write {out}: {exc.strerror}")
         click.echo(f"已写入 written: {out}", err=True)
     else:
         click.echo(render(result, fmt, centre, code), nl=False)
@@ -86,7 +78,7 @@ def _moment(text: str, zone) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        _fail(f"--as-of 时间格式应为 YYYY-MM-DD HH:MM：{text}\n"
+        fail(f"--as-of 时间格式应为 YYYY-MM-DD HH:MM：{text}\n"
               f"--as-of must be a time as YYYY-MM-DD HH:MM, not {text!r}")
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
 
@@ -101,7 +93,7 @@ def _print_summary(c: Context, result, anchor_text: str = "") -> None:
     try:
         job = TicketPrinter(config, c.clock).print([document])
     except PrintFault as exc:
-        _fail(f"打印失败：{exc.zh}\nnot printed: {exc.en}"
+        fail(f"打印失败：{exc.zh}\nnot printed: {exc.en}"
               + (f"\n技术信息 detail: {exc.detail}" if exc.detail else ""))
     where = ", ".join(str(f) for f in job.files) or TicketPrinter(config, c.clock).where
     click.echo(f"已打印摘要 summary printed: {where}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
 from booking.errors import DomainError
+from kiosk.cli import fail, refuse
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -17,13 +18,6 @@ if TYPE_CHECKING:
 
 # kiosk.cli imports this module to register the commands, so what this module needs from
 # kiosk.cli is imported when a command runs: either module may be imported first.
-def _fail(message: str) -> NoReturn:
-    from kiosk.cli import fail
-
-    fail(message)
-    raise SystemExit(1)  # not reached: fail() exits
-
-
 def _actor() -> str:
     from kiosk.cli import CLI_ACTOR
 
@@ -44,7 +38,7 @@ def print_test(c: Context) -> None:
     try:
         job = printer.print([page])
     except PrintFault as fault:
-        _fail(f"打印失败 not printed ({fault.kind}):\n{fault.zh}\n{fault.en}"
+        fail(f"打印失败 not printed ({fault.kind}):\n{fault.zh}\n{fault.en}"
               + (f"\n技术信息 detail: {fault.detail}" if fault.detail else ""))
     if job.files:
         for path in job.files:
@@ -71,7 +65,7 @@ def qr_rotate(c: Context) -> None:
     try:
         key_id = rotate_key(c.db, c.clock, c.settings, _actor())
     except DomainError as exc:
-        _fail(f"{exc.zh}\n{exc.en}")
+        refuse(exc)
     click.echo(f"新密钥 new key {key_id} in {c.settings.qr.key_folder}; codes signed with the old"
                f" key are accepted for {c.settings.qr.grace_days} more days")
 
@@ -99,12 +93,12 @@ def bookings_import(c: Context, file: Path, officer: str, skip_bad: bool,
     try:
         result = import_bookings(c.db, c.clock, c.settings, officer, file, skip_bad=skip_bad)
     except DomainError as exc:
-        _fail(f"{exc.zh}\n{exc.en}")
+        refuse(exc)
     for error in result.errors:
         click.echo(f"line {error.line}: {error.field}: {error.reason}", err=True)
     bad_rows = len({error.line for error in result.errors})
     if result.errors and not result.bookings:
-        _fail(f"{bad_rows} 行有误，未导入任何数据 / {bad_rows} bad rows: nothing imported"
+        fail(f"{bad_rows} 行有误，未导入任何数据 / {bad_rows} bad rows: nothing imported"
               + ("" if skip_bad else " (fix them, or use --skip-bad)"))
     zone = c.settings.zone
     for item in result.bookings:
@@ -148,10 +142,10 @@ def _write_codes(c: Context, imported: list, folder: Path) -> None:
             picture.make_image().save(path)
             written += 1
     except DomainError as exc:  # the bookings are in; the codes can be written again
-        _fail(f"{exc.zh}\n{exc.en}\n(预约已导入 the bookings are imported: run the import"
+        fail(f"{exc.zh}\n{exc.en}\n(预约已导入 the bookings are imported: run the import"
               " again with --qr-dir to write the codes)")
     except OSError as exc:
-        _fail(f"无法写入二维码文件夹{folder}（{exc.strerror}）\ncannot write the QR folder"
+        fail(f"无法写入二维码文件夹{folder}（{exc.strerror}）\ncannot write the QR folder"
               f" {folder} ({exc.strerror}); the bookings are imported: run the import again"
               " with --qr-dir")
     click.echo(f"二维码 QR codes: {written} PNG files in {folder}")
