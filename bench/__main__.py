@@ -210,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     verify_years = 1 if args.quick else 5
     verify_path = audit_verify.history(verify_years, 200)
     verify_seconds, verify_result = audit_verify.measure(verify_path)
+    print(f"desk actions in the app on {verify_years} year(s) (bench/desk_actions.py) ...",
+          flush=True)
+    from bench import desk_actions
+
+    desk = desk_actions.measure(verify_path, rounds=4 if args.quick else 12)
     ms = 1000
     rows = [
         ("history", f"{args.days} days, seed {args.seed}, {args.arrivals:g} arrivals/weekday: "
@@ -258,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                                            " bookings, requests and tickets"
                                            f" ({'intact' if verify_result.ok else 'PROBLEMS'};"
                                            f" budget {audit_verify.BUDGET_S:.0f} s)"),
+        *desk_actions.rows(desk),
     ]
     width = max(len(name) for name, _ in rows)
     print()
