@@ -7,6 +7,7 @@ kiosks on one file can never both win the same room time.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import sqlite3
@@ -184,33 +185,54 @@ def check_custody(db: Database, roster_no: str, rule: str = "V8") -> None:
         raise refusal
 
 
+class _Intervals:
+    """Occupied intervals [a, b) in Unix seconds, sorted by start with the running maximum of
+    their ends, so "does [s, e) overlap any of them?" is one binary search: those that start
+    before e are a prefix, and one of them reaches past s exactly when the prefix's latest end
+    does. The same answer as testing every interval (a < e and s < b), in O(log n)."""
+
+    __slots__ = ("_starts", "_reach")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]):
+        ordered = sorted(intervals)
+        self._starts = [a for a, _ in ordered]
+        self._reach = list(itertools.accumulate((b for _, b in ordered), max))
+
+    def free(self, s: int, e: int) -> bool:
+        n = bisect.bisect_left(self._starts, e)  # the intervals with a < e
+        return n == 0 or self._reach[n - 1] <= s
+
+
 class _Busy:
     """Occupied intervals (Unix seconds) of rooms, one detainee and one lawyer in a window."""
+
+    _NONE = _Intervals(())
 
     def __init__(self, db: Database, cert_no: str, roster_no: str, start: datetime,
                  end: datetime, now: datetime, exclude: int = 0):
         lo, hi = int(start.timestamp()), int(end.timestamp())
-        self.rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.person: list[tuple[int, int]] = []
+        rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        person: list[tuple[int, int]] = []
         rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
             f" WHERE state IN {in_list(OCCUPYING_STATES)} AND start_ts < ? AND end_ts > ?"
             " AND id != ?", (*OCCUPYING_STATES, hi, lo, exclude)))
         rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
-            self.rooms[room_id].append((s, e))
+            rooms[room_id].append((s, e))
             if b_cert == cert_no or b_roster == roster_no:
-                self.person.append((s, e))
+                person.append((s, e))
+        self.rooms = {room_id: _Intervals(spans) for room_id, spans in rooms.items()}
+        self.person = _Intervals(person)
 
-    @staticmethod
-    def _free(intervals: list[tuple[int, int]], s: int, e: int) -> bool:
-        return not any(a < e and s < b for a, b in intervals)
+    def room(self, room_id: str) -> _Intervals:
+        return self.rooms.get(room_id, self._NONE)
 
     def room_free(self, room_id: str, start: datetime, end: datetime) -> bool:
-        return self._free(self.rooms[room_id], int(start.timestamp()), int(end.timestamp()))
+        return self.room(room_id).free(int(start.timestamp()), int(end.timestamp()))
 
     def people_free(self, start: datetime, end: datetime) -> bool:
-        return self._free(self.person, int(start.timestamp()), int(end.timestamp()))
+        return self.person.free(int(start.timestamp()), int(end.timestamp()))
 
 
 def held_span(start_ts: int, end_ts: int, started_at: str, now: datetime) -> tuple[int, int]:
@@ -287,13 +309,14 @@ def _candidate_starts(calendar: OpeningCalendar, now: datetime, until: datetime,
 def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[datetime], length: int,
               busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
     span = timedelta(minutes=length)
+    held = [(room, busy.room(room["id"])) for room in rooms]
     for start in starts:
         s = int(start.timestamp())  # once per start, not once per room
         e = s + length * 60
-        if not busy._free(busy.person, s, e):
+        if not busy.person.free(s, e):
             continue
-        for room in rooms:
-            if busy._free(busy.rooms[room["id"]], s, e):
+        for room, taken in held:
+            if taken.free(s, e):
                 return Offer(room_kind=kind, room_id=room["id"], room_name=room["name"],
                              start=start, end=start + span, immediate=start == now,
                              before_deadline=start < deadline)
