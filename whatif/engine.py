@@ -43,26 +43,6 @@ DEFAULT_SEEDS = 5
 # presented in them has reached its deadline (48 h) when the report is taken.
 SETTLE_DAYS = 3
 POPULATION_SEED = 0  # registers made for a database the simulator did not make
-# Indexes of the prepared copy only (prepare_source; the live file's schema belongs to
-# booking's migrations), for the two look-ups that scan every booking of the history and
-# so take most of a run on a year's history:
-# - the meetings in progress (B4: real_occupancy, start_refusal, several per simulated
-#   booking): indexed only where state = 'in_progress', in rowid order as a scan reads
-#   them, so those queries return the same rows in the same order;
-# - the room-overlap check of the bookings triggers (B4), run on every booking written:
-#   the schema's (room_id, start_ts) index reads every earlier booking of the room, this
-#   one (room_id, end_ts) only those that end after the new one starts. Its WHERE is the
-#   triggers' state list word for word, so only queries with that list can use it: the
-#   triggers' EXISTS, and booking's queries over OCCUPYING_STATES, which read the rows as
-#   sets (any overlap) or ORDER BY.
-# The tests pin a what-if's figures from before these indexes, per seed.
-_OCCUPYING = "('booked', 'arrived', 'in_progress', 'done')"
-SCRATCH_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS whatif_scratch_in_progress ON bookings(state)"
-    " WHERE state = 'in_progress'",
-    "CREATE INDEX IF NOT EXISTS whatif_scratch_room_end ON bookings(room_id, end_ts)"
-    f" WHERE state IN {_OCCUPYING}",
-)
 _REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
 # The report's counts shown per scenario (mean over seeds), in this order.
 COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cancelled", "open",
@@ -100,8 +80,10 @@ def copy_database(source: Path, target: Path) -> None:
 def prepare_source(live: Path, folder: Path, settings: Settings,
                    rewind_to: date | None = None) -> Path:
     """The live file copied once into folder (the backup API, read-only), opened there so
-    its migrations run, taken back to `rewind_to` for a back-test, and its WAL folded in:
-    the file every run of a what-if starts from (see scratch_copy)."""
+    its migrations run (among them m012's indexes for the look-ups of every simulated
+    booking, on a copy of a file made before them), taken back to `rewind_to` for a
+    back-test, and its WAL folded in: the file every run of a what-if starts from (see
+    scratch_copy)."""
     path = Path(folder) / "source.db"
     copy_database(live, path)
     db = open_database(path, anchor_every=0)
@@ -109,8 +91,6 @@ def prepare_source(live: Path, folder: Path, settings: Settings,
         if rewind_to is not None:
             from .backtest import rewind
             rewind(db, settings, rewind_to)
-        for sql in SCRATCH_INDEXES:
-            db.execute(sql)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.conn.close()
