@@ -161,6 +161,11 @@ class OpeningCalendar:
                       remember: bool = False) -> OpeningCalendar:
         return cls(db, settings.hours, settings.zone, settings.meetings.grid_minutes, remember)
 
+    @property
+    def fresh(self) -> bool:
+        """Nothing remembered yet: every answer is read from the database as it is now."""
+        return not self._days and not self._covers
+
     # --- one date -------------------------------------------------------------------------
 
     def day(self, day: date) -> DayHours:

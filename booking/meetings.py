@@ -27,7 +27,7 @@ from .errors import DomainError, NotFound
 from .fields import typed
 from .settings import Settings
 from .states import LIVE_STATES, OCCUPYING_STATES, WAITING_STATES, BookingState, in_list
-from .storage import one, transaction
+from .storage import insert_row, one, transaction
 
 RoomKind = Literal["meeting", "video", "interrogation"]
 # B5/B9: rooms where the officer confirms at start that nothing records or monitors.
@@ -276,20 +276,21 @@ def free_room(db: Database, kind: RoomKind, start: datetime, end: datetime,
 
 class _Starts:
     """Candidate starts made as the searches walk them, and kept for the next search:
-    most offers are found in the first day of a 16-day window."""
+    most offers are found in the first day of a 16-day window. Each start is kept with its
+    Unix time, worked out once for all the searches."""
 
     def __init__(self, starts: Iterator[datetime]):
         self._source = starts
-        self._made: list[datetime] = []
+        self._made: list[tuple[datetime, int]] = []
 
-    def __iter__(self) -> Iterator[datetime]:
+    def __iter__(self) -> Iterator[tuple[datetime, int]]:
         n = 0
         while True:
             if n == len(self._made):
                 start = next(self._source, None)
                 if start is None:
                     return
-                self._made.append(start)
+                self._made.append((start, int(start.timestamp())))
             yield self._made[n]
             n += 1
 
@@ -306,12 +307,11 @@ def _candidate_starts(calendar: OpeningCalendar, now: datetime, until: datetime,
     return _Starts(starts())
 
 
-def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[datetime], length: int,
-              busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
+def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[tuple[datetime, int]],
+              length: int, busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
     span = timedelta(minutes=length)
     held = [(room, busy.room(room["id"])) for room in rooms]
-    for start in starts:
-        s = int(start.timestamp())  # once per start, not once per room
+    for start, s in starts:  # s: the start's Unix time
         e = s + length * 60
         if not busy.person.free(s, e):
             continue
@@ -323,8 +323,65 @@ def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[datetime], len
     return None
 
 
+class _SeenOffers:
+    """The offers found on a database as it stands now, kept on the Database object (as
+    the audit's binding is): the same search asked again before anything was written is
+    answered from here. Exact, not a guess: the database's version is this connection's
+    count of rows written (sqlite3 total_changes, triggers included) and SQLite's
+    data_version (another connection's commit), and every input of the search is in the
+    key, so a kept answer is the one the search would give. offer_slots and then book()
+    for the same request at the same moment search once."""
+
+    def __init__(self) -> None:
+        self.version: tuple[int, int] | None = None
+        self.found: dict[tuple, tuple[object, list[Offer]]] = {}
+
+    @classmethod
+    def of(cls, db: Database) -> _SeenOffers:
+        seen = getattr(db, "_kiosk_offers", None)
+        if seen is None:
+            seen = cls()
+            db._kiosk_offers = seen
+        return seen
+
+    @staticmethod
+    def _version(db: Database) -> tuple[int, int]:
+        return db.conn.total_changes, db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def get(self, db: Database, key: tuple) -> list[Offer] | None:
+        version = self._version(db)
+        if version != self.version:
+            self.version, self.found = version, {}
+            return None
+        kept = self.found.get(key)
+        return None if kept is None else list(kept[1])
+
+    def put(self, key: tuple, hours: object, offers: list[Offer]) -> None:
+        if len(self.found) >= 16:
+            self.found.clear()
+        self.found[key] = (hours, list(offers))  # hours kept so its id in the key stays its own
+
+
 def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict,
             length: int, wants_video: bool) -> list[Offer]:
+    """B6: the earliest offers for a request now (see _search_offers), searched once for a
+    database that has not changed since (_SeenOffers). Only with a calendar that remembers
+    nothing yet: one that remembered dates before a write would search the old hours."""
+    if not calendar.fresh:
+        return _search_offers(db, clock, calendar, request, length, wants_video)
+    seen = _SeenOffers.of(db)
+    key = (request["id"], request["deadline"], request["cert_no"], request["roster_no"],
+           length, wants_video, clock.now(), clock.zone, id(calendar.hours), calendar.zone,
+           calendar.grid_minutes)
+    offers = seen.get(db, key)
+    if offers is None:
+        offers = _search_offers(db, clock, calendar, request, length, wants_video)
+        seen.put(key, calendar.hours, offers)
+    return offers
+
+
+def _search_offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict,
+                   length: int, wants_video: bool) -> list[Offer]:
     now = clock.now().replace(second=0, microsecond=0)
     deadline = parse_iso(request["deadline"], clock.zone)
     until = max(deadline, now) + SEARCH_BEYOND_DEADLINE
@@ -336,7 +393,7 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
         offers.append(meeting)
     # B5/B6: an interrogation room only when it is earlier than any meeting room.
     cutoff = meeting.start if meeting else until
-    early = itertools.takewhile(lambda s: s < cutoff, starts)  # starts are in order
+    early = itertools.takewhile(lambda s: s[0] < cutoff, starts)  # starts are in order
     interrogation = _earliest(_rooms(db, "interrogation"), "interrogation", early, length, busy,
                               now, deadline)
     if interrogation:
@@ -473,7 +530,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
     deferred = attribute_delay(delay_reason, start, deadline, declined)
     earliest_any = min((o.start for o in declined), default=None)
     try:
-        booking_id = db.table("bookings").insert({
+        booking_id = insert_row(db, "bookings", {
             "request_id": request_id, "room_id": room_id, "room_kind": room["kind"],
             "cert_no": request["cert_no"], "roster_no": request["roster_no"],
             "starts_at": iso(start), "ends_at": iso(end),
@@ -489,7 +546,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
             "consent_by": officer if room["kind"] == "interrogation" else None,
             "consent_at": iso(now) if room["kind"] == "interrogation" else None,
             "booked_by": officer, "booked_at": iso(now),
-        }).last_pk
+        })
     except sqlite3.IntegrityError as exc:
         raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
                           f"that time was just taken ({exc}); choose again") from None
