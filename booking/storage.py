@@ -720,16 +720,21 @@ def m012_issue16_hot_lookups(db: Database) -> None:
     # - B4's meetings in progress (real_occupancy, start_refusal, every offer and booking):
     #   indexed only where state = 'in_progress', in rowid order as a scan reads them, so the
     #   queries return the same rows in the same order.
-    # - B4's room-overlap triggers, on every booking written: (room_id, start_ts) reads every
-    #   earlier booking of the room; (room_id, end_ts) under the triggers' own state list
-    #   (word for word, as a partial index needs) only those that end after the new one
-    #   starts. Booking's queries over OCCUPYING_STATES read it as sets or ORDER BY.
+    # - B4's overlap triggers, on every booking written: (room_id, start_ts) reads every
+    #   earlier booking of the room, (cert_no, start_ts) every earlier meeting of the lawyer
+    #   and (roster_no, start_ts) of the detainee; (…, end_ts) under the triggers' own state
+    #   list (word for word, as a partial index needs) only those that end after the new one
+    #   starts. Booking's queries over OCCUPYING_STATES read them as sets or ORDER BY.
     # - C1's "this lawyer's request for this detainee that still awaits its meeting"
     #   (verification.current_request, at every presentation): by the pair, not by state.
     db.executescript(
         """
         CREATE INDEX bookings_in_progress ON bookings(state) WHERE state = 'in_progress';
         CREATE INDEX bookings_room_end_occupying ON bookings(room_id, end_ts)
+            WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
+        CREATE INDEX bookings_lawyer_end_occupying ON bookings(cert_no, end_ts)
+            WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
+        CREATE INDEX bookings_detainee_end_occupying ON bookings(roster_no, end_ts)
             WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
         CREATE INDEX meeting_requests_pair ON meeting_requests(cert_no, roster_no);
         """
