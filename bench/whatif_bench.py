@@ -38,7 +38,8 @@ def measure(history: Path, config: Path, scenarios: tuple[str, ...] = ()) -> dic
             "rates": {r.scenario.name: r.mean_rate for r in result.results},
             "run_seconds": [run.seconds for r in result.results for run in r.runs],
             "cpu_seconds": sum(run.cpu_seconds for r in result.results for run in r.runs),
-            "reconciles": all(r.reconciles for r in result.results)}
+            "reconciles": all(r.reconciles for r in result.results),
+            "load": os.getloadavg()[0]}  # wall time depends on what else runs
 
 
 def row(found: dict) -> tuple[str, str]:
@@ -48,7 +49,7 @@ def row(found: dict) -> tuple[str, str]:
             f"{found['seconds']:.1f} s ({found['runs']} runs on {found['workers']} processes,"
             f" {found['first']} .. {found['last']}, each run"
             f" {min(found['run_seconds']):.1f}–{max(found['run_seconds']):.1f} s,"
-            f" {found['cpu_seconds']:.0f} s CPU in all;"
+            f" {found['cpu_seconds']:.0f} s CPU in all, load average {found['load']:.1f};"
             f" expected compliance {rates})")
 
 

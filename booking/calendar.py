@@ -23,6 +23,7 @@ late in the year before, often before the package has a release for it). Choices
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -101,9 +102,11 @@ class _Official:
     name: str
 
 
+@functools.lru_cache(maxsize=4096)
 def _package_day(day: date) -> _Official | None | Literal["unknown"]:
     """The package's word on a date: a holiday, a make-up working day, nothing special,
-    or "unknown" for a year it does not cover."""
+    or "unknown" for a year it does not cover. Remembered: the installed package's
+    schedule does not change while the process runs."""
     try:
         resting, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
@@ -151,11 +154,17 @@ class OpeningCalendar:
         # remember=True: each date is read once (for one use case that looks at hundreds
         # of slots); the default reads the database on every call.
         self._days: dict[date, DayHours] | None = {} if remember else None
+        self._covers: dict[int, bool] | None = {} if remember else None
 
     @classmethod
     def from_settings(cls, db: Database, settings: Settings,
                       remember: bool = False) -> OpeningCalendar:
         return cls(db, settings.hours, settings.zone, settings.meetings.grid_minutes, remember)
+
+    @property
+    def fresh(self) -> bool:
+        """Nothing remembered yet: every answer is read from the database as it is now."""
+        return not self._days and not self._covers
 
     # --- one date -------------------------------------------------------------------------
 
@@ -197,6 +206,13 @@ class OpeningCalendar:
         """Whether an official schedule (the package or an import) covers the year."""
         if _package_day(date(year, 1, 1)) != "unknown":
             return True
+        if self._covers is None:
+            return self._imported_year(year)
+        if year not in self._covers:
+            self._covers[year] = self._imported_year(year)
+        return self._covers[year]
+
+    def _imported_year(self, year: int) -> bool:
         return one(self.db, "SELECT 1 FROM calendar_days WHERE source = 'official_import'"
                             " AND day BETWEEN ? AND ? LIMIT 1", _year_range(year)) is not None
 

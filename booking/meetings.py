@@ -7,6 +7,7 @@ kiosks on one file can never both win the same room time.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 import sqlite3
@@ -26,7 +27,7 @@ from .errors import DomainError, NotFound
 from .fields import typed
 from .settings import Settings
 from .states import LIVE_STATES, OCCUPYING_STATES, WAITING_STATES, BookingState, in_list
-from .storage import one, transaction
+from .storage import insert_row, one, transaction
 
 RoomKind = Literal["meeting", "video", "interrogation"]
 # B5/B9: rooms where the officer confirms at start that nothing records or monitors.
@@ -184,33 +185,54 @@ def check_custody(db: Database, roster_no: str, rule: str = "V8") -> None:
         raise refusal
 
 
+class _Intervals:
+    """Occupied intervals [a, b) in Unix seconds, sorted by start with the running maximum of
+    their ends, so "does [s, e) overlap any of them?" is one binary search: those that start
+    before e are a prefix, and one of them reaches past s exactly when the prefix's latest end
+    does. The same answer as testing every interval (a < e and s < b), in O(log n)."""
+
+    __slots__ = ("_starts", "_reach")
+
+    def __init__(self, intervals: Iterable[tuple[int, int]]):
+        ordered = sorted(intervals)
+        self._starts = [a for a, _ in ordered]
+        self._reach = list(itertools.accumulate((b for _, b in ordered), max))
+
+    def free(self, s: int, e: int) -> bool:
+        n = bisect.bisect_left(self._starts, e)  # the intervals with a < e
+        return n == 0 or self._reach[n - 1] <= s
+
+
 class _Busy:
     """Occupied intervals (Unix seconds) of rooms, one detainee and one lawyer in a window."""
+
+    _NONE = _Intervals(())
 
     def __init__(self, db: Database, cert_no: str, roster_no: str, start: datetime,
                  end: datetime, now: datetime, exclude: int = 0):
         lo, hi = int(start.timestamp()), int(end.timestamp())
-        self.rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.person: list[tuple[int, int]] = []
+        rooms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        person: list[tuple[int, int]] = []
         rows = list(db.execute(
             "SELECT room_id, cert_no, roster_no, start_ts, end_ts FROM bookings"
             f" WHERE state IN {in_list(OCCUPYING_STATES)} AND start_ts < ? AND end_ts > ?"
             " AND id != ?", (*OCCUPYING_STATES, hi, lo, exclude)))
         rows += real_occupancy(db, now)  # B4: a meeting started late or running over
         for room_id, b_cert, b_roster, s, e in rows:
-            self.rooms[room_id].append((s, e))
+            rooms[room_id].append((s, e))
             if b_cert == cert_no or b_roster == roster_no:
-                self.person.append((s, e))
+                person.append((s, e))
+        self.rooms = {room_id: _Intervals(spans) for room_id, spans in rooms.items()}
+        self.person = _Intervals(person)
 
-    @staticmethod
-    def _free(intervals: list[tuple[int, int]], s: int, e: int) -> bool:
-        return not any(a < e and s < b for a, b in intervals)
+    def room(self, room_id: str) -> _Intervals:
+        return self.rooms.get(room_id, self._NONE)
 
     def room_free(self, room_id: str, start: datetime, end: datetime) -> bool:
-        return self._free(self.rooms[room_id], int(start.timestamp()), int(end.timestamp()))
+        return self.room(room_id).free(int(start.timestamp()), int(end.timestamp()))
 
     def people_free(self, start: datetime, end: datetime) -> bool:
-        return self._free(self.person, int(start.timestamp()), int(end.timestamp()))
+        return self.person.free(int(start.timestamp()), int(end.timestamp()))
 
 
 def held_span(start_ts: int, end_ts: int, started_at: str, now: datetime) -> tuple[int, int]:
@@ -254,20 +276,21 @@ def free_room(db: Database, kind: RoomKind, start: datetime, end: datetime,
 
 class _Starts:
     """Candidate starts made as the searches walk them, and kept for the next search:
-    most offers are found in the first day of a 16-day window."""
+    most offers are found in the first day of a 16-day window. Each start is kept with its
+    Unix time, worked out once for all the searches."""
 
     def __init__(self, starts: Iterator[datetime]):
         self._source = starts
-        self._made: list[datetime] = []
+        self._made: list[tuple[datetime, int]] = []
 
-    def __iter__(self) -> Iterator[datetime]:
+    def __iter__(self) -> Iterator[tuple[datetime, int]]:
         n = 0
         while True:
             if n == len(self._made):
                 start = next(self._source, None)
                 if start is None:
                     return
-                self._made.append(start)
+                self._made.append((start, int(start.timestamp())))
             yield self._made[n]
             n += 1
 
@@ -284,24 +307,81 @@ def _candidate_starts(calendar: OpeningCalendar, now: datetime, until: datetime,
     return _Starts(starts())
 
 
-def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[datetime], length: int,
-              busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
+def _earliest(rooms: list[dict], kind: RoomKind, starts: Iterable[tuple[datetime, int]],
+              length: int, busy: _Busy, now: datetime, deadline: datetime) -> Offer | None:
     span = timedelta(minutes=length)
-    for start in starts:
-        s = int(start.timestamp())  # once per start, not once per room
+    held = [(room, busy.room(room["id"])) for room in rooms]
+    for start, s in starts:  # s: the start's Unix time
         e = s + length * 60
-        if not busy._free(busy.person, s, e):
+        if not busy.person.free(s, e):
             continue
-        for room in rooms:
-            if busy._free(busy.rooms[room["id"]], s, e):
+        for room, taken in held:
+            if taken.free(s, e):
                 return Offer(room_kind=kind, room_id=room["id"], room_name=room["name"],
                              start=start, end=start + span, immediate=start == now,
                              before_deadline=start < deadline)
     return None
 
 
+class _SeenOffers:
+    """The offers found on a database as it stands now, kept on the Database object (as
+    the audit's binding is): the same search asked again before anything was written is
+    answered from here. Exact, not a guess: the database's version is this connection's
+    count of rows written (sqlite3 total_changes, triggers included) and SQLite's
+    data_version (another connection's commit), and every input of the search is in the
+    key, so a kept answer is the one the search would give. offer_slots and then book()
+    for the same request at the same moment search once."""
+
+    def __init__(self) -> None:
+        self.version: tuple[int, int] | None = None
+        self.found: dict[tuple, tuple[object, list[Offer]]] = {}
+
+    @classmethod
+    def of(cls, db: Database) -> _SeenOffers:
+        seen = getattr(db, "_kiosk_offers", None)
+        if seen is None:
+            seen = cls()
+            db._kiosk_offers = seen
+        return seen
+
+    @staticmethod
+    def _version(db: Database) -> tuple[int, int]:
+        return db.conn.total_changes, db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def get(self, db: Database, key: tuple) -> list[Offer] | None:
+        version = self._version(db)
+        if version != self.version:
+            self.version, self.found = version, {}
+            return None
+        kept = self.found.get(key)
+        return None if kept is None else list(kept[1])
+
+    def put(self, key: tuple, hours: object, offers: list[Offer]) -> None:
+        if len(self.found) >= 16:
+            self.found.clear()
+        self.found[key] = (hours, list(offers))  # hours kept so its id in the key stays its own
+
+
 def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict,
             length: int, wants_video: bool) -> list[Offer]:
+    """B6: the earliest offers for a request now (see _search_offers), searched once for a
+    database that has not changed since (_SeenOffers). Only with a calendar that remembers
+    nothing yet: one that remembered dates before a write would search the old hours."""
+    if not calendar.fresh:
+        return _search_offers(db, clock, calendar, request, length, wants_video)
+    seen = _SeenOffers.of(db)
+    key = (request["id"], request["deadline"], request["cert_no"], request["roster_no"],
+           length, wants_video, clock.now(), clock.zone, id(calendar.hours), calendar.zone,
+           calendar.grid_minutes)
+    offers = seen.get(db, key)
+    if offers is None:
+        offers = _search_offers(db, clock, calendar, request, length, wants_video)
+        seen.put(key, calendar.hours, offers)
+    return offers
+
+
+def _search_offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict,
+                   length: int, wants_video: bool) -> list[Offer]:
     now = clock.now().replace(second=0, microsecond=0)
     deadline = parse_iso(request["deadline"], clock.zone)
     until = max(deadline, now) + SEARCH_BEYOND_DEADLINE
@@ -313,7 +393,7 @@ def _offers(db: Database, clock: Clock, calendar: OpeningCalendar, request: dict
         offers.append(meeting)
     # B5/B6: an interrogation room only when it is earlier than any meeting room.
     cutoff = meeting.start if meeting else until
-    early = itertools.takewhile(lambda s: s < cutoff, starts)  # starts are in order
+    early = itertools.takewhile(lambda s: s[0] < cutoff, starts)  # starts are in order
     interrogation = _earliest(_rooms(db, "interrogation"), "interrogation", early, length, busy,
                               now, deadline)
     if interrogation:
@@ -450,7 +530,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
     deferred = attribute_delay(delay_reason, start, deadline, declined)
     earliest_any = min((o.start for o in declined), default=None)
     try:
-        booking_id = db.table("bookings").insert({
+        booking_id = insert_row(db, "bookings", {
             "request_id": request_id, "room_id": room_id, "room_kind": room["kind"],
             "cert_no": request["cert_no"], "roster_no": request["roster_no"],
             "starts_at": iso(start), "ends_at": iso(end),
@@ -466,7 +546,7 @@ def place_booking(db: Database, clock: Clock, calendar: OpeningCalendar, officer
             "consent_by": officer if room["kind"] == "interrogation" else None,
             "consent_at": iso(now) if room["kind"] == "interrogation" else None,
             "booked_by": officer, "booked_at": iso(now),
-        }).last_pk
+        })
     except sqlite3.IntegrityError as exc:
         raise DomainError("B4", "该时间已被占用（可能另一台终端刚刚预约），请重新选择",
                           f"that time was just taken ({exc}); choose again") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+from sqlite_utils.utils import dedupe_keys
 
 from . import audit
 from .clock import SystemClock
@@ -262,8 +263,31 @@ def transaction(db: Database) -> Iterator[Database]:
 
 
 def one(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
-    """First row of a query as a dict, or None."""
-    return next(iter(db.query(sql, params)), None)
+    """First row of a query as a dict, or None. A SELECT goes straight to the connection
+    (sqlite-utils' query() wraps every statement in a savepoint, in case it writes: two
+    more statements per read, and the hottest reads of a booking are these)."""
+    if not sql.lstrip()[:6].upper() == "SELECT":
+        return next(iter(db.query(sql, params)), None)
+    cursor = db.conn.execute(sql, params)
+    try:
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip(dedupe_keys(d[0] for d in cursor.description), row, strict=True))
+    finally:
+        cursor.close()
+
+
+def insert_row(db: Database, table: str, row: dict) -> int:
+    """INSERT one row (values as they are: text, numbers, None) into a table with an INTEGER
+    PRIMARY KEY; its id. One statement, where sqlite-utils' insert() also reads the schema
+    for views and builds its statement on every call (the use cases' hottest writes)."""
+    if not re.fullmatch(r"[a-z_]+", table) or not all(re.fullmatch(r"[a-z_]+", c) for c in row):
+        raise ValueError(f"not a table or column name: {table} {list(row)}")
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    return db.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                           tuple(row.values())).lastrowid
 
 
 def scalar(db: Database, sql: str, params: tuple | dict = ()):
@@ -688,3 +712,30 @@ def m011_issue13_state_checks(db: Database) -> None:
                      (table,))
         allowed = ", ".join(map(_sql_value, values))
         _rebuild_table(db, table, _with_check(sql, definition, f"CHECK ({column} IN ({allowed}))"))
+
+
+@migrations()
+def m012_issue16_hot_lookups(db: Database) -> None:
+    # Issue 16: the look-ups every booking makes read a whole year's history without these.
+    # - B4's meetings in progress (real_occupancy, start_refusal, every offer and booking):
+    #   indexed only where state = 'in_progress', in rowid order as a scan reads them, so the
+    #   queries return the same rows in the same order.
+    # - B4's overlap triggers, on every booking written: (room_id, start_ts) reads every
+    #   earlier booking of the room, (cert_no, start_ts) every earlier meeting of the lawyer
+    #   and (roster_no, start_ts) of the detainee; (…, end_ts) under the triggers' own state
+    #   list (word for word, as a partial index needs) only those that end after the new one
+    #   starts. Booking's queries over OCCUPYING_STATES read them as sets or ORDER BY.
+    # - C1's "this lawyer's request for this detainee that still awaits its meeting"
+    #   (verification.current_request, at every presentation): by the pair, not by state.
+    db.executescript(
+        """
+        CREATE INDEX bookings_in_progress ON bookings(state) WHERE state = 'in_progress';
+        CREATE INDEX bookings_room_end_occupying ON bookings(room_id, end_ts)
+            WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
+        CREATE INDEX bookings_lawyer_end_occupying ON bookings(cert_no, end_ts)
+            WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
+        CREATE INDEX bookings_detainee_end_occupying ON bookings(roster_no, end_ts)
+            WHERE state IN ('booked', 'arrived', 'in_progress', 'done');
+        CREATE INDEX meeting_requests_pair ON meeting_requests(cert_no, roster_no);
+        """
+    )

@@ -24,7 +24,7 @@ from .models import (
     Verification,
 )
 from .states import OPEN_REQUEST_STATES, RequestState, in_list
-from .storage import one, transaction
+from .storage import insert_row, one, transaction
 
 DEADLINE = timedelta(hours=48)
 MAX_DEFENDERS = 2
@@ -429,7 +429,7 @@ def open_request(db: Database, clock: Clock, officer: str, *, cert_no: str, rost
     lawyer one of the detainee's defenders (V6; a duty lawyer helps, V10). Audited as
     open_request, with `detail` added to the entry. Returns the request's id."""
     now = clock.now()
-    request_id = db.table("meeting_requests").insert({
+    request_id = insert_row(db, "meeting_requests", {
         "presented_at": iso(now), "officer": officer, "cert_no": cert_no,
         "roster_no": roster_no, "firm_code": firm_code, "basis": basis,
         "document_no": document_no, "inspected_in_person": int(inspected_in_person),
@@ -439,7 +439,7 @@ def open_request(db: Database, clock: Clock, officer: str, *, cert_no: str, rost
         "state": (RequestState.AWAITING_PERMISSION if needs_permission
                   else RequestState.OPEN),
         "lawyer_phone": lawyer_phone,
-    }).last_pk
+    })
     if basis != "duty_notice":
         db.execute(
             "INSERT INTO defenders (roster_no, cert_no, basis, document_no, signed_by,"
@@ -515,12 +515,12 @@ def verify_documents(db: Database, clock: Clock, officer: str, p: Presentation) 
         cert_no, roster_no = p.cert_no.strip(), p.roster_no.strip()
         if failures:
             first = failures[0]
-            refusal_id = db.table("refusals").insert({
+            refusal_id = insert_row(db, "refusals", {
                 "at": iso(now), "officer": officer, "cert_no": cert_no, "roster_no": roster_no,
                 "rule": first.rule, "document": first.document,
                 "reason_zh": "；".join(f"{c.rule} {c.zh}" for c in failures),
                 "reason_en": "; ".join(f"{c.rule} {c.en}" for c in failures),
-            }).last_pk
+            })
             audit.record(db, clock, officer, "refuse", f"refusal:{refusal_id}", {
                 "cert_no": cert_no, "roster_no": roster_no,
                 "rules": [c.rule for c in failures]})

@@ -56,6 +56,7 @@ from booking.meetings import (
     offer_slots,
     release_late,
     start_meeting,
+    suggested_delay_reason,
 )
 from booking.permission import record_permission
 from booking.rooms import sync_rooms
@@ -404,10 +405,11 @@ class Simulator:
                   (request_id,))
         self._busy.discard((row["cert_no"], row["roster_no"]))
 
-    def _reason_now(self) -> str:
-        now = self.clock.now()
-        open_now = any(s <= now < e for s, e in self._calendar().day(now.date()).sessions)
-        return "rooms_busy" if open_now else "outside_hours"
+    def _reason_now(self, length: int) -> str:
+        """C3: the reason the desk suggests for a meeting of `length` minutes that is not now
+        (booking's rule, meetings.suggested_delay_reason: all rooms busy when it would fit
+        in a session open now, otherwise outside opening hours)."""
+        return suggested_delay_reason(self._calendar(), self.clock.now(), length)
 
     def _choose_offer(self, request_id: int, length: int, wants_video: bool,
                       levers_left: int = 3) -> tuple[Offer, str, bool] | None:
@@ -425,12 +427,12 @@ class Simulator:
         meeting, interrogation = by_kind.get("meeting"), by_kind.get("interrogation")
         video = by_kind.get("video")
         if video and video.before_deadline:  # the lawyer asked for video (B1)
-            return video, self._reason_now(), False
+            return video, self._reason_now(length), False
         consents = rng.random() < p.interrogation_consent_rate
         if interrogation and interrogation.before_deadline and consents:
             if not (meeting and meeting.before_deadline):
                 self.counts["interrogation"] += 1  # the first lever
-            return interrogation, self._reason_now(), True
+            return interrogation, self._reason_now(length), True
         if meeting and meeting.before_deadline:
             return self._meeting_choice(offers, meeting)
         # At risk: nothing in a meeting room before the deadline, interrogation declined.
@@ -439,7 +441,7 @@ class Simulator:
             video = next((o for o in seen.offers if o.room_kind == "video"), None)
             if video and video.before_deadline:
                 self.counts["video"] += 1
-                return video, self._reason_now(), False
+                return video, self._reason_now(length), False
         if levers_left and self.duty_sessions_on_demand and \
                 self._duty_day(offers.deadline, length):
             return self._choose_offer(request_id, length, wants_video, levers_left - 1)
@@ -463,7 +465,7 @@ class Simulator:
             if later is not None:  # after the deadline too: a breach with that reason
                 return later, rng.choice(("in_court", "being_questioned", "in_hospital",
                                           "in_transit")), False
-        return meeting, self._reason_now(), False
+        return meeting, self._reason_now(offers.length_minutes), False
 
     def _later_offer(self, request_id: int, length: int, not_before: datetime) -> Offer | None:
         """The earliest meeting-room time from not_before: offers seen from a clock set there."""

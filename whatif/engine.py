@@ -10,12 +10,14 @@ processes, as many as balance them best on the cores (`worker_count`).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import re
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time as wallclock
 from collections import Counter
 from collections.abc import Callable
@@ -43,26 +45,6 @@ DEFAULT_SEEDS = 5
 # presented in them has reached its deadline (48 h) when the report is taken.
 SETTLE_DAYS = 3
 POPULATION_SEED = 0  # registers made for a database the simulator did not make
-# Indexes of the prepared copy only (prepare_source; the live file's schema belongs to
-# booking's migrations), for the two look-ups that scan every booking of the history and
-# so take most of a run on a year's history:
-# - the meetings in progress (B4: real_occupancy, start_refusal, several per simulated
-#   booking): indexed only where state = 'in_progress', in rowid order as a scan reads
-#   them, so those queries return the same rows in the same order;
-# - the room-overlap check of the bookings triggers (B4), run on every booking written:
-#   the schema's (room_id, start_ts) index reads every earlier booking of the room, this
-#   one (room_id, end_ts) only those that end after the new one starts. Its WHERE is the
-#   triggers' state list word for word, so only queries with that list can use it: the
-#   triggers' EXISTS, and booking's queries over OCCUPYING_STATES, which read the rows as
-#   sets (any overlap) or ORDER BY.
-# The tests pin a what-if's figures from before these indexes, per seed.
-_OCCUPYING = "('booked', 'arrived', 'in_progress', 'done')"
-SCRATCH_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS whatif_scratch_in_progress ON bookings(state)"
-    " WHERE state = 'in_progress'",
-    "CREATE INDEX IF NOT EXISTS whatif_scratch_room_end ON bookings(room_id, end_ts)"
-    f" WHERE state IN {_OCCUPYING}",
-)
 _REGISTER = re.compile(r"^file:simulated-lawyers-seed(-?\d+)\.csv$")
 # The report's counts shown per scenario (mean over seeds), in this order.
 COUNTS = ("verified", "met", "breached", "deferred_by_lawyer", "no_show", "cancelled", "open",
@@ -100,8 +82,10 @@ def copy_database(source: Path, target: Path) -> None:
 def prepare_source(live: Path, folder: Path, settings: Settings,
                    rewind_to: date | None = None) -> Path:
     """The live file copied once into folder (the backup API, read-only), opened there so
-    its migrations run, taken back to `rewind_to` for a back-test, and its WAL folded in:
-    the file every run of a what-if starts from (see scratch_copy)."""
+    its migrations run (among them m012's indexes for the look-ups of every simulated
+    booking, on a copy of a file made before them), taken back to `rewind_to` for a
+    back-test, and its WAL folded in: the file every run of a what-if starts from (see
+    scratch_copy)."""
     path = Path(folder) / "source.db"
     copy_database(live, path)
     db = open_database(path, anchor_every=0)
@@ -109,8 +93,6 @@ def prepare_source(live: Path, folder: Path, settings: Settings,
         if rewind_to is not None:
             from .backtest import rewind
             rewind(db, settings, rewind_to)
-        for sql in SCRATCH_INDEXES:
-            db.execute(sql)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.conn.close()
@@ -397,14 +379,24 @@ def worker_count(jobs: int, cores: int) -> int:
     return best
 
 
+def default_start_method() -> str:
+    """fork where the platform has it and no other thread could hold a lock across the fork
+    (the CLI, the bench); spawn otherwise (a test runner's worker, with its own threads)."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: date,
                days: int, seeds: list[int], workers: int | None = None,
                progress: Progress | None = None, rewind_to: date | None = None,
-               start_method: str = "spawn") -> WhatIf:
+               start_method: str | None = None) -> WhatIf:
     """Every scenario (the first is today's configuration) with every seed. workers: worker
     processes (default: worker_count for the runs on this machine's cores; 1 runs here, in
-    this process). start_method: "fork" from inside the Textual app, whose replaced stderr
-    has no file descriptor for spawn's resource tracker; the children only run run_job."""
+    this process). start_method: None for "fork" where there is one and this process runs
+    one thread (the workers start with everything imported: about 1.3 s of CPU each
+    spared), else "spawn"; "fork" from inside the Textual app, whose replaced stderr has
+    no file descriptor for spawn's resource tracker; the children only run run_job."""
     began = wallclock.perf_counter()
     results = {s.name: ScenarioResult(s) for s in scenarios}
     total = len(scenarios) * len(seeds)
@@ -425,7 +417,8 @@ def run_whatif(source: Path, scenarios: list[Scenario], demand: Demand, first: d
                     progress(done, len(jobs))
         else:
             with ProcessPoolExecutor(max_workers=workers,
-                                     mp_context=get_context(start_method)) as pool:
+                                     mp_context=get_context(start_method
+                                                            or default_start_method())) as pool:
                 futures = [pool.submit(run_job, job) for job in jobs]
                 for future in as_completed(futures):
                     run = future.result()

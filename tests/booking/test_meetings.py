@@ -291,3 +291,37 @@ def test_b11_lawyer_within_the_limit_starts_only_after_arrival_is_recorded(centr
     started = start_meeting(centre, clock, settings, OFFICER, booking.id)
     assert started.state == "in_progress"
     assert centre.table("bookings").get(booking.id)["arrived_at"] == "2026-11-24T13:15:00+08:00"
+
+
+def test_b6_offers_searched_once_while_nothing_is_written(centre, clock, settings,
+                                                          monkeypatch):
+    """Issue 16: offer_slots then book() for the same request at the same moment search once;
+    a write on this connection, another connection's commit or a later clock search again."""
+    import sqlite3
+
+    from booking import meetings
+
+    searches = []
+    search = meetings._search_offers
+    monkeypatch.setattr(meetings, "_search_offers",
+                        lambda *args: searches.append(args[3]["id"]) or search(*args))
+    first = request_at(centre, clock, at(2026, 11, 24, 9, 0))
+    offers = offer_slots(centre, clock, settings, first.id)
+    assert offer_slots(centre, clock, settings, first.id) == offers and searches == [first.id]
+    other = request_at(centre, clock, at(2026, 11, 24, 9, 0), cert_no="13101200910123457",
+                       letter_lawyer_name="刘洋")  # another lawyer, the same detainee
+    taken = meeting_offer(offer_slots(centre, clock, settings, other.id))
+    book(centre, clock, settings, OFFICER, other.id, taken.room_id, taken.start)
+    assert searches == [first.id, other.id]  # book() took the offers just searched
+    again = meeting_offer(offer_slots(centre, clock, settings, first.id))
+    assert searches[-1] == first.id and again != meeting_offer(offers)  # the detainee is taken
+    assert again.start >= taken.end
+    path = centre.execute("PRAGMA database_list").fetchone()[2]
+    with sqlite3.connect(path) as conn:  # another kiosk's commit
+        conn.execute("UPDATE rooms SET name = name || ' (new)' WHERE id = ?", (again.room_id,))
+    renamed = meeting_offer(offer_slots(centre, clock, settings, first.id))
+    assert searches == [first.id, other.id, first.id, first.id]
+    assert renamed.room_name == again.room_name + " (new)"
+    clock.set(at(2026, 11, 24, 9, 5))
+    offer_slots(centre, clock, settings, first.id)
+    assert len(searches) == 5

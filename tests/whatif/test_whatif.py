@@ -42,14 +42,17 @@ def _counts(verified, met, breached, no_show, cancelled, open_, interrogation, v
 
 
 # The figures of the two what-ifs below, taken before the engine was sped up (issue 16) and
-# before the simulator left booking/ (issue 13): per scenario, per seed.
+# before the simulator left booking/ (issue 13): per scenario, per seed. Re-pinned once since
+# (issue 13): the simulator takes C3's suggested reason from booking, which says outside
+# hours for a meeting that no longer fits before closing: one breach of seed 2 moved from
+# rooms_busy to outside_hours in each scenario; the rates and counts did not move.
 PINNED_SUNDAY = [
     [(1, 0.1204, _counts(321, 36, 263, 11, 4, 0, 72, 36, 36, 0), {"rooms_busy": 263}),
      (2, 0.099, _counts(322, 30, 273, 4, 2, 0, 70, 35, 30, 0),
-      {"rooms_busy": 272, "outside_hours": 1})],
+      {"rooms_busy": 271, "outside_hours": 2})],
     [(1, 0.1405, _counts(321, 42, 257, 11, 4, 0, 81, 42, 36, 37), {"rooms_busy": 257}),
      (2, 0.1233, _counts(323, 37, 263, 5, 3, 0, 77, 40, 30, 32),
-      {"rooms_busy": 262, "outside_hours": 1})]]
+      {"rooms_busy": 261, "outside_hours": 2})]]
 PINNED_PLUS_ROOM = [
     [(1, 0.1429, _counts(89, 11, 66, 5, 0, 3, 24, 12, 0, 0), {"rooms_busy": 66},
       {"video": 24, "lapsed": 15})],
