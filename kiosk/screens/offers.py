@@ -44,6 +44,7 @@ from booking.watch import RED_UNDER, format_left
 from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
+from kiosk.components.toast import say
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import (
     ConfirmDialog,
@@ -144,16 +145,16 @@ def open_request(app: App, notice: Notice, request_id: int, *,
 
                 print_permission_notice(app, request_id)
             else:
-                app.notify(f"{label('permission.to_notify_note', 'zh')}\n"
-                           f"{label('permission.to_notify_note', 'en')}", severity="warning")
+                say(app, (label("permission.to_notify_note", "zh"),
+                          label("permission.to_notify_note", "en")), severity="warning")
             if row["state"] == "open":
                 deadline = datetime.fromisoformat(row["deadline"]).astimezone(app.settings.zone)
-                app.notify("\n".join(f"{label('permission.granted_note', lang)}"
-                                     f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
+                say(app, tuple(f"{label('permission.granted_note', lang)}"
+                               f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
                 app.push_screen(OffersScreen(request_id))
             else:
-                app.notify(f"{label('permission.refused_note', 'zh')}\n"
-                           f"{label('permission.refused_note', 'en')}", severity="warning")
+                say(app, (label("permission.refused_note", "zh"),
+                          label("permission.refused_note", "en")), severity="warning")
 
         app.push_screen(PermissionDialog(card), decided)
     elif card.live_booking_id is not None:

@@ -20,6 +20,7 @@ from booking.watch import RED_UNDER, WatchItem, format_left, watch_list
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice, attempt
+from kiosk.components.toast import say
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.offers import open_request
@@ -88,8 +89,8 @@ class WatchScreen(Screen):
         app = self.app
         if attempt(self.notice, record_lawyer_told, app.db, app.clock, app.officer,
                    item.request_id) is not None:
-            app.notify(f"{label('watch.told', 'zh')} #{item.request_id}\n"
-                       f"{label('watch.told', 'en')} #{item.request_id}")
+            say(app, (f"{label('watch.told', 'zh')} #{item.request_id}",
+                      f"{label('watch.told', 'en')} #{item.request_id}"))
             self.action_reload()
 
     def _set_language(self, language: Language) -> None:
