@@ -16,11 +16,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from booking.clock import SystemClock
+from kiosk.components import linebreak
 from kiosk.components.bilingual import relabel_bindings
 from kiosk.components.toast import relanguage, say
 from kiosk.i18n import LABELS, Language, label, other
 from kiosk.screens.sign_in import SignInScreen
 from kiosk.startup import Loaded, Startup, StartupFailure
+
+linebreak.install()  # issue 12: no line of screen text starts with "。" or "，"
 
 if TYPE_CHECKING:  # loaded after the first screen (kiosk/startup.py)
     from sqlite_utils import Database
