@@ -44,3 +44,23 @@ async def test_dialog_buttons_are_on_screen_at_80x24(app, monkeypatch):
         await _delay_reason(pilot)
         shown = screen_text(app)
         assert "确认" in shown and "取消" in shown
+
+
+async def test_issue12_the_header_clock_shows_at_80_columns_in_english(app, monkeypatch):
+    """The header's clock is never cut off at 80 columns, in English (the longer language):
+    on the sign-in and verify screens and each desk screen."""
+    record_prints(app, monkeypatch)
+    async with app.run_test(size=NARROW) as pilot:
+        await pilot.pause()
+        await press(pilot, "f2")
+        headers = {"sign-in": screen_text(app).splitlines()[0]}
+        await to_offers(pilot)
+        headers["offers"] = screen_text(app).splitlines()[0]
+        await press(pilot, "enter", "escape")
+        headers["verify"] = screen_text(app).splitlines()[0]
+        for key in ("f4", "f5", "f6", "f7"):
+            await press(pilot, key)
+            headers[key] = screen_text(app).splitlines()[0]
+        assert {where: header for where, header in headers.items()
+                if not header.endswith("11-24 Tue 09:00")} == {}
+        assert "Check documents" in headers["verify"]
