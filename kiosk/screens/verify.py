@@ -191,12 +191,22 @@ class VerifyScreen(Screen):
         app = self.app
         verification = attempt(notice, verify_documents, app.db, app.clock, app.officer,
                                presentation)
-        if verification is not None:
-            notice.clear()
-            self.query_one(ResultPanel).show(verification)
-            self._offer_booking(verification)
-            self._offer_end_defence(verification)
-            self._show_complaint(verification.refusal_id)
+        if verification is None:
+            self._bring_into_view(notice)
+            return
+        notice.clear()
+        result = self.query_one(ResultPanel)
+        result.show(verification)
+        self._offer_booking(verification)
+        self._offer_end_defence(verification)
+        self._show_complaint(verification.refusal_id)
+        self._bring_into_view(result)
+
+    def _bring_into_view(self, widget: Widget) -> None:
+        """Issue 12: the result (which document failed, or the refusal) is on screen without
+        scrolling, at 80x24 too: the form scrolls up until it is at the top."""
+        body = self.query_one("#verify-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_to_widget, widget, top=True, animate=False)
 
     # -- C6: a refusal tells the lawyer where to complain
 
