@@ -16,10 +16,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from booking.clock import SystemClock
+from kiosk.components import linebreak
 from kiosk.components.bilingual import relabel_bindings
+from kiosk.components.toast import relanguage, say
 from kiosk.i18n import LABELS, Language, label, other
 from kiosk.screens.sign_in import SignInScreen
 from kiosk.startup import Loaded, Startup, StartupFailure
+
+linebreak.install()  # issue 12: no line of screen text starts with "。" or "，"
 
 if TYPE_CHECKING:  # loaded after the first screen (kiosk/startup.py)
     from sqlite_utils import Database
@@ -217,8 +221,8 @@ class KioskApp(App):
         idle = monotonic() - self.last_input
         if self.officer is not None and idle >= self.settings.security.idle_lock_minutes * 60:
             self.action_sign_out()
-            self.notify("无操作已自动退出，请重新登录 / signed out after inactivity: sign in again",
-                        timeout=30)
+            say(self, ("无操作已自动退出，请重新登录", "Signed out after inactivity: sign in again"),
+                timeout=30)
 
     @property
     def desk(self) -> Desk:
@@ -234,6 +238,7 @@ class KioskApp(App):
     def watch_language(self, language: Language) -> None:
         relabel_bindings(self, language)
         self.refresh_bindings()
+        relanguage(self, language)  # toasts still on screen follow F2
 
     def watch_officer(self) -> None:
         self.refresh_bindings()  # sign-out is offered only to someone signed in
@@ -301,8 +306,8 @@ class KioskApp(App):
 
         def unlocked(staff_no: str | None) -> None:
             if staff_no:
-                self.notify(" / ".join(label("staff.unlocked", language).format(
-                    staff_no=staff_no) for language in ("zh", "en")), timeout=10)
+                say(self, tuple(label("staff.unlocked", language).format(staff_no=staff_no)
+                                for language in ("zh", "en")), timeout=10)
 
         if not isinstance(self.screen, StaffDialog):
             self.push_screen(StaffDialog(), unlocked)

@@ -38,7 +38,7 @@ LABELS: dict[str, dict[Language, str]] = {
     "staff.officer": {"zh": "民警", "en": "officer"},
     "staff.warden": {"zh": "所领导", "en": "warden"},
     # verify screen
-    "verify.title": {"zh": "核验律师会见材料", "en": "Check the lawyer's documents"},
+    "verify.title": {"zh": "核验律师会见材料", "en": "Check documents"},
     "verify.certificate": {"zh": "律师执业证书", "en": "Practice certificate"},
     "verify.cert_no": {"zh": "执业证号", "en": "Certificate number"},
     "verify.inspected": {"zh": "已当面核验执业证书", "en": "Certificate inspected in person"},

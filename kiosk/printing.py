@@ -2,8 +2,8 @@
 
 The database is read and written on the app's thread (its sqlite connection belongs to it);
 only the printer job runs in a thread. A printer fault never touches the booking: the ticket
-keeps the fault, the officer sees it in both languages, and F9 prints the job again once the
-printer is fixed.
+keeps the fault, the officer sees it in the screen's language (the paper stays bilingual), and
+F9 prints the job again once the printer is fixed; then the fault's toast, and only it, goes.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Literal
 from weakref import WeakKeyDictionary
 
 from textual.message import Message
+from textual.notifications import Notification
 from textual.worker import Worker
 
 from booking.errors import DomainError
 from booking.notices import permission_notice_for, refusal_slip_for
 from booking.queue import Ticket, mark_print_failed, mark_printed, ticket_of
 from booking.tickets import TicketData, consent_for, ticket_for
+from kiosk.components.toast import Pair, say, split_pair, withdraw
 from printers import (
     Document,
     PrintedJob,
@@ -50,8 +52,9 @@ REPRINT_KEY = "F9"
 # One job at a time: a network printer takes one connection, and the file printer picks the
 # next free file name.
 _printer_busy = threading.Lock()
-# Per app: how to print again what failed last (F9).
+# Per app: how to print again what failed last (F9), and the toast that told the fault.
 _last_failure: WeakKeyDictionary[KioskApp, _Job] = WeakKeyDictionary()
+_fault_toast: WeakKeyDictionary[KioskApp, Notification] = WeakKeyDictionary()
 
 
 class PrintFinished(Message):
@@ -68,7 +71,7 @@ class PrintFinished(Message):
 
 @dataclass(frozen=True)
 class _Job:
-    what: tuple[str, str]          # what is printed, for messages (zh, en)
+    what: Pair                     # what is printed, for messages (zh, en)
     documents: Sequence[Document]
     officer: str
     again: Callable[[], object]    # print it again, from fresh data (F9)
@@ -140,7 +143,7 @@ def reprint_last_failure(app: KioskApp) -> Worker | None:
     """F9: print again what failed last at this kiosk, from fresh data."""
     job = _last_failure.get(app)
     if job is None:
-        app.notify(_both(app, ("没有需要重打的内容", "nothing to reprint")), timeout=DONE_SECONDS)
+        say(app, ("没有需要重打的内容", "Nothing to reprint"), timeout=DONE_SECONDS)
         return None
     return job.again()
 
@@ -152,15 +155,9 @@ def _officer(app: KioskApp) -> str:
     return app.officer or "kiosk"
 
 
-def _both(app: KioskApp, text: tuple[str, str]) -> str:
-    """Both languages, the current one first."""
-    zh, en = text
-    return f"{zh}\n{en}" if app.language == "zh" else f"{en}\n{zh}"
-
-
 def _cannot_print(app: KioskApp, exc: DomainError) -> None:
-    app.notify(_both(app, (exc.zh, exc.en)), title="不能打印 Cannot print", severity="error",
-               timeout=FAULT_SECONDS, markup=False)
+    say(app, (exc.zh, exc.en), title=("不能打印", "Cannot print"), severity="error",
+        timeout=FAULT_SECONDS)
 
 
 def _print_ticket(app: KioskApp, booking_id: int,
@@ -213,14 +210,17 @@ def _printed(app: KioskApp, screen, job: _Job, printed: PrintedJob) -> None:
     failed = _last_failure.get(app)
     if failed is not None and failed.what == job.what:
         del _last_failure[app]
-        app.clear_notifications()  # issue 12: the fault's toast goes with the fault
+        toast = _fault_toast.pop(app, None)
+        if toast is not None:  # issue 12: the fault's toast goes with the fault, only it
+            withdraw(app, toast)
     zh, en = job.what
+    done = (f"已打印{zh}", f"Printed {en}")
     if printed.warning:
-        app.notify(_both(app, (f"已打印{zh}", f"printed {en}")) + f"\n{printed.warning}",
-                   title="打印纸 Paper", severity="warning", timeout=FAULT_SECONDS, markup=False)
+        warn_zh, warn_en = split_pair(printed.warning)
+        say(app, (f"{done[0]}\n{warn_zh}", f"{done[1]}\n{sentence(warn_en)}"),
+            title=("打印纸", "Paper"), severity="warning", timeout=FAULT_SECONDS)
     else:
-        app.notify(_both(app, (f"已打印{zh}", f"printed {en}")), timeout=DONE_SECONDS,
-                   markup=False)
+        say(app, done, timeout=DONE_SECONDS)
     screen.post_message(PrintFinished(job.booking_id, ticket, None, printed.warning))
 
 
@@ -253,9 +253,12 @@ def _failed(app: KioskApp, screen, job: _Job, fault: PrintFault) -> None:
     _last_failure[app] = job
     kept = ("ticket" if job.ticket_id is not None
             else "booking" if job.booking_id is not None else None)
-    message = _both(app, fault_message(job.what, fault, kept))
-    if fault.detail:
-        message += f"\n技术信息 detail: {fault.detail}"
-    app.notify(message, title="打印故障 Printer fault", severity="error", timeout=FAULT_SECONDS,
-               markup=False)
+    zh, en = fault_message(job.what, fault, kept)
+    if fault.detail:  # the system's own words, last (they are not translated)
+        zh, en = f"{zh}\n技术信息：{fault.detail}", f"{en}\nDetail: {fault.detail}"
+    previous = _fault_toast.pop(app, None)
+    if previous is not None:  # one fault toast: the latest fault's
+        withdraw(app, previous)
+    _fault_toast[app] = say(app, (zh, en), title=("打印故障", "Printer fault"),
+                            severity="error", timeout=FAULT_SECONDS)
     screen.post_message(PrintFinished(job.booking_id, ticket, fault, None))

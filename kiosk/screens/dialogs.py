@@ -33,6 +33,7 @@ from booking.watch import format_left
 from kiosk.components.bilingual import labelled, translate
 from kiosk.components.header import local_time
 from kiosk.components.notice import Notice
+from kiosk.components.toggles import Choice, Tick
 from kiosk.i18n import Language, label
 
 # C3: what the officer picks from; "the lawyer chose a later time" is recorded by book().
@@ -116,7 +117,7 @@ class ConfirmDialog(Dialog[bool]):
 
     def body(self) -> ComposeResult:
         yield Static(id="dialog-details", classes="dialog-details", markup=False)
-        yield Checkbox(both(self.statement_key), id="statement", compact=True)
+        yield Tick(both(self.statement_key), id="statement", compact=True)
 
     def set_language(self, language: Language) -> None:
         super().set_language(language)
@@ -153,8 +154,8 @@ class LawyerPresentDialog(Dialog[bool]):
     def body(self) -> ComposeResult:
         yield Static(id="dialog-details", classes="dialog-details", markup=False)
         yield Static(id="present-explain", classes="dialog-details", markup=False)
-        yield RadioSet(labelled(RadioButton(id="present"), "present.yes"),
-                       labelled(RadioButton(id="absent"), "present.no"),
+        yield RadioSet(labelled(Choice(id="present"), "present.yes"),
+                       labelled(Choice(id="absent"), "present.no"),
                        id="presence", compact=True)
 
     def set_language(self, language: Language) -> None:
@@ -194,7 +195,7 @@ class DelayReasonDialog(Dialog[tuple[str, str]]):
                            DELAY_REASONS.items() if key in OFFICER_DELAY_REASONS),
                          id="reasons", markup=False, compact=True)
         yield labelled(Static(), "delay.other_text")
-        yield Input(id="other-text", max_length=200, compact=True, classes="field")
+        yield Input(id="other-text", max_length=200, classes="field")
 
     def set_language(self, language: Language) -> None:
         super().set_language(language)
@@ -245,14 +246,14 @@ class PermissionDialog(Dialog[dict]):
     def body(self) -> ComposeResult:
         yield Static(id="permission-details", classes="dialog-details", markup=False)
         yield field_row("permission.decision", RadioSet(
-            labelled(RadioButton(id="granted", value=True), "permission.granted"),
-            labelled(RadioButton(id="refused"), "permission.refused"),
+            labelled(Choice(id="granted", value=True), "permission.granted"),
+            labelled(Choice(id="refused"), "permission.refused"),
             id="decision", compact=True))
         yield field_row("permission.reference",
-                        Input(id="reference", max_length=60, compact=True, classes="field"))
+                        Input(id="reference", max_length=60, classes="field"))
         # P2: how the lawyer is told; neither is preselected, the officer must say which
-        yield RadioSet(labelled(RadioButton(id="lawyer-here"), "permission.lawyer_here"),
-                       labelled(RadioButton(id="lawyer-away"), "permission.lawyer_away"),
+        yield RadioSet(labelled(Choice(id="lawyer-here"), "permission.lawyer_here"),
+                       labelled(Choice(id="lawyer-away"), "permission.lawyer_away"),
                        id="lawyer-presence", compact=True)
 
     def on_mount(self) -> None:
@@ -317,9 +318,9 @@ class DutySessionDialog(Dialog[CalendarEntry]):
     def body(self) -> ComposeResult:
         yield labelled(Static(classes="dialog-details"), "duty.explain")
         yield field_row("duty.day", Input(self.day.isoformat(), id="duty-day", max_length=10,
-                                          restrict=r"[0-9-]*", compact=True, classes="field"))
+                                          restrict=r"[0-9-]*", classes="field"))
         yield field_row("duty.sessions", Input(self.sessions, id="duty-sessions", max_length=80,
-                                               compact=True, classes="field"))
+                                               classes="field"))
 
     def on_mount(self) -> None:
         self.query_one("#duty-sessions", Input).focus()
@@ -356,18 +357,18 @@ class AssistantDialog(Dialog[int]):
     def body(self) -> ComposeResult:
         yield labelled(Static(classes="dialog-details"), "assistant.explain")
         yield field_row("assistant.name", Input(id="assistant-name", max_length=40,
-                                                compact=True, classes="field"))
+                                                classes="field"))
         yield field_row("assistant.firm_code", Input(id="assistant-firm", max_length=18,
-                                                     restrict=r"[0-9A-Za-z]*", compact=True,
+                                                     restrict=r"[0-9A-Za-z]*",
                                                      classes="field"))
         yield field_row("assistant.cert_kind", RadioSet(
-            labelled(RadioButton(id="trainee", value=True), "assistant.trainee"),
-            labelled(RadioButton(id="practice"), "assistant.practice"),
+            labelled(Choice(id="trainee", value=True), "assistant.trainee"),
+            labelled(Choice(id="practice"), "assistant.practice"),
             id="cert-kind", compact=True))
         yield field_row("assistant.cert_no", Input(id="assistant-cert", max_length=17,
-                                                   restrict=r"[0-9]*", compact=True,
+                                                   restrict=r"[0-9]*",
                                                    classes="field"))
-        yield labelled(Checkbox(id="assistant-inspected", compact=True), "assistant.inspected")
+        yield labelled(Tick(id="assistant-inspected", compact=True), "assistant.inspected")
 
     def on_mount(self) -> None:
         self.query_one("#assistant-name", Input).focus()
@@ -402,7 +403,7 @@ class AssistantConfirmationDialog(Dialog[str]):
     def body(self) -> ComposeResult:
         yield Static(id="dialog-details", classes="dialog-details", markup=False)
         yield field_row("assistant.reference", Input(id="assistant-ref", max_length=60,
-                                                     compact=True, classes="field"))
+                                                     classes="field"))
 
     def set_language(self, language: Language) -> None:
         super().set_language(language)
@@ -455,11 +456,11 @@ class EndDefenceDialog(Dialog[Defence]):
         yield OptionList(*(Option(f"{d.lawyer_name}  {d.cert_no}", id=d.cert_no)
                            for d in defences), id="defences", markup=False, compact=True)
         yield field_row("defence.reason", RadioSet(
-            *(labelled(RadioButton(id=key, value=key == "revoked"), f"defence.{key}")
+            *(labelled(Choice(id=key, value=key == "revoked"), f"defence.{key}")
               for key in END_REASONS), id="end-reason", compact=True))
         yield field_row("defence.on", Input(self.app.clock.now().date().isoformat(),
                                             id="defence-on", max_length=10,
-                                            restrict=r"[0-9-]*", compact=True, classes="field"))
+                                            restrict=r"[0-9-]*", classes="field"))
 
     def on_mount(self) -> None:
         self.query_one("#defences", OptionList).focus()

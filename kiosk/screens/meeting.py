@@ -76,6 +76,23 @@ class MeetingScreen(Screen):
     def on_mount(self) -> None:
         self.reload()
         self.watch(self.app, "language", self._set_language)
+        self.focus_next_action()
+
+    def on_screen_resume(self) -> None:
+        """Back from a dialog ("record this?", devices off, assistant): focus the next step."""
+        self.call_after_refresh(self.focus_next_action)
+
+    def focus_next_action(self) -> None:
+        """Issue 12: the desk's next step has the focus: the first action the booking's state
+        allows (Enter does it, after its confirmation). Not when the desk has gone on to
+        another screen (a release opens the offers)."""
+        if not self.is_current:
+            return
+        for _key, action, _label in ACTIONS:
+            button = self.query_one(f"#{action}", Button)
+            if button.display:
+                button.focus()
+                return
 
     @property
     def notice(self) -> Notice:

@@ -32,6 +32,8 @@ from kiosk.components.bilingual import labelled, room_name, translate
 from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice
+from kiosk.components.toast import say
+from kiosk.components.toggles import Choice, Tick
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import (
     ConfirmDialog,
@@ -133,16 +135,19 @@ def open_request(app: App, notice: Notice, request_id: int, *,
 
                 print_permission_notice(app, request_id)
             else:
-                app.notify(f"{label('permission.to_notify_note', 'zh')}\n"
-                           f"{label('permission.to_notify_note', 'en')}", severity="warning")
+                say(app, (label("permission.to_notify_note", "zh"),
+                          label("permission.to_notify_note", "en")), severity="warning")
             if row["state"] == "open":
                 deadline = datetime.fromisoformat(row["deadline"]).astimezone(app.settings.zone)
-                app.notify("\n".join(f"{label('permission.granted_note', lang)}"
-                                     f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
+                say(app, tuple(f"{label('permission.granted_note', lang)}"
+                               f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
                 app.push_screen(OffersScreen(request_id))
             else:
-                app.notify(f"{label('permission.refused_note', 'zh')}\n"
-                           f"{label('permission.refused_note', 'en')}", severity="warning")
+                say(app, (label("permission.refused_note", "zh"),
+                          label("permission.refused_note", "en")), severity="warning")
+                closed = getattr(app.screen, "request_closed", None)
+                if closed is not None:  # the verify screen: nothing left to book
+                    closed()
 
         app.push_screen(PermissionDialog(card), decided)
     elif card.live_booking_id is not None:
@@ -201,20 +206,20 @@ class OffersScreen(Screen):
             with Vertical(id="offers-choice"):
                 with Horizontal(classes="row -group"):
                     yield labelled(Static(classes="field-label"), "offers.length")
-                    yield RadioSet(*(RadioButton(id=f"length-{n}", value=n == default)
+                    yield RadioSet(*(Choice(id=f"length-{n}", value=n == default)
                                      for n in lengths), id="length", compact=True)
                 with Horizontal(classes="row"):
                     yield Static(classes="field-label")
-                    yield labelled(Checkbox(id="video", compact=True), "offers.video")
-                    yield labelled(Checkbox(id="priority", compact=True), "offers.priority")
+                    yield labelled(Tick(id="video", compact=True), "offers.video")
+                    yield labelled(Tick(id="priority", compact=True), "offers.priority")
                 yield DataTable(id="offers-table", cursor_type="row", zebra_stripes=True)
                 yield Static(id="offers-no-opening", markup=False)
                 with Horizontal(id="offers-later", classes="row -group"):
                     yield labelled(Static(classes="field-label"), "offers.later_time")
                     yield Input(placeholder="YYYY-MM-DD", id="later-date", max_length=10,
-                                restrict=r"[0-9-]*", compact=True, classes="field -short")
+                                restrict=r"[0-9-]*", classes="field -short")
                     yield Input(placeholder="HH:MM", id="later-time", max_length=5,
-                                restrict=r"[0-9:]*", compact=True, classes="field -short")
+                                restrict=r"[0-9:]*", classes="field -short")
                     yield labelled(Button(id="book-later", compact=True), "offers.book_later")
                 yield labelled(Static(classes="hint"), "offers.hint")
             yield Notice(id="offers-message")

@@ -21,6 +21,7 @@ from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader
 from kiosk.components.notice import Notice
 from kiosk.components.result import ResultPanel
+from kiosk.components.toggles import Choice, Tick
 from kiosk.i18n import Language, label
 
 # Text fields of the form: widget id, label key, characters allowed, longest value.
@@ -64,7 +65,7 @@ class VerifyScreen(Screen):
         with VerticalScroll(id="verify-body"):
             with Vertical(id="verify-form"):
                 yield self._row("verify.cert_no", self._text_input("cert-no"))
-                yield self._row(None, labelled(Checkbox(id="inspected", compact=True),
+                yield self._row(None, labelled(Tick(id="inspected", compact=True),
                                                "verify.inspected"))
                 yield self._row("verify.firm_code", self._text_input("firm-code"), group=True)
                 yield self._row("verify.letter_lawyer", self._text_input("letter-lawyer"))
@@ -73,10 +74,10 @@ class VerifyScreen(Screen):
                 yield self._row("verify.lawyer_phone", self._text_input("lawyer-phone"),
                                 group=True)
                 yield self._row("verify.basis", RadioSet(
-                    labelled(RadioButton(id="power_of_attorney", value=True),
+                    labelled(Choice(id="power_of_attorney", value=True),
                              "verify.power_of_attorney"),
-                    labelled(RadioButton(id="aid_letter"), "verify.aid_letter"),
-                    labelled(RadioButton(id="duty_notice"), "verify.duty_notice"),
+                    labelled(Choice(id="aid_letter"), "verify.aid_letter"),
+                    labelled(Choice(id="duty_notice"), "verify.duty_notice"),
                     id="basis", compact=True), group=True)
                 yield self._row("verify.poa_relation",
                                 Select([], id="poa-relation", compact=True, prompt=CHOOSE))
@@ -84,7 +85,7 @@ class VerifyScreen(Screen):
                 yield self._row("verify.aid_letter_no", self._text_input("aid-letter-no"))
                 yield self._row("verify.duty_notice_no", self._text_input("duty-notice-no"),
                                 labelled(Static(classes="hint"), "verify.duty_firm_hint"))
-                yield self._row(None, labelled(Checkbox(id="hand-entered", compact=True),
+                yield self._row(None, labelled(Tick(id="hand-entered", compact=True),
                                                "verify.hand_entered"))
                 yield self._row("verify.document_issuer", self._text_input("document-issuer"))
                 yield self._row("verify.document_issued_on",
@@ -115,7 +116,7 @@ class VerifyScreen(Screen):
     @staticmethod
     def _text_input(field: str) -> Input:
         _, allowed, longest = TEXT_FIELDS[field]
-        return Input(id=field, restrict=allowed, max_length=longest, compact=True,
+        return Input(id=field, restrict=allowed, max_length=longest,
                      classes="field")
 
     def on_mount(self) -> None:
@@ -191,12 +192,21 @@ class VerifyScreen(Screen):
         with notice.refusals() as outcome:
             verification = self.app.desk.verify(presentation)
         if outcome.refused:
+            self._bring_into_view(notice)
             return
         notice.clear()
-        self.query_one(ResultPanel).show(verification)
+        result = self.query_one(ResultPanel)
+        result.show(verification)
         self._offer_booking(verification)
         self._offer_end_defence(verification)
         self._show_complaint(verification.refusal_id)
+        self._bring_into_view(result)
+
+    def _bring_into_view(self, widget: Widget) -> None:
+        """Issue 12: the result (which document failed, or the refusal) is on screen without
+        scrolling, at 80x24 too: the form scrolls up until it is at the top."""
+        body = self.query_one("#verify-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_to_widget, widget, top=True, animate=False)
 
     # -- C6: a refusal tells the lawyer where to complain
 
@@ -317,6 +327,12 @@ class VerifyScreen(Screen):
         self.refresh_bindings()
         if self.bookable:
             button.focus()
+
+    def request_closed(self) -> None:
+        """P2: the authority refused, so nothing is left to book; focus 'clear' (Enter starts
+        the next lawyer's form; the result stays on screen until then)."""
+        self._offer_booking(None)
+        self.query_one("#clear", Button).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "book":

@@ -19,6 +19,7 @@ from kiosk.components.bilingual import labelled, translate
 from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice
+from kiosk.components.toast import say
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import ConfirmDialog
 from kiosk.screens.offers import open_request
@@ -86,8 +87,8 @@ class WatchScreen(Screen):
         with self.notice.refusals() as outcome:
             app.desk.record_lawyer_told(item.request_id)
         if not outcome.refused:
-            app.notify(f"{label('watch.told', 'zh')} #{item.request_id}\n"
-                       f"{label('watch.told', 'en')} #{item.request_id}")
+            say(app, (f"{label('watch.told', 'zh')} #{item.request_id}",
+                      f"{label('watch.told', 'en')} #{item.request_id}"))
             self.action_reload()
 
     def _set_language(self, language: Language) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from booking_steps import press, record_prints, to_offers
+from booking_steps import press, record_prints, settle, to_offers
 from kiosk_steps import screen_text, sign_in
 
+from kiosk.printing import reprint
 from kiosk.screens.meeting import MeetingScreen
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
@@ -70,6 +71,13 @@ async def walk(pilot, app, language: str) -> dict[str, str]:
         shown[name] = screen_text(app)
     await press(pilot, "escape")
     shown["verify with result"] = screen_text(app)
+    # the toasts: F9 with nothing to reprint, then the booking printed again (T4)
+    await press(pilot, "f9")
+    [booking_id] = app.db.execute("SELECT max(id) FROM bookings").fetchone()
+    reprint(app, booking_id)
+    await app.workers.wait_for_complete()
+    await settle(pilot)
+    shown["toasts"] = "\n".join(f"{n.title}\n{n.message}" for n in app._notifications)
     return shown
 
 
@@ -81,7 +89,10 @@ async def test_issue12_every_desk_screen_speaks_one_language(app, demo_db, setti
         if language == "en":
             await pilot.pause()
         shown = await walk(pilot, app, language)
-        assert len(shown) == 11
+        assert len(shown) == 12
+        toast = ("没有需要重打的内容", "已打印") if language == "zh" else \
+            ("Nothing to reprint", "Printed")
+        assert all(words in shown["toasts"] for words in toast)
         # the walk saw what it should: the rooms and the checked documents, in this language
         room, document = ("会见室1", "律师执业证书") if language == "zh" else \
             ("Meeting room 1", "practice certificate")

@@ -176,7 +176,7 @@ async def test_f2_switches_every_label_to_english_and_back(app, press_first):
             await pilot.press("f2")
             await pilot.pause()
         screen = app.screen
-        assert str(screen.query_one("#header-title").render()) == "Check the lawyer's documents"
+        assert str(screen.query_one("#header-title").render()) == "Check documents"
         assert str(screen.query_one("#row-cert-no .field-label").render()) == "Certificate number"
         assert str(screen.query_one("#inspected", Checkbox).label) == \
             "Certificate inspected in person"

@@ -1,0 +1,33 @@
+"""Check boxes and radio buttons that read without colour (issue 12).
+
+Textual draws a ticked and an unticked box with the same glyph in two colours; the kiosk's
+show their state in the glyph itself: ☐ / ☑ for a check box, ○ / ◉ for a radio button. A
+monochrome terminal, a colour-blind officer and a screenshot all read them the same.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Checkbox, RadioButton
+
+
+class Tick(Checkbox):
+    """A check box: ☐ unticked, ☑ ticked."""
+
+    GLYPHS = ("☐", "☑")
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((self.GLYPHS[bool(self.value)],
+                                 self.get_visual_style("toggle--button")))
+
+
+class Choice(RadioButton):
+    """A radio button: ○ not chosen, ◉ chosen."""
+
+    GLYPHS = ("○", "◉")
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((self.GLYPHS[bool(self.value)],
+                                 self.get_visual_style("toggle--button")))
