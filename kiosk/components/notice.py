@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 
 class Notice(Static):
-    """A message in both languages, the current one first; empty when there is none."""
+    """A message kept in both languages and shown in the screen's (F2 switches it, issue 12);
+    empty when there is none."""
 
     DEFAULT_CLASSES = "notice"
 
@@ -21,7 +22,7 @@ class Notice(Static):
         super().__init__("", id=id, markup=False)
         self._text: dict[Language, str] | None = None
         self._language: Language = "zh"
-        self._shown = ""
+        self._shown = self._both = ""
 
     def on_mount(self) -> None:
         self.watch(self.app, "language", self._set_language)
@@ -43,7 +44,13 @@ class Notice(Static):
 
     @property
     def text(self) -> str:
-        """What is shown, both languages (empty when nothing is): for tests and logs."""
+        """The message in both languages, the screen's first (empty when there is none): for
+        logs and tests. The screen shows only its own language (`shown`, issue 12)."""
+        return self._both
+
+    @property
+    def shown(self) -> str:
+        """What the screen shows: the message in the screen's language."""
         return self._shown
 
     def _set_language(self, language: Language) -> None:
@@ -52,10 +59,11 @@ class Notice(Static):
 
     def _render_text(self) -> None:
         if self._text is None:
-            self._shown = ""
+            self._shown = self._both = ""
         else:
             first, second = self._text[self._language], self._text[other(self._language)]
-            self._shown = first if first == second else f"{first}\n{second}"
+            self._shown = first
+            self._both = first if first == second else f"{first}\n{second}"
         self.update(self._shown)
         self.display = bool(self._shown)
 

@@ -4,12 +4,10 @@ settings and the officer; the screens reach booking only through it."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from booking.clock import SHANGHAI, FixedClock
 from booking.demo import load_demo
 from booking.desk import Desk
 from booking.models import Presentation

@@ -139,24 +139,26 @@ async def test_s3_the_scan_screen_in_every_state_shows_no_id_number_and_no_full_
         app.settings = network_printer(settings, free_port())  # T4: nothing listens there
         await scan(pilot, codes["欧阳娜娜"], typed=False)
         await look(pilot, "scan screen with a printer fault", "欧**娜（2026102）",
-                   "打印机未连接", labels=("scan.print_failed", "scan.reprint"))
+                   ("打印机未连接", "printer not reachable"),
+                   labels=("scan.print_failed", "scan.reprint"))
         app.settings = settings
 
-        refusals = {  # Q2: what the lawyer is told, the Chinese half (both are shown)
-            "HELLO": "这不是本所的预约码",
-            changed(codes["李四"], 5): "预约码签名不符",
-            changed(codes["李四"], 4): "签名密钥未知或已停用",
-            codes["missing"]: "预约码对应的预约不存在",
-            codes["tomorrow"]: "此预约码是2026-11-25的会见，不是今天",
-            codes["cancelled"]: "该预约已取消",
-            codes["no_show"]: "该预约因律师未到已关闭",
-            codes["released"]: "律师迟到，该预约已释放",
-            codes["late"]: "律师迟到超过15分钟",
-            codes["started"]: "该会见已开始或已结束",
+        refusals = {  # Q2: what the lawyer is told, in the screen's language (issue 12)
+            "HELLO": ("这不是本所的预约码", "not a booking code of this centre"),
+            changed(codes["李四"], 5): ("预约码签名不符", "signature does not match"),
+            changed(codes["李四"], 4): ("签名密钥未知或已停用", "signing key is unknown"),
+            codes["missing"]: ("预约码对应的预约不存在", "booking does not exist"),
+            codes["tomorrow"]: ("此预约码是2026-11-25的会见，不是今天",
+                                "meeting on 2026-11-25, not today"),
+            codes["cancelled"]: ("该预约已取消", "this booking was cancelled"),
+            codes["no_show"]: ("该预约因律师未到已关闭", "closed as a no-show"),
+            codes["released"]: ("律师迟到，该预约已释放", "the slot was released"),
+            codes["late"]: ("律师迟到超过15分钟", "more than 15 minutes late"),
+            codes["started"]: ("该会见已开始或已结束", "already started or ended"),
         }
         for code, reason in refusals.items():
             await scan(pilot, code, typed=False)
-            await look(pilot, f"scan screen refusing {code} ({reason})", reason)
+            await look(pilot, f"scan screen refusing {code} ({reason[0]})", reason)
             assert not app.screen.query_one("#scan-result").display
 
         app.screen.clear_result()  # what the 60-second timer does
@@ -164,7 +166,8 @@ async def test_s3_the_scan_screen_in_every_state_shows_no_id_number_and_no_full_
         await look(pilot, "scan screen cleared for the next lawyer", labels=("scan.hint",))
         clock.set(at(2026, 11, 25, 1, 30))  # the 13:00 code expired at 01:00
         await scan(pilot, codes["李四"])  # typed, as a scanner does
-        await look(pilot, "scan screen refusing an expired code", "预约码已于2026-11-25 01:00过期")
+        await look(pilot, "scan screen refusing an expired code", ("预约码已于2026-11-25 01:00过期",
+                                                                "expired at 2026-11-25 01:00"))
 
     # T2/Q1: what those scans printed (two tickets and a reprint; the fault printed nothing),
     # the bytes as the printer reads them and the QR code read back from each preview.
@@ -203,9 +206,9 @@ async def test_s3_the_board_with_several_waiting_shows_no_id_number_and_no_full_
                    labels=("board.title", "board.waiting"))
         await pilot.press("n")
         await pilot.pause()
-        await look(pilot, "board calling A001", "请A001号到会见室1", "A004",
+        await look(pilot, "board calling A001", ("请A001号到会见室1", "A001: please go to"), "A004",
                    labels=("board.called", "board.waiting"))
         await pilot.press("n", "n")
         await pilot.pause()
-        await look(pilot, "board calling A003", "请A003号到会见室3", "A004",
+        await look(pilot, "board calling A003", ("请A003号到会见室3", "A003: please go to"), "A004",
                    labels=("board.called",))

@@ -114,3 +114,24 @@ async def test_issue12_the_wardens_report_speaks_one_language(app, demo_db, sett
         await pilot.pause()
         names = proper_names(demo_db, settings)
         assert foreign(screen_text(app), language, names) == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_issue12_a_refusal_on_screen_speaks_the_screens_language(app, demo_db, settings,
+                                                                       language):
+    """S1's refusal of a wrong PIN, on the notice: one language, and F2 switches it."""
+    from kiosk.components.notice import Notice
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        if language == "en":
+            await press(pilot, "f2")
+        await sign_in(pilot, "1001", "000000")
+        notice = app.screen.query_one(Notice)
+        zh, en = notice.text.split("\n") if language == "zh" else notice.text.split("\n")[::-1]
+        assert "PIN" in en and re.search(r"[\u4e00-\u9fff]", zh)
+        names = proper_names(demo_db, settings)
+        assert foreign(screen_text(app), language, names) == []
+        assert notice.shown == (zh if language == "zh" else en)
+        await press(pilot, "f2")
+        assert notice.shown == (en if language == "zh" else zh)

@@ -104,7 +104,11 @@ async def test_b4_two_desks_book_against_each_other_through_the_server(served):
         offered = [desk.terminal.text() for desk in desks]
         assert all("会见室1 (M1)" in shown for shown in offered)  # the same room for both
         await asyncio.gather(*(desk.type("enter") for desk in desks))
-        await desks[0].wait_for("排队号")  # at least one is booked; let the other answer too
+        # at least one is booked (whichever won the race); let the other answer too
+        deadline = time.monotonic() + 30
+        while not any("排队号" in desk.terminal.text() for desk in desks):
+            assert time.monotonic() < deadline, "\n\n".join(d.terminal.text() for d in desks)
+            await asyncio.sleep(0.1)
         await asyncio.sleep(3)
         await asyncio.gather(*(desk.close() for desk in desks))
     db = served.database()
