@@ -191,7 +191,7 @@ class DelayReasonDialog(Dialog[tuple[str, str]]):
     def body(self) -> ComposeResult:
         yield Static(id="dialog-details", classes="dialog-details", markup=False)
         yield labelled(Static(classes="dialog-details"), "delay.explain")
-        yield OptionList(*(Option(f"{zh}  {en}", id=key) for key, (zh, en) in
+        yield OptionList(*(Option(zh, id=key) for key, (zh, _en) in
                            DELAY_REASONS.items() if key in OFFICER_DELAY_REASONS),
                          id="reasons", markup=False, compact=True)
         yield labelled(Static(), "delay.other_text")
@@ -200,6 +200,10 @@ class DelayReasonDialog(Dialog[tuple[str, str]]):
     def set_language(self, language: Language) -> None:
         super().set_language(language)
         self.query_one("#dialog-details", Static).update(self.details(language))
+        reasons = self.query_one("#reasons", OptionList)
+        for key in OFFICER_DELAY_REASONS:  # issue 12: the screen's language; paper has both
+            zh, en = DELAY_REASONS[key]
+            reasons.replace_option_prompt(key, zh if language == "zh" else en)
 
     def on_mount(self) -> None:
         reasons = self.query_one("#reasons", OptionList)

@@ -46,8 +46,6 @@ BASIS_FIELDS: dict[Basis, tuple[str, ...]] = {
 HAND_FIELDS = ("document-issuer", "document-issued-on")
 FIRM_LETTER = ("firm-code", "letter-lawyer", "letter-detainee")
 ALWAYS_REQUIRED = ("cert-no", *FIRM_LETTER, "roster-no")
-# Textual draws a Select's prompt once, so it carries both languages.
-CHOOSE = f"{label('verify.choose', 'zh')} {label('verify.choose', 'en')}"
 
 
 class VerifyScreen(Screen):
@@ -80,7 +78,8 @@ class VerifyScreen(Screen):
                     labelled(Choice(id="duty_notice"), "verify.duty_notice"),
                     id="basis", compact=True), group=True)
                 yield self._row("verify.poa_relation",
-                                Select([], id="poa-relation", compact=True, prompt=CHOOSE))
+                                Select([], id="poa-relation", compact=True,
+                                       prompt=label("verify.choose", "zh")))
                 yield self._row("verify.poa_signed_by", self._text_input("poa-signed-by"))
                 yield self._row("verify.aid_letter_no", self._text_input("aid-letter-no"))
                 yield self._row("verify.duty_notice_no", self._text_input("duty-notice-no"),
@@ -132,6 +131,7 @@ class VerifyScreen(Screen):
         self._show_complaint(getattr(self, "refusal_id", None))
         relation = self.query_one("#poa-relation", Select)
         chosen = relation.value
+        relation.prompt = label("verify.choose", language)  # drawn again by set_options
         relation.set_options(
             (zh if language == "zh" else en, key) for key, (zh, en) in POA_RELATIONS.items())
         if chosen != Select.NULL:

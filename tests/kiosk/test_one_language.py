@@ -135,3 +135,34 @@ async def test_issue12_a_refusal_on_screen_speaks_the_screens_language(app, demo
         assert notice.shown == (zh if language == "zh" else en)
         await press(pilot, "f2")
         assert notice.shown == (en if language == "zh" else zh)
+
+
+async def test_issue12_the_empty_verify_form_speaks_one_language(app, demo_db, settings):
+    """The relation's prompt ("请选择" / "Choose") follows F2 like every other label."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        shown = screen_text(app)
+        assert "请选择" in shown and "Choose" not in shown
+        await press(pilot, "f2")
+        shown = screen_text(app)
+        assert "Choose" in shown and "请选择" not in shown
+        assert foreign(shown, "en", proper_names(demo_db, settings)) == []
+
+
+async def test_issue12_the_delay_reasons_speak_the_screens_language(app, demo_db, clock,
+                                                                    monkeypatch):
+    """C3's reasons are picked in the screen's language (paper, the 情况说明, has both)."""
+    from datetime import datetime
+
+    from booking.clock import SHANGHAI
+
+    record_prints(app, monkeypatch)
+    clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=SHANGHAI))  # Friday evening: not now
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_offers(pilot)
+        await press(pilot, "enter")
+        shown = screen_text(app)
+        assert "会见室已满" in shown and "all rooms are busy" not in shown
+        await press(pilot, "f2")
+        shown = screen_text(app)
+        assert "all rooms are busy" in shown and "会见室已满" not in shown
