@@ -273,6 +273,19 @@ class KioskApp(App):
         if type(self.screen) is not type(screen):
             self.push_screen(screen)
 
+    def meeting_screen(self, booking_id: int) -> Screen:
+        """The meeting desk of a booking (loaded here, so the offers screen and the meeting
+        desk never import each other)."""
+        from kiosk.screens.meeting import MeetingScreen
+
+        return MeetingScreen(booking_id)
+
+    def offers_screen(self, request_id: int, *, lawyer_present: bool = False) -> Screen:
+        """The offers of a request (B6), for the meeting desk's release (B10)."""
+        from kiosk.screens.offers import OffersScreen
+
+        return OffersScreen(request_id, lawyer_present=lawyer_present)
+
     def go_home(self) -> None:
         """Esc on any desk screen: straight back to the home screen in one press."""
         while len(self.screen_stack) > 2:

@@ -16,12 +16,12 @@ from textual.widgets import DataTable, Static
 from booking.calendar import REASONS, DayHours
 from booking.desk_queries import DayBooking, Room
 from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.booking_text import state_name
 from kiosk.components.footer import KioskFooter
 from kiosk.components.header import WEEKDAYS, KioskHeader
 from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import DutySessionDialog, regular_hours
-from kiosk.screens.offers import state_name
 
 ROW_MINUTES = 30
 ORDINARY_DAYS = ("weekday", "saturday", "sunday")

@@ -18,12 +18,12 @@ from textual.widgets import Button, Static
 
 from booking.meetings import DESK_ACTIONS, NEEDS_DEVICES_OFF, Booking, PushedBooking, slot_lost
 from kiosk.components.bilingual import room_name, translate
+from kiosk.components.booking_text import booking_lines
 from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import AssistantConfirmationDialog, AssistantDialog, ConfirmDialog
-from kiosk.screens.offers import OffersScreen, booking_lines
 from kiosk.screens.record_dialog import RecordDialog
 
 if TYPE_CHECKING:  # the printers load when the first job prints
@@ -343,7 +343,8 @@ class MeetingScreen(Screen):
             with self.notice.refusals() as outcome:
                 app.desk.release_late(self.booking_id)
             if not outcome.refused:
-                app.switch_screen(OffersScreen(booking.request_id, lawyer_present=lawyer_present))
+                app.switch_screen(app.offers_screen(booking.request_id,
+                                                    lawyer_present=lawyer_present))
 
         self._confirm("release", release)
 

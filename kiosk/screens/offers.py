@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -25,14 +25,13 @@ from textual.widgets import (
 )
 
 from booking.calendar import parse_day
-from booking.meetings import DELAY_REASONS, Booking, Offer, Offers
-from booking.settings import Settings
+from booking.meetings import Booking, Offer, Offers
 from booking.watch import RED_UNDER, format_left
-from kiosk.components.bilingual import labelled, room_name, translate
+from kiosk.components.bilingual import labelled, translate
+from kiosk.components.booking_text import booking_lines, room_kind, room_text, span
 from kiosk.components.footer import KioskFooter
 from kiosk.components.header import KioskHeader, local_time
 from kiosk.components.notice import Notice
-from kiosk.components.toast import say
 from kiosk.components.toggles import Choice, Tick
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import (
@@ -40,7 +39,6 @@ from kiosk.screens.dialogs import (
     DelayReasonDialog,
     DutySessionDialog,
     LawyerPresentDialog,
-    PermissionDialog,
     parse_clock,
     regular_hours,
     show_value_error,
@@ -50,115 +48,6 @@ if TYPE_CHECKING:  # the printers load when the first job prints
     from kiosk.printing import PrintFinished
 
 log = logging.getLogger(__name__)
-
-
-# --- how bookings and times read, shared with the meeting, watch and day screens ------------
-
-def span(start: datetime, end: datetime, zone: tzinfo, language: Language) -> str:
-    """'2026-11-24 周二 09:00–10:00'."""
-    return f"{local_time(start.astimezone(zone), language)}–{end.astimezone(zone):%H:%M}"
-
-
-def room_kind(kind: str, language: Language) -> str:
-    return label(f"room.{kind}", language)
-
-
-def room_text(settings: Settings, room_id: str, name: str, language: Language) -> str:
-    """'会见室1 (M1)'; 'Meeting room 1 (M1)' in English (the room's name_en)."""
-    return f"{room_name(settings, name, language)} ({room_id})"
-
-
-def state_name(state: str, language: Language) -> str:
-    return label(f"state.{state}", language)
-
-
-def delay_reason_text(booking: Booking, language: Language) -> str:
-    zh, en = DELAY_REASONS.get(booking.delay_reason or "", (booking.delay_reason, booking.delay_reason))
-    text = zh if language == "zh" else en
-    colon = "：" if language == "zh" else ": "
-    return f"{text}{colon}{booking.delay_text}" if booking.delay_text else text
-
-
-def booking_lines(app: App, booking: Booking, language: Language) -> list[str]:
-    """What the desk says about a booking: room and time, why not now, the deadline."""
-    zone = app.settings.zone
-    names = {room.id: room.name for room in app.desk.rooms()}
-    lines = [f"{label('booking.number', language)} #{booking.id} · "
-             f"{room_text(app.settings, booking.room_id, names.get(booking.room_id, ''), language)}"
-             f" · {span(booking.start, booking.end, zone, language)}"
-             f" · {state_name(booking.state, language)}"]
-    ticket = app.desk.ticket(booking.id)
-    if ticket is not None:  # T1: queued (at once for a meeting now, C2; else by a scan)
-        printed = (f" · ✔ {label('booking.ticket_printed', language)}" if ticket.printed_at
-                   and not ticket.print_error else
-                   f" · ✘ {label('booking.ticket_not_printed', language)}"
-                   if ticket.print_error else "")
-        lines.append(f"{label('booking.queue', language)} {ticket.label}{printed}")
-    if booking.immediate and ticket is None and booking.state == "booked":
-        # booked "now" with the lawyer away from the desk: the room is held, B10 applies
-        lines.append(label("booking.immediate_absent", language).format(
-            minutes=app.settings.meetings.late_minutes))
-    elif booking.immediate:
-        lines.append(label("booking.immediate", language))
-    elif booking.deferred_by_lawyer and booking.earliest_offer_at is not None:
-        earliest = local_time(booking.earliest_offer_at.astimezone(zone), language)
-        lines.append(f"{label('booking.deferred', language)} {earliest}")
-    else:
-        lines.append(f"{label('booking.explanation', language)}"
-                     f"{'：' if language == 'zh' else ': '}{delay_reason_text(booking, language)}")
-    if booking.room_kind == "interrogation" and booking.consent_at is not None:
-        lines.append(label("booking.consent", language))
-    if booking.priority:
-        lines.append(label("booking.priority", language))
-    lines.append(f"{label('offers.deadline', language)}"
-                 f" {local_time(booking.deadline.astimezone(zone), language)}")
-    return lines
-
-
-# --- from a request to the right screen -----------------------------------------------------
-
-def open_request(app: App, notice: Notice, request_id: int, *,
-                 lawyer_present: bool = False) -> None:
-    """A request's next step: the permission (P2), its booking's meeting desk, or offers.
-    lawyer_present: opened from the verify screen, the lawyer standing at the desk; from
-    anywhere else (the watch list, a permission just recorded) a "now" booking first asks."""
-    with notice.refusals() as outcome:
-        card = app.desk.request_card(request_id)
-    if outcome.refused:
-        return
-    if card.state == "awaiting_permission":
-        def decided(row: dict | None) -> None:
-            if row is None:
-                return
-            if row["lawyer_told_how"] == "printed":  # P2: the lawyer is at the desk
-                from kiosk.printing import print_permission_notice
-
-                print_permission_notice(app, request_id)
-            else:
-                say(app, (label("permission.to_notify_note", "zh"),
-                          label("permission.to_notify_note", "en")), severity="warning")
-            if row["state"] == "open":
-                deadline = datetime.fromisoformat(row["deadline"]).astimezone(app.settings.zone)
-                say(app, tuple(f"{label('permission.granted_note', lang)}"
-                               f" {local_time(deadline, lang)}" for lang in ("zh", "en")))
-                app.push_screen(OffersScreen(request_id))
-            else:
-                say(app, (label("permission.refused_note", "zh"),
-                          label("permission.refused_note", "en")), severity="warning")
-                closed = getattr(app.screen, "request_closed", None)
-                if closed is not None:  # the verify screen: nothing left to book
-                    closed()
-
-        app.push_screen(PermissionDialog(card), decided)
-    elif card.live_booking_id is not None:
-        from kiosk.screens.meeting import MeetingScreen
-
-        app.push_screen(MeetingScreen(card.live_booking_id))
-    elif card.state == "open":
-        app.push_screen(OffersScreen(request_id, lawyer_present=lawyer_present))
-    else:
-        notice.show(f"{label('offers.closed_request', 'zh')}{state_name(card.state, 'zh')}",
-                    f"{label('offers.closed_request', 'en')}{state_name(card.state, 'en')}")
 
 
 # --- the screen -----------------------------------------------------------------------------
@@ -592,6 +481,4 @@ class OffersScreen(Screen):
     def action_open_meeting(self) -> None:
         if self.booking is None:
             return
-        from kiosk.screens.meeting import MeetingScreen
-
-        self.app.switch_screen(MeetingScreen(self.booking.id))
+        self.app.switch_screen(self.app.meeting_screen(self.booking.id))

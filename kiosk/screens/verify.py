@@ -345,7 +345,7 @@ class VerifyScreen(Screen):
     def action_book(self) -> None:
         verification = self.query_one(ResultPanel).verification
         if verification is not None and verification.request is not None:
-            from kiosk.screens.offers import open_request
+            from kiosk.screens.navigation import open_request
 
             open_request(self.app, self.query_one(Notice), verification.request.id,
                          lawyer_present=True)  # the lawyer is at the desk with the documents

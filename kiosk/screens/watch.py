@@ -22,7 +22,7 @@ from kiosk.components.notice import Notice
 from kiosk.components.toast import say
 from kiosk.i18n import Language, label
 from kiosk.screens.dialogs import ConfirmDialog
-from kiosk.screens.offers import open_request
+from kiosk.screens.navigation import open_request
 
 # The deadline, the time left and the status come first after who: on a narrow desk
 # terminal (80x24) the columns cut off at the right are the detainee and the booking.

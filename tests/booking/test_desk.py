@@ -54,3 +54,18 @@ def test_the_screens_reach_booking_through_the_desk():
     assert {name: calls for name, calls in found.items() if calls} == {}
     assert not any("attempt(" in path.read_text(encoding="utf-8")
                    for path in SCREENS.glob("*.py"))
+
+
+def test_the_offers_screen_and_the_meeting_desk_do_not_import_each_other():
+    """Issue 13: the booking text is in kiosk/components/booking_text.py, the way from a
+    request to its screen in kiosk/screens/navigation.py, and each screen opens the other
+    through the app."""
+    import ast
+
+    def imported(name: str) -> set[str]:
+        tree = ast.parse((SCREENS / f"{name}.py").read_text(encoding="utf-8"))
+        return {node.module for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) and node.module}
+
+    assert "kiosk.screens.meeting" not in imported("offers")
+    assert "kiosk.screens.offers" not in imported("meeting")
