@@ -19,7 +19,8 @@ from booking.report import FIGURES
 from booking.verification import verify_documents
 from kiosk.app import KioskApp
 from kiosk.components.notice import Notice
-from kiosk.screens.report import BreachHistory, ReportScreen, checks
+from kiosk.screens.breach_history import BreachHistory
+from kiosk.screens.report import ReportScreen, checks
 from kiosk.screens.verify import VerifyScreen
 
 WARDEN, WARDEN_PIN = "9001", "135790"
