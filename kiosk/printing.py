@@ -98,45 +98,44 @@ def reprint(app: KioskApp, booking_id: int) -> Worker | None:
     return print_booking(app, booking_id)
 
 
-def print_consent(app: KioskApp, request_id: int, room_id: str,
-                  start: datetime) -> Worker | None:
-    """B5: the interrogation-room consent form, for the lawyer to sign before booking."""
+def _print_document(app: KioskApp, what: tuple[str, str], read: Callable[[], object],
+                    render: Callable[[object, int], Document],
+                    again: Callable[[], object]) -> Worker | None:
+    """One paper document of the desk: its data read now (a refusal is shown, nothing
+    printed), rendered for the paper width, printed in a worker; F9 prints it again."""
     try:
-        data = consent_for(app.db, app.clock, app.settings, request_id, room_id, start)
+        data = read()
     except DomainError as exc:
         _cannot_print(app, exc)
         return None
-    return _start(app, _Job(what=("同意书", "the consent form"),
-                            documents=[consent_form(data, app.settings.printer.paper_mm)],
-                            officer=_officer(app),
-                            again=lambda: print_consent(app, request_id, room_id, start)))
+    return _start(app, _Job(what=what, documents=[render(data, app.settings.printer.paper_mm)],
+                            officer=_officer(app), again=again))
+
+
+def print_consent(app: KioskApp, request_id: int, room_id: str,
+                  start: datetime) -> Worker | None:
+    """B5: the interrogation-room consent form, for the lawyer to sign before booking."""
+    return _print_document(
+        app, ("同意书", "the consent form"),
+        lambda: consent_for(app.db, app.clock, app.settings, request_id, room_id, start),
+        consent_form, lambda: print_consent(app, request_id, room_id, start))
 
 
 def print_refusal_slip(app: KioskApp, refusal_id: int) -> Worker | None:
     """V9/C6: the refusal's reasons and the complaint line, for the lawyer to take away."""
-    try:
-        data = refusal_slip_for(app.db, app.clock, app.settings, refusal_id)
-    except DomainError as exc:
-        _cannot_print(app, exc)
-        return None
-    return _start(app, _Job(what=("不予会见告知书", "the refusal slip"),
-                            documents=[refusal_slip(data, app.settings.printer.paper_mm)],
-                            officer=_officer(app),
-                            again=lambda: print_refusal_slip(app, refusal_id)))
+    return _print_document(
+        app, ("不予会见告知书", "the refusal slip"),
+        lambda: refusal_slip_for(app.db, app.clock, app.settings, refusal_id),
+        refusal_slip, lambda: print_refusal_slip(app, refusal_id))
 
 
 def print_permission_notice(app: KioskApp, request_id: int) -> Worker | None:
     """P2/C6: the authority's decision for the lawyer at the desk (with the complaint line
     when it is a refusal)."""
-    try:
-        data = permission_notice_for(app.db, app.clock, app.settings, request_id)
-    except DomainError as exc:
-        _cannot_print(app, exc)
-        return None
-    return _start(app, _Job(what=("许可决定通知书", "the permission notice"),
-                            documents=[permission_notice(data, app.settings.printer.paper_mm)],
-                            officer=_officer(app),
-                            again=lambda: print_permission_notice(app, request_id)))
+    return _print_document(
+        app, ("许可决定通知书", "the permission notice"),
+        lambda: permission_notice_for(app.db, app.clock, app.settings, request_id),
+        permission_notice, lambda: print_permission_notice(app, request_id))
 
 
 def reprint_last_failure(app: KioskApp) -> Worker | None:
