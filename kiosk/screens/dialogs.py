@@ -43,11 +43,6 @@ Details = Callable[[Language], str]
 """What a dialog is about (room, time, deadline), in a language: it follows F2."""
 
 
-def both(key: str) -> str:
-    """A label in both languages at once: for statements an officer confirms."""
-    return f"{label(key, 'zh')}  {label(key, 'en')}"
-
-
 def field_row(label_key: str, field: Widget) -> Horizontal:
     return Horizontal(labelled(Static(classes="dialog-label"), label_key), field,
                       classes="dialog-row")
@@ -101,10 +96,9 @@ class Dialog(ModalScreen[ResultType]):
 
 
 class ConfirmDialog(Dialog[bool]):
-    """A statement the officer must tick before confirming (consent signed, devices off...).
-
-    The statement shows in both languages whatever the screen language: it is what the
-    officer vouches for, and the audit records who did."""
+    """A statement the officer must tick before confirming (consent signed, devices off...):
+    what the officer vouches for, in the screen's language (issue 12); the audit records who
+    did, and the paper the lawyer signs carries both languages."""
 
     HINT_KEY = "dialog.tick_hint"
 
@@ -117,10 +111,11 @@ class ConfirmDialog(Dialog[bool]):
 
     def body(self) -> ComposeResult:
         yield Static(id="dialog-details", classes="dialog-details", markup=False)
-        yield Tick(both(self.statement_key), id="statement", compact=True)
+        yield Tick(label(self.statement_key, "zh"), id="statement", compact=True)
 
     def set_language(self, language: Language) -> None:
         super().set_language(language)
+        self.query_one("#statement", Checkbox).label = label(self.statement_key, language)
         details = self.query_one("#dialog-details", Static)
         details.display = self.details is not None
         if self.details is not None:

@@ -166,3 +166,20 @@ async def test_issue12_the_delay_reasons_speak_the_screens_language(app, demo_db
         await press(pilot, "f2")
         shown = screen_text(app)
         assert "all rooms are busy" in shown and "会见室已满" not in shown
+
+
+async def test_issue12_a_statement_the_officer_ticks_speaks_the_screens_language(app, demo_db):
+    """B5/B9: what the officer vouches for (devices off, consent signed) in one language, F2
+    switching it; the paper the lawyer signs keeps both."""
+    from kiosk.i18n import label
+    from kiosk.screens.dialogs import ConfirmDialog
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        app.push_screen(ConfirmDialog("devices.title", "devices.off"))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert label("devices.off", "zh") in shown and label("devices.off", "en") not in shown
+        await press(pilot, "f2")
+        shown = screen_text(app)
+        assert label("devices.off", "en") in shown and label("devices.off", "zh") not in shown
