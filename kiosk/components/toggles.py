@@ -11,23 +11,24 @@ from textual.content import Content
 from textual.widgets import Checkbox, RadioButton
 
 
-class Tick(Checkbox):
+class _Glyphs:
+    """The toggle's state in its glyph: GLYPHS[False] off, GLYPHS[True] on."""
+
+    GLYPHS: tuple[str, str]
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble((self.GLYPHS[bool(self.value)],
+                                 self.get_visual_style("toggle--button")))
+
+
+class Tick(_Glyphs, Checkbox):
     """A check box: ☐ unticked, ☑ ticked."""
 
     GLYPHS = ("☐", "☑")
 
-    @property
-    def _button(self) -> Content:
-        return Content.assemble((self.GLYPHS[bool(self.value)],
-                                 self.get_visual_style("toggle--button")))
 
-
-class Choice(RadioButton):
+class Choice(_Glyphs, RadioButton):
     """A radio button: ○ not chosen, ◉ chosen."""
 
     GLYPHS = ("○", "◉")
-
-    @property
-    def _button(self) -> Content:
-        return Content.assemble((self.GLYPHS[bool(self.value)],
-                                 self.get_visual_style("toggle--button")))
